@@ -1,0 +1,228 @@
+"""The ``clinic-app`` command: the window by default, and headless commands for scripts.
+
+Every command goes through the same services as the window. Errors a clinic can act on are
+printed as one clear message on stderr with a non-zero exit; anything unexpected is written
+to the log file in the data directory and reported in one line, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from clinic_app import APP_NAME, __version__
+from clinic_app.errors import ClinicAppError, ContentError
+
+HEADLESS_HINT = "clinic-app search QUERY, clinic-app content check, clinic-app db check (see clinic-app --help)"
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="clinic-app",
+        description=f"{APP_NAME}: therapy summaries, comparisons and patient handouts for spine clinics. "
+        "With no command, opens the window.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--data-dir", metavar="DIR", help="folder holding the database and backups "
+                        "(default: the user data folder; env CLINIC_APP_DATA_DIR)")
+    parser.add_argument("--database-url", metavar="URL", help="SQLAlchemy URL of the database, e.g. "
+                        "sqlite:////path/clinic.sqlite3 (env CLINIC_APP_DATABASE_URL)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    commands.add_parser("gui", help="open the window (the default)")
+
+    search = commands.add_parser("search", help="search therapies, comparison cells and references")
+    search.add_argument("query", nargs="+", help="words to look for; each is matched as a prefix")
+    search.add_argument("--limit", type=int, default=20, help="at most this many results (default 20)")
+    search.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+    content = commands.add_parser("content", help="check the content files or report on them")
+    content_cmds = content.add_subparsers(dest="content_command", metavar="ACTION", required=True)
+    check = content_cmds.add_parser("check", help="validate content files; print every problem as file: field: message")
+    check.add_argument("directory", nargs="?", type=Path, help="content folder (default: the shipped content)")
+    report = content_cmds.add_parser("report", help="per therapy: status, evidence grade, references, "
+                                     "patient-text grade, last reviewed")
+    report.add_argument("directory", nargs="?", type=Path, help="content folder (default: the shipped content)")
+    report.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+    db = commands.add_parser("db", help="database: upgrade, check, back up, restore")
+    db_cmds = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    db_cmds.add_parser("upgrade", help="create or migrate the database and load the shipped content")
+    db_cmds.add_parser("check", help="integrity check; print the schema revision, content version and location")
+    backup = db_cmds.add_parser("backup", help="write a verified copy of the database")
+    backup.add_argument("-o", "--output", type=Path, help="file to write (default: the backups folder)")
+    db_cmds.add_parser("backups", help="list the backups in the backups folder")
+    restore = db_cmds.add_parser("restore", help="replace the database with a backup (the current one is backed up first)")
+    restore.add_argument("backup_file", type=Path)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    command = args.command or "gui"
+    try:
+        handler = _HANDLERS[command]
+        return handler(args)
+    except ContentError as exc:
+        print(f"clinic-app: {exc.message}", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return exc.exit_code
+    except ClinicAppError as exc:
+        print(f"clinic-app: error: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception:  # noqa: BLE001 - the last guard: log it, say one line
+        log = _log_unexpected(args)
+        print(f"clinic-app: unexpected error; details were written to {log}", file=sys.stderr)
+        return 70
+
+
+def _location(args: argparse.Namespace):  # noqa: ANN202
+    from clinic_app.settings import resolve
+
+    return resolve(args.data_dir, args.database_url)
+
+
+def _log_unexpected(args: argparse.Namespace) -> Path:
+    import tempfile
+    import traceback
+
+    try:
+        directory = _location(args).data_dir
+        directory.mkdir(parents=True, exist_ok=True)
+    except Exception:  # noqa: BLE001
+        directory = Path(tempfile.gettempdir())
+    log = directory / "clinic-app.log"
+    with log.open("a", encoding="utf-8") as handle:
+        handle.write(traceback.format_exc() + "\n")
+    return log
+
+
+def _has_display() -> bool:
+    if os.environ.get("QT_QPA_PLATFORM"):
+        return True
+    if sys.platform.startswith("linux") or "bsd" in sys.platform:
+        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return True
+
+
+def _cmd_gui(args: argparse.Namespace) -> int:
+    location = _location(args)
+    if not _has_display():
+        print(f"clinic-app: no display found (DISPLAY and WAYLAND_DISPLAY are not set), so the window cannot "
+              f"open here. Headless commands that work: {HEADLESS_HINT}.", file=sys.stderr)
+        return 2
+    from clinic_app.ui.app import run
+
+    return run(location)
+
+
+def _cmd_search(args: argparse.Namespace) -> int:
+    from clinic_app.services import search, store
+
+    reader = store.open_reader(_location(args))
+    query = " ".join(args.query)
+    hits = search.search(reader, query, limit=max(1, args.limit))
+    if args.json:
+        print(json.dumps({"query": query, "results": [
+            {"slug": h.slug, "name": h.name, "category": h.category, "status": h.status,
+             "evidence_grade": h.evidence_grade, "snippet": h.snippet, "rank": round(h.rank, 4)}
+            for h in hits]}, indent=2, ensure_ascii=False))
+        return 0
+    if not hits:
+        print(f"no therapy matches {query!r}")
+        return 1
+    width = max(len(h.slug) for h in hits)
+    for hit in hits:
+        print(f"{hit.slug:<{width}}  {hit.name}  [{hit.status}]")
+        print(f"{'':<{width}}  {' '.join(hit.snippet.split())}")
+    return 0
+
+
+def _cmd_content(args: argparse.Namespace) -> int:
+    from clinic_app.content.check import load_content
+
+    bundle, problems = load_content(args.directory)
+    if args.content_command == "check":
+        for problem in problems:
+            print(problem)
+        where = bundle.directory
+        if problems:
+            print(f"{len(problems)} problem(s) in {where}", file=sys.stderr)
+            return 1
+        print(f"content OK: {len(bundle.therapies)} therapies, {len(bundle.references)} references, "
+              f"{len(bundle.attributes)} comparison rows in {where} (library version "
+              f"{bundle.library.version if bundle.library else '?'})")
+        return 0
+    from clinic_app.content.report import build_report, format_report
+
+    if problems:
+        raise ContentError(f"the content in {bundle.directory} has {len(problems)} problem(s); fix them first", problems)
+    rows = build_report(bundle)
+    if args.json:
+        print(json.dumps([row.as_dict() for row in rows], indent=2))
+    else:
+        print(format_report(rows))
+    return 0
+
+
+def _cmd_db(args: argparse.Namespace) -> int:
+    from clinic_app.storage import backup
+
+    location = _location(args)
+    action = args.db_command
+    if action == "upgrade":
+        from clinic_app.services import store
+
+        result = store.prepare(location)
+        print(f"database {location.sqlite_path or location.database_url} at schema revision {result.revision}; "
+              f"content library {result.library_version}")
+        for label, slugs in (("added", result.added), ("updated", result.updated),
+                             ("kept the clinic's own edits of", result.kept_clinic_edits)):
+            if slugs:
+                print(f"  {label}: {', '.join(slugs)}")
+        return 0
+    if action == "check":
+        from clinic_app.services.maintenance import check_database
+
+        report = check_database(location)
+        for line in report.lines():
+            print(line)
+        return 0 if report.ok else 1
+    if action == "backup":
+        made = backup.create(location, reason="manual", target=args.output)
+        print(f"backup written and verified: {made.path} ({made.size:,} bytes)")
+        return 0
+    if action == "backups":
+        found = backup.list_backups(location)
+        if not found:
+            print(f"no backups in {location.backup_dir}")
+        for item in found:
+            print(f"{item.taken_at:%Y-%m-%d %H:%M:%S}  {item.reason:<28} {item.size:>10,}  {item.path}")
+        return 0
+    if action == "restore":
+        safety = backup.restore(location, args.backup_file)
+        print(f"restored {args.backup_file} into {location.sqlite_path}; the previous database was kept as {safety.path}")
+        return 0
+    raise AssertionError(action)
+
+
+_HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "gui": _cmd_gui,
+    "search": _cmd_search,
+    "content": _cmd_content,
+    "db": _cmd_db,
+}
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,269 @@
+"""Load a content directory and hold it to the quality bar.
+
+``load_content(dir)`` returns a :class:`ContentBundle` and every :class:`Problem` found:
+schema errors, unresolved references, missing comparison values, patient text above the
+reading-grade limit, placeholder or duplicated text, and impossible dates. The loader only
+writes a bundle to the database when the list of problems is empty.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from . import readability
+from .files import Problem, load_list, load_one
+from .schema import AttributeFile, ConditionFile, LibraryFile, ReferenceFile, TherapyFile
+
+CITATION = re.compile(r"\[([A-Z][0-9]{1,2}(?:\s*[,;]\s*[A-Z][0-9]{1,2})*)\]")
+PLACEHOLDER = re.compile(
+    r"\b(todo|tbd|tba|fixme|xxx+|lorem|ipsum|placeholder|dummy text|insert here)\b|\?\?\?|\.\.\.|…",
+    re.IGNORECASE,
+)
+UNVERIFIED = re.compile(r"unverified", re.IGNORECASE)
+UNCERTAINTY_WORDS = (
+    "experimental",
+    "investigational",
+    "still being studied",
+    "still being tested",
+    "not yet proven",
+    "not proven",
+    "emerging",
+)
+SHARED_FILES = ("library.yaml", "references.yaml", "attributes.yaml", "conditions.yaml")
+
+
+def shipped_content_dir() -> Path:
+    """The content shipped inside the installed package (``resources/`` in the repo)."""
+    return Path(str(resources.files("clinic_app.resources")))
+
+
+@dataclass
+class ContentBundle:
+    directory: Path
+    library: LibraryFile | None = None
+    references: list[ReferenceFile] = field(default_factory=list)
+    attributes: list[AttributeFile] = field(default_factory=list)
+    conditions: list[ConditionFile] = field(default_factory=list)
+    therapies: list[TherapyFile] = field(default_factory=list)
+    fingerprint: str = ""
+
+    def therapy(self, slug: str) -> TherapyFile:
+        return next(t for t in self.therapies if t.slug == slug)
+
+
+def content_fingerprint(directory: Path) -> str:
+    """SHA-256 over every content file's name and bytes: changes when any content changes."""
+    digest = hashlib.sha256()
+    paths = [directory / name for name in SHARED_FILES]
+    paths += sorted((directory / "therapies").glob("*.yaml"))
+    for path in paths:
+        if path.is_file():
+            digest.update(path.relative_to(directory).as_posix().encode())
+            digest.update(b"\0")
+            digest.update(path.read_bytes())
+            digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def therapy_patient_texts(therapy: TherapyFile) -> dict[str, str]:
+    """Every patient-facing text of a therapy, by field path."""
+    texts = {f"patient.{name}": value for name, value in therapy.patient if isinstance(value, str)}
+    texts["patient.questions"] = "\n".join(therapy.patient.questions)
+    for key, cell in therapy.comparison.items():
+        texts[f"comparison.{key}.text"] = cell.text
+    return texts
+
+
+def therapy_all_texts(therapy: TherapyFile) -> dict[str, str]:
+    texts = therapy_patient_texts(therapy)
+    texts.update({f"clinician.{name}": value for name, value in therapy.clinician})
+    for index, ref in enumerate(therapy.references):
+        texts[f"references[{index}].supports"] = ref.supports
+    for name in ("name", "patient_name", "reviewer", "update_policy", "funding"):
+        texts[name] = getattr(therapy, name)
+    return texts
+
+
+def cited_keys(text: str) -> list[str]:
+    keys: list[str] = []
+    for match in CITATION.finditer(text):
+        keys += [k.strip() for k in re.split(r"[,;]", match.group(1))]
+    return keys
+
+
+def _normal(text: str) -> str:
+    return re.sub(r"\W+", " ", text.lower()).strip()
+
+
+def load_content(directory: Path | None = None, today: dt.date | None = None) -> tuple[ContentBundle, list[Problem]]:
+    directory = Path(directory) if directory else shipped_content_dir()
+    today = today or dt.date.today()
+    bundle = ContentBundle(directory=directory)
+    problems: list[Problem] = []
+
+    if not directory.is_dir():
+        return bundle, [Problem(str(directory), "(directory)", "content directory not found")]
+
+    def label(path: Path) -> str:
+        return path.relative_to(directory).as_posix()
+
+    for name in SHARED_FILES:
+        if not (directory / name).is_file():
+            problems.append(Problem(name, "(file)", "required content file is missing"))
+    therapy_dir = directory / "therapies"
+    therapy_paths = sorted(therapy_dir.glob("*.yaml")) if therapy_dir.is_dir() else []
+    if not therapy_paths:
+        problems.append(Problem("therapies/", "(directory)", "no therapy files (*.yaml) found"))
+    if problems:
+        return bundle, problems
+
+    bundle.library, found, _ = load_one(LibraryFile, directory / "library.yaml", "library.yaml")
+    problems += found
+    bundle.references, found, ref_doc = load_list(ReferenceFile, directory / "references.yaml", "references.yaml")
+    problems += found
+    bundle.attributes, found, attr_doc = load_list(AttributeFile, directory / "attributes.yaml", "attributes.yaml")
+    problems += found
+    bundle.conditions, found, _ = load_list(ConditionFile, directory / "conditions.yaml", "conditions.yaml")
+    problems += found
+
+    problems += _check_unique("references.yaml", "key", [r.key for r in bundle.references])
+    problems += _check_unique("attributes.yaml", "key", [a.key for a in bundle.attributes])
+    problems += _check_unique("attributes.yaml", "order", [a.order for a in bundle.attributes])
+    problems += _check_unique("conditions.yaml", "slug", [c.slug for c in bundle.conditions])
+    problems += _check_references(bundle.references, ref_doc)
+
+    references = {r.key: r for r in bundle.references}
+    attributes = {a.key: a for a in bundle.attributes}
+    conditions = {c.slug for c in bundle.conditions}
+    if bundle.library and bundle.library.production_date > today:
+        problems.append(Problem("library.yaml", "production_date", f"{bundle.library.production_date} is in the future"))
+
+    seen_texts: dict[str, str] = {}
+    for path in therapy_paths:
+        name = label(path)
+        therapy, found, doc = load_one(TherapyFile, path, name)
+        problems += found
+        if therapy is None:
+            continue
+
+        def at(field_path: str, message: str, name: str = name, doc=doc) -> Problem:  # noqa: ANN001
+            loc = tuple(int(p) if p.isdigit() else p for p in re.split(r"[.\[\]]+", field_path) if p)
+            return Problem(name, field_path, message, doc.line_of(loc) if doc else None)
+
+        if therapy.slug != path.stem:
+            problems.append(at("slug", f"slug {therapy.slug!r} must match the file name {path.stem!r}"))
+        if therapy.slug in {t.slug for t in bundle.therapies}:
+            problems.append(at("slug", f"duplicate slug {therapy.slug!r}"))
+        for index, entry in enumerate(therapy.references):
+            if entry.key not in references:
+                problems.append(at(f"references[{index}].key", f"unknown reference key {entry.key!r} (not in references.yaml)"))
+        listed = {entry.key for entry in therapy.references}
+        cited: set[str] = set()
+        for field_name, text in therapy.clinician:
+            for key in cited_keys(text):
+                cited.add(key)
+                if key not in references:
+                    problems.append(at(f"clinician.{field_name}", f"cites unknown reference [{key}]"))
+                elif key not in listed:
+                    problems.append(at(f"clinician.{field_name}", f"cites [{key}] but it is not in this therapy's references"))
+        for key, cell in therapy.comparison.items():
+            if key not in attributes:
+                problems.append(at(f"comparison.{key}", f"unknown comparison row {key!r}; valid rows: {', '.join(attributes)}"))
+                continue
+            kind = attributes[key].kind
+            if kind == "scale" and cell.scale is None:
+                problems.append(at(f"comparison.{key}.scale", "this row is a 1-5 scale: give 'scale'"))
+            if kind != "scale" and cell.scale is not None:
+                problems.append(at(f"comparison.{key}.scale", "'scale' is only for 1-5 scale rows"))
+            for ref in cell.refs:
+                cited.add(ref)
+                if ref not in references:
+                    problems.append(at(f"comparison.{key}.refs", f"unknown reference key {ref!r}"))
+                elif ref not in listed:
+                    problems.append(at(f"comparison.{key}.refs", f"{ref} is not in this therapy's references"))
+        for key in attributes:
+            if key not in therapy.comparison:
+                problems.append(at("comparison", f"no value for comparison row {key!r}"))
+        for key in sorted(listed - cited):
+            problems.append(at("references", f"{key} is listed but no clinician text or comparison cell cites it"))
+        for slug in therapy.conditions:
+            if slug not in conditions:
+                problems.append(at("conditions", f"unknown condition {slug!r}; valid: {', '.join(sorted(conditions))}"))
+
+        for date_field in ("production_date", "last_reviewed"):
+            value = getattr(therapy, date_field)
+            if value > today:
+                problems.append(at(date_field, f"{value} is in the future"))
+        if therapy.last_reviewed < therapy.production_date:
+            problems.append(at("last_reviewed", "is before production_date"))
+
+        for field_path, text in therapy_patient_texts(therapy).items():
+            report = readability.measure(text)
+            if not report.passes:
+                problems.append(
+                    at(field_path, f"reading grade {report.grade} is above {report.limit:g}; "
+                       f"longest sentence: \"{report.longest_sentence}\"")
+                )
+            if CITATION.search(text):
+                problems.append(at(field_path, "patient text must not carry [KEY] citation markers"))
+        if therapy.status != "established":
+            lead = (therapy.patient.summary + " " + therapy.patient.regulatory).lower()
+            if not any(word in lead for word in UNCERTAINTY_WORDS):
+                problems.append(
+                    at("patient.summary", f"a therapy with status {therapy.status!r} must say so in plain words "
+                       f"in the patient summary or regulatory text (e.g. {', '.join(UNCERTAINTY_WORDS[:4])})")
+                )
+        for field_path, text in therapy_all_texts(therapy).items():
+            if PLACEHOLDER.search(text):
+                problems.append(at(field_path, f"placeholder or unfinished text: {PLACEHOLDER.search(text).group(0)!r}"))
+            if UNVERIFIED.search(text):
+                problems.append(at(field_path, "text marked unverified must not be printed"))
+            normal = _normal(text)
+            if len(normal) >= 30 and field_path not in ("update_policy", "funding", "reviewer"):
+                where = f"{name}: {field_path}"
+                if normal in seen_texts:
+                    problems.append(at(field_path, f"duplicated text (same as {seen_texts[normal]})"))
+                else:
+                    seen_texts[normal] = where
+        bundle.therapies.append(therapy)
+
+    bundle.therapies.sort(key=lambda t: (t.category != "regenerative", t.name.lower()))
+    bundle.fingerprint = content_fingerprint(directory)
+    return bundle, sorted(set(problems), key=lambda p: (p.file, p.line or 0, p.field, p.message))
+
+
+def _check_unique(file: str, field_name: str, values: list) -> list[Problem]:
+    seen: set = set()
+    out = []
+    for value in values:
+        if value in seen:
+            out.append(Problem(file, field_name, f"duplicate {field_name} {value!r}"))
+        seen.add(value)
+    return out
+
+
+def _check_references(refs: list[ReferenceFile], doc) -> list[Problem]:  # noqa: ANN001
+    out = []
+    for index, ref in enumerate(refs):
+        line = doc.line_of((index,)) if doc else None
+        if not (ref.pmid or ref.doi or ref.pmcid or ref.other_id):
+            out.append(Problem("references.yaml", f"[{index}] {ref.key}", "needs a PMID, DOI, PMCID or other_id", line))
+        for name, value in ref:
+            if isinstance(value, str) and name != "source_seen" and UNVERIFIED.search(value):
+                out.append(Problem("references.yaml", f"[{index}] {ref.key}.{name}", "unverified details must not be printed", line))
+    return out
+
+
+if __name__ == "__main__":  # pragma: no cover - convenience for content authors
+    import sys
+
+    _bundle, _problems = load_content(Path(sys.argv[1]) if len(sys.argv) > 1 else None)
+    for _problem in _problems:
+        print(_problem)
+    print(f"{len(_bundle.therapies)} therapies, {len(_problems)} problems")
+    sys.exit(1 if _problems else 0)

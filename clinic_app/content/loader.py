@@ -1,0 +1,211 @@
+"""Write checked content into the store.
+
+Rules a clinic relies on:
+- Loading is idempotent: the same files twice give the same database.
+- A newer shipped version of a therapy replaces the older one, and is kept as a revision.
+- A therapy the clinic has edited (``origin == "clinic"``) is never overwritten: the newer shipped
+  version is recorded in ``pending_shipped_version`` so the app can show the clash.
+- Nothing is written unless the whole content directory passes the check.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, select, text
+from sqlalchemy.orm import Session
+
+from clinic_app.errors import ContentError
+from clinic_app.storage.database import Database
+from clinic_app.storage.models import (
+    AppMeta,
+    Attribute,
+    AttributeValue,
+    Condition,
+    ContentRevision,
+    Reference,
+    Therapy,
+    TherapyReference,
+)
+
+from .check import ContentBundle, load_content
+from .schema import TherapyFile
+
+SHIPPED_AUTHOR = "Clinic Reference shipped content"
+
+
+@dataclass
+class LoadReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    kept_clinic_edits: list[str] = field(default_factory=list)
+    library_version: str = ""
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated)
+
+
+def therapy_hash(therapy: TherapyFile) -> str:
+    return hashlib.sha256(therapy.model_dump_json().encode()).hexdigest()
+
+
+def therapy_snapshot(therapy: TherapyFile) -> dict:
+    return json.loads(therapy.model_dump_json())
+
+
+def load_into(db: Database, bundle: ContentBundle | None = None) -> LoadReport:
+    """Check the content (shipped by default) and write it to ``db``."""
+    if bundle is None:
+        bundle, problems = load_content()
+        if problems:
+            raise ContentError(
+                f"the content in {bundle.directory} has {len(problems)} problem(s); nothing was loaded",
+                problems,
+            )
+    report = LoadReport(library_version=bundle.library.version if bundle.library else "")
+    with db.session() as session:
+        references = _upsert_references(session, bundle)
+        attributes = _upsert_attributes(session, bundle)
+        conditions = _upsert_conditions(session, bundle)
+        for therapy_file in bundle.therapies:
+            _load_therapy(session, therapy_file, references, attributes, conditions, report)
+        session.flush()
+        rebuild_search_index(session)
+        _set_meta(session, "content_fingerprint", bundle.fingerprint)
+        _set_meta(session, "library_version", report.library_version)
+        if bundle.library:
+            _set_meta(session, "library_json", bundle.library.model_dump_json())
+    return report
+
+
+def _set_meta(session: Session, key: str, value: str) -> None:
+    row = session.get(AppMeta, key)
+    if row is None:
+        session.add(AppMeta(key=key, value=value))
+    elif row.value != value:
+        row.value = value
+
+
+def _upsert(session: Session, model, key_attr: str, key: str, values: dict):  # noqa: ANN001, ANN202
+    row = session.scalar(select(model).where(getattr(model, key_attr) == key))
+    if row is None:
+        row = model(**{key_attr: key}, **values)
+        session.add(row)
+    else:
+        for name, value in values.items():
+            if getattr(row, name) != value:
+                setattr(row, name, value)
+    return row
+
+
+def _upsert_references(session: Session, bundle: ContentBundle) -> dict[str, Reference]:
+    out = {}
+    for ref in bundle.references:
+        values = ref.model_dump(exclude={"key"})
+        out[ref.key] = _upsert(session, Reference, "key", ref.key, values)
+    return out
+
+
+def _upsert_attributes(session: Session, bundle: ContentBundle) -> dict[str, Attribute]:
+    out = {}
+    for attr in bundle.attributes:
+        values = {"clinician_label": attr.clinician_label, "patient_question": attr.patient_question,
+                  "position": attr.order, "kind": attr.kind}
+        out[attr.key] = _upsert(session, Attribute, "key", attr.key, values)
+    return out
+
+
+def _upsert_conditions(session: Session, bundle: ContentBundle) -> dict[str, Condition]:
+    return {
+        c.slug: _upsert(session, Condition, "slug", c.slug, {"name": c.name, "description": c.description})
+        for c in bundle.conditions
+    }
+
+
+def _load_therapy(session, therapy_file, references, attributes, conditions, report) -> None:  # noqa: ANN001
+    digest = therapy_hash(therapy_file)
+    row = session.scalar(select(Therapy).where(Therapy.slug == therapy_file.slug))
+    if row is None:
+        row = Therapy(slug=therapy_file.slug, origin="shipped")
+        session.add(row)
+        apply_therapy_file(session, row, therapy_file, references, attributes, conditions)
+        row.shipped_hash = digest
+        _add_revision(session, row, therapy_file, digest, "shipped", SHIPPED_AUTHOR, "first load of shipped content")
+        report.added.append(therapy_file.slug)
+        return
+    if row.origin == "clinic":
+        if therapy_file.content_version > row.content_version and row.pending_shipped_version != therapy_file.content_version:
+            row.pending_shipped_version = therapy_file.content_version
+        report.kept_clinic_edits.append(therapy_file.slug)
+        return
+    if row.shipped_hash == digest or therapy_file.content_version < row.content_version:
+        report.unchanged.append(therapy_file.slug)
+        return
+    apply_therapy_file(session, row, therapy_file, references, attributes, conditions)
+    row.shipped_hash = digest
+    row.pending_shipped_version = None
+    _add_revision(session, row, therapy_file, digest, "shipped", SHIPPED_AUTHOR,
+                  f"shipped content version {therapy_file.content_version}")
+    report.updated.append(therapy_file.slug)
+
+
+def apply_therapy_file(session, row: Therapy, t: TherapyFile, references, attributes, conditions) -> None:  # noqa: ANN001
+    """Copy every field of ``t`` onto ``row`` (links included)."""
+    row.name, row.patient_name = t.name, t.patient_name
+    row.category, row.status, row.evidence_grade = t.category, t.status, t.evidence_grade
+    c = t.clinician
+    row.clinician_summary, row.mechanism, row.procedure = c.summary, c.mechanism, c.procedure
+    row.candidates, row.contraindications, row.risks = c.candidates, c.contraindications, c.risks
+    row.recovery, row.regulatory_note, row.evidence_summary = c.recovery, c.regulatory, c.evidence
+    row.patient_text = t.patient.model_dump()
+    row.content_version = t.content_version
+    row.production_date, row.last_reviewed, row.reviewer = t.production_date, t.last_reviewed, t.reviewer
+    row.update_policy, row.funding = t.update_policy, t.funding
+    row.references = [
+        TherapyReference(reference=references[entry.key], claim=entry.supports, position=index)
+        for index, entry in enumerate(t.references)
+    ]
+    if row.id is not None:
+        session.execute(delete(AttributeValue).where(AttributeValue.therapy_id == row.id))
+        session.expire(row, ["values"])
+    row.values = [
+        AttributeValue(attribute=attributes[key], text=cell.text, scale=cell.scale, reference_keys=list(cell.refs))
+        for key, cell in t.comparison.items()
+    ]
+    row.conditions = [conditions[slug] for slug in t.conditions]
+
+
+def _add_revision(session, row, t, digest, origin, author, reason) -> None:  # noqa: ANN001
+    number = (max((r.revision for r in row.revisions), default=0) + 1) if row.id is not None else 1
+    row.revisions.append(
+        ContentRevision(revision=number, author=author, reason=reason, origin=origin,
+                        content_version=t.content_version, content_hash=digest, snapshot=therapy_snapshot(t))
+    )
+
+
+def rebuild_search_index(session: Session) -> None:
+    """Refill the FTS5 index from the therapy tables (a few dozen rows: cheap, and always in step)."""
+    session.execute(text("DELETE FROM search_index"))
+    therapies = session.scalars(select(Therapy)).all()
+    for therapy in therapies:
+        patient = therapy.patient_text or {}
+        body = [therapy.mechanism, therapy.procedure, therapy.candidates, therapy.contraindications,
+                therapy.risks, therapy.recovery, therapy.regulatory_note, therapy.evidence_summary]
+        body += [value if isinstance(value, str) else " ".join(value) for key, value in patient.items() if key != "summary"]
+        body += [value.text for value in therapy.values]
+        body += [condition.name for condition in therapy.conditions]
+        refs = []
+        for link in therapy.references:
+            r = link.reference
+            refs.append(" ".join(str(p) for p in (r.key, r.authors, r.year, r.title, r.journal, r.pmid, r.doi,
+                                                  r.pmcid, r.other_id, r.design, r.finding) if p))
+        session.execute(
+            text("INSERT INTO search_index (slug, name, summary, body, refs) VALUES (:slug, :name, :summary, :body, :refs)"),
+            {"slug": therapy.slug, "name": f"{therapy.name} {therapy.patient_name}",
+             "summary": f"{therapy.clinician_summary} {patient.get('summary', '')}",
+             "body": "\n".join(body), "refs": "\n".join(refs)},
+        )

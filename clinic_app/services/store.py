@@ -1,0 +1,63 @@
+"""Getting the store ready: migrate, load the shipped content, and open it for reading.
+
+``is_ready`` answers in milliseconds with the stdlib driver (no ORM import), so a normal start
+paints the window at once; ``prepare`` does the heavy work (Alembic, the ORM, the content
+loader) only when the schema or the shipped content changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from clinic_app.content.check import content_fingerprint, shipped_content_dir
+from clinic_app.settings import Location
+from clinic_app.storage import preflight
+from clinic_app.storage.reader import Reader
+
+
+@dataclass(frozen=True)
+class PrepareResult:
+    revision: str
+    library_version: str
+    added: tuple[str, ...] = ()
+    updated: tuple[str, ...] = ()
+    kept_clinic_edits: tuple[str, ...] = ()
+
+
+def is_ready(location: Location) -> bool:
+    """True when the store is at the head revision and holds the shipped content. Raises a
+    :class:`~clinic_app.errors.DatabaseError` for a file that is not usable."""
+    path = location.sqlite_path
+    if path is None:
+        return False
+    state = preflight.inspect(path, integrity=False)
+    return (
+        state.exists
+        and not state.needs_upgrade
+        and state.content_fingerprint == content_fingerprint(shipped_content_dir())
+    )
+
+
+def prepare(location: Location) -> PrepareResult:
+    """Create or migrate the store and load the shipped content when it changed."""
+    from clinic_app.content.loader import load_into
+    from clinic_app.storage.database import Database
+
+    db = Database.open(location)
+    try:
+        report = load_into(db)
+        return PrepareResult(
+            revision=db.revision() or "",
+            library_version=report.library_version,
+            added=tuple(report.added),
+            updated=tuple(report.updated),
+            kept_clinic_edits=tuple(report.kept_clinic_edits),
+        )
+    finally:
+        db.close()
+
+
+def open_reader(location: Location, prepare_if_needed: bool = True) -> Reader:
+    if prepare_if_needed and not is_ready(location):
+        prepare(location)
+    return Reader.for_location(location)

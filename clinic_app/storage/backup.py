@@ -1,0 +1,150 @@
+"""Backups with SQLite's online backup API: written to a temporary file, verified with
+``integrity_check``, then renamed into place, so a half-written backup never exists.
+
+Automatic backups (``daily``) follow a retention ladder: the newest of each of the last 12 days,
+10 weeks and 9 months. Backups a person asked for, and those made before a migration or restore,
+are never removed automatically.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from clinic_app.errors import DatabaseError
+from clinic_app.settings import Location
+
+from . import preflight
+
+_NAME = re.compile(r"^clinic-(\d{8}-\d{6})(?:-([a-z0-9-]+))?\.sqlite3$")
+KEEP_DAILY, KEEP_WEEKLY, KEEP_MONTHLY = 12, 10, 9
+
+
+@dataclass(frozen=True)
+class BackupFile:
+    path: Path
+    taken_at: dt.datetime
+    reason: str
+
+    @property
+    def size(self) -> int:
+        return self.path.stat().st_size
+
+
+def _verify(path: Path) -> None:
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        result = conn.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        conn.close()
+    if result != "ok":
+        raise DatabaseError(f"backup {path} failed its integrity check ({result}); it was not kept")
+
+
+def copy_database(source: Path, target: Path) -> None:
+    """Copy ``source`` to ``target`` through a verified temporary file."""
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = target.with_name(target.name + ".partial")
+    tmp.unlink(missing_ok=True)
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=5)
+    try:
+        dst = sqlite3.connect(tmp)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+    except sqlite3.DatabaseError as exc:
+        tmp.unlink(missing_ok=True)
+        raise DatabaseError(f"could not copy {source} to {target}: {exc}") from exc
+    finally:
+        src.close()
+    try:
+        _verify(tmp)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def create(location: Location, reason: str = "manual", target: Path | None = None,
+           now: dt.datetime | None = None) -> BackupFile:
+    source = location.sqlite_path
+    if source is None or not source.exists():
+        raise DatabaseError(f"there is no database file to back up at {source or location.database_url}")
+    now = now or dt.datetime.now()
+    slug = re.sub(r"[^a-z0-9-]+", "-", reason.lower()).strip("-") or "manual"
+    target = target or location.backup_dir / f"clinic-{now:%Y%m%d-%H%M%S}-{slug}.sqlite3"
+    copy_database(source, target)
+    if target.parent == location.backup_dir:
+        prune(location, now=now)
+    return BackupFile(path=target, taken_at=now, reason=slug)
+
+
+def daily(location: Location, now: dt.datetime | None = None) -> BackupFile | None:
+    """An automatic backup, at most one a day; None when today's already exists."""
+    now = now or dt.datetime.now()
+    if any(b.reason == "auto" and b.taken_at.date() == now.date() for b in list_backups(location)):
+        return None
+    if location.sqlite_path is None or not location.sqlite_path.exists():
+        return None
+    return create(location, reason="auto", now=now)
+
+
+def list_backups(location: Location) -> list[BackupFile]:
+    found = []
+    if location.backup_dir.is_dir():
+        for path in location.backup_dir.iterdir():
+            match = _NAME.match(path.name)
+            if match:
+                taken = dt.datetime.strptime(match.group(1), "%Y%m%d-%H%M%S")
+                found.append(BackupFile(path=path, taken_at=taken, reason=match.group(2) or "manual"))
+    return sorted(found, key=lambda b: b.taken_at, reverse=True)
+
+
+def prune(location: Location, now: dt.datetime | None = None) -> list[Path]:
+    """Apply the retention ladder to routine backups; returns the files removed."""
+    backups = list_backups(location)
+    keep: set[Path] = {b.path for b in backups if b.reason != "auto"}
+    backups = [b for b in backups if b.reason == "auto"]
+    buckets: dict[tuple, Path] = {}
+    for item in backups:  # newest first: the first seen in a bucket is kept
+        day = item.taken_at.date()
+        for bucket, limit in (
+            (("d", day), KEEP_DAILY),
+            (("w", day.isocalendar()[:2]), KEEP_WEEKLY),
+            (("m", (day.year, day.month)), KEEP_MONTHLY),
+        ):
+            kind = bucket[0]
+            if bucket not in buckets and sum(1 for k in buckets if k[0] == kind) < limit:
+                buckets[bucket] = item.path
+    keep |= set(buckets.values())
+    removed = []
+    for item in backups:
+        if item.path not in keep:
+            item.path.unlink(missing_ok=True)
+            removed.append(item.path)
+    return removed
+
+
+def restore(location: Location, backup_path: Path) -> BackupFile:
+    """Replace the store with ``backup_path`` after checking it; the current store is backed up first."""
+    backup_path = Path(backup_path)
+    if not backup_path.is_file():
+        raise DatabaseError(f"backup file {backup_path} does not exist")
+    state = preflight.inspect(backup_path)
+    if state.revision is None:
+        raise DatabaseError(f"{backup_path} is not a Clinic Reference backup (no schema revision)")
+    target = location.sqlite_path
+    if target is None:
+        raise DatabaseError("restore needs an SQLite database file")
+    safety = None
+    if target.exists() and target.stat().st_size:
+        safety = create(location, reason="before-restore")
+    for suffix in ("-wal", "-shm"):
+        Path(str(target) + suffix).unlink(missing_ok=True)
+    copy_database(backup_path, target)
+    return safety or BackupFile(path=target, taken_at=dt.datetime.now(), reason="restore")

@@ -1,0 +1,205 @@
+"""SQLAlchemy 2 typed models. Alembic migrations in ``db/versions`` own the schema's truth;
+``tests/unit/test_migrations.py`` checks these models and the migrated schema agree."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Therapy(Base):
+    __tablename__ = "therapy"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    patient_name: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))
+    evidence_grade: Mapped[str] = mapped_column(String(20))
+    # clinician text
+    clinician_summary: Mapped[str] = mapped_column(Text)
+    mechanism: Mapped[str] = mapped_column(Text)
+    procedure: Mapped[str] = mapped_column(Text)
+    candidates: Mapped[str] = mapped_column(Text)
+    contraindications: Mapped[str] = mapped_column(Text)
+    risks: Mapped[str] = mapped_column(Text)
+    recovery: Mapped[str] = mapped_column(Text)
+    regulatory_note: Mapped[str] = mapped_column(Text)
+    evidence_summary: Mapped[str] = mapped_column(Text)
+    # patient text (plain language), one JSON object of the PatientText fields
+    patient_text: Mapped[dict] = mapped_column(JSON)
+    # governance
+    content_version: Mapped[int] = mapped_column(Integer)
+    production_date: Mapped[dt.date] = mapped_column(Date)
+    last_reviewed: Mapped[dt.date] = mapped_column(Date)
+    reviewer: Mapped[str] = mapped_column(String(200))
+    update_policy: Mapped[str] = mapped_column(Text)
+    funding: Mapped[str] = mapped_column(Text)
+    # where the current text came from: "shipped" or "clinic" (edited here; never overwritten)
+    origin: Mapped[str] = mapped_column(String(20), default="shipped")
+    shipped_hash: Mapped[str] = mapped_column(String(64))
+    pending_shipped_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_utcnow)
+
+    references: Mapped[list[TherapyReference]] = relationship(
+        back_populates="therapy", cascade="all, delete-orphan", order_by="TherapyReference.position"
+    )
+    values: Mapped[list[AttributeValue]] = relationship(back_populates="therapy", cascade="all, delete-orphan")
+    conditions: Mapped[list[Condition]] = relationship(secondary="therapy_condition", back_populates="therapies")
+    revisions: Mapped[list[ContentRevision]] = relationship(back_populates="therapy", cascade="all, delete-orphan")
+
+
+class Reference(Base):
+    __tablename__ = "reference"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(10), unique=True)
+    authors: Mapped[str | None] = mapped_column(Text, nullable=True)
+    year: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text)
+    journal: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    citation: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    pmid: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    doi: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    pmcid: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    other_id: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    design: Mapped[str] = mapped_column(String(300))
+    n: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    level: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    certainty: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    finding: Mapped[str] = mapped_column(Text)
+    verification: Mapped[str] = mapped_column(String(20))
+    source_seen: Mapped[str] = mapped_column(Text)
+
+
+class TherapyReference(Base):
+    __tablename__ = "therapy_reference"
+    __table_args__ = (UniqueConstraint("therapy_id", "reference_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    therapy_id: Mapped[int] = mapped_column(ForeignKey("therapy.id", ondelete="CASCADE"))
+    reference_id: Mapped[int] = mapped_column(ForeignKey("reference.id", ondelete="RESTRICT"))
+    claim: Mapped[str] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    therapy: Mapped[Therapy] = relationship(back_populates="references")
+    reference: Mapped[Reference] = relationship()
+
+
+class Attribute(Base):
+    __tablename__ = "attribute"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(60), unique=True)
+    clinician_label: Mapped[str] = mapped_column(String(200))
+    patient_question: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+
+
+class AttributeValue(Base):
+    __tablename__ = "attribute_value"
+    __table_args__ = (UniqueConstraint("therapy_id", "attribute_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    therapy_id: Mapped[int] = mapped_column(ForeignKey("therapy.id", ondelete="CASCADE"))
+    attribute_id: Mapped[int] = mapped_column(ForeignKey("attribute.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    scale: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    reference_keys: Mapped[list] = mapped_column(JSON, default=list)
+
+    therapy: Mapped[Therapy] = relationship(back_populates="values")
+    attribute: Mapped[Attribute] = relationship()
+
+
+class Condition(Base):
+    __tablename__ = "condition"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+
+    therapies: Mapped[list[Therapy]] = relationship(secondary="therapy_condition", back_populates="conditions")
+
+
+class TherapyCondition(Base):
+    __tablename__ = "therapy_condition"
+
+    therapy_id: Mapped[int] = mapped_column(ForeignKey("therapy.id", ondelete="CASCADE"), primary_key=True)
+    condition_id: Mapped[int] = mapped_column(ForeignKey("condition.id", ondelete="CASCADE"), primary_key=True)
+
+
+class ClinicProfile(Base):
+    __tablename__ = "clinic_profile"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    address: Mapped[str] = mapped_column(Text, default="")
+    phone: Mapped[str] = mapped_column(String(60), default="")
+    website: Mapped[str] = mapped_column(String(200), default="")
+    logo_png: Mapped[bytes | None] = mapped_column(nullable=True)
+    clinicians: Mapped[list] = mapped_column(JSON, default=list)
+    disclaimer: Mapped[str] = mapped_column(Text, default="")
+    paper_size: Mapped[str] = mapped_column(String(10), default="a4")
+    large_print: Mapped[bool] = mapped_column(Boolean, default=False)
+    keep_patient_names: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ContentRevision(Base):
+    """Every saved version of a therapy's content: shipped loads and clinic edits alike."""
+
+    __tablename__ = "content_revision"
+    __table_args__ = (UniqueConstraint("therapy_id", "revision"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    therapy_id: Mapped[int] = mapped_column(ForeignKey("therapy.id", ondelete="CASCADE"))
+    revision: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_utcnow)
+    author: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text)
+    origin: Mapped[str] = mapped_column(String(20))
+    content_version: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    snapshot: Mapped[dict] = mapped_column(JSON)
+
+    therapy: Mapped[Therapy] = relationship(back_populates="revisions")
+
+
+class AppMeta(Base):
+    """Key/value facts about the store: shipped content version and fingerprint."""
+
+    __tablename__ = "app_meta"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,106 @@
+"""Checks made on a database file before anything writes to it, with the stdlib ``sqlite3``
+only (no ORM import), so the GUI can decide in a few milliseconds whether the store is ready.
+
+Nothing here modifies the file: a file that is not SQLite, is damaged, or was written by a
+newer version of the app is reported and left exactly as it was.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from clinic_app.errors import DatabaseError, DatabaseLockedError, DatabaseTooNewError, NotADatabaseError
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+_REVISION_FILE = re.compile(r"^([0-9]{4})_[a-z0-9_]+\.py$")
+
+
+def known_revisions() -> list[str]:
+    """Migration revision ids shipped with this version, oldest first (``0001``, ``0002``, ...)."""
+    versions = resources.files("clinic_app.migrations").joinpath("versions")
+    found = [m.group(1) for entry in versions.iterdir() if (m := _REVISION_FILE.match(entry.name))]
+    return sorted(found)
+
+
+def head_revision() -> str:
+    return known_revisions()[-1]
+
+
+@dataclass(frozen=True)
+class StoreState:
+    exists: bool
+    revision: str | None  # None: empty or new file
+    content_fingerprint: str | None
+
+    @property
+    def needs_upgrade(self) -> bool:
+        return self.revision != head_revision()
+
+
+def _connect_readonly(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+
+
+def inspect(path: Path, integrity: bool = True) -> StoreState:
+    """What the file at ``path`` holds. Raises a :class:`DatabaseError` naming the file."""
+    if not path.exists():
+        return StoreState(exists=False, revision=None, content_fingerprint=None)
+    if path.is_dir():
+        raise NotADatabaseError(f"{path} is a folder, not a database file. Choose another --data-dir.")
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise DatabaseError(f"cannot read the database file {path}: {exc.strerror or exc}") from exc
+    if header and header != SQLITE_HEADER:
+        raise NotADatabaseError(
+            f"{path} is not a Clinic Reference database (it is not an SQLite file). "
+            "It was left untouched. Move it aside, or start with --data-dir pointing to another folder."
+        )
+    if not header:
+        return StoreState(exists=True, revision=None, content_fingerprint=None)
+    try:
+        conn = _connect_readonly(path)
+        try:
+            if integrity:
+                result = conn.execute("PRAGMA quick_check").fetchone()[0]
+                if result != "ok":
+                    raise DatabaseError(
+                        f"the database {path} is damaged (SQLite quick_check: {result}). It was left untouched; "
+                        "restore a backup with 'clinic-app db restore BACKUP'."
+                    )
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            revision = None
+            if "alembic_version" in tables:
+                row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+                revision = row[0] if row else None
+            elif tables - {"sqlite_sequence"}:
+                raise NotADatabaseError(
+                    f"{path} is an SQLite database, but not one of Clinic Reference's (tables: "
+                    f"{', '.join(sorted(tables)[:5])}). It was left untouched."
+                )
+            fingerprint = None
+            if "app_meta" in tables:
+                row = conn.execute("SELECT value FROM app_meta WHERE key='content_fingerprint'").fetchone()
+                fingerprint = row[0] if row else None
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        text = str(exc)
+        if "locked" in text or "busy" in text:
+            raise DatabaseLockedError(f"the database {path} is locked by another program; try again") from exc
+        raise NotADatabaseError(
+            f"{path} cannot be read as a database ({text}). It was left untouched; "
+            "restore a backup or point --data-dir to another folder."
+        ) from exc
+    if revision is not None and revision not in known_revisions():
+        raise DatabaseTooNewError(
+            f"the database {path} was written by a newer version of Clinic Reference (schema revision "
+            f"{revision}; this version knows up to {head_revision()}). It was left untouched. "
+            "Install the newer version of the app to open it."
+        )
+    return StoreState(exists=True, revision=revision, content_fingerprint=fingerprint)

@@ -1,0 +1,54 @@
+"""Read-only access to the store through the stdlib ``sqlite3`` driver.
+
+Browsing and search are reads of a small, indexed database; going through the ORM would add
+hundreds of milliseconds of imports before the first window paints (see DESIGN.md). Writes,
+migrations and content loading use :mod:`.database` instead. Rows come back as ``sqlite3.Row``
+and are turned into frozen dataclasses by the services.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+from clinic_app.errors import DatabaseError, DatabaseLockedError
+from clinic_app.settings import Location
+
+
+class Reader:
+    """One read connection per thread to the store's SQLite file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._local = threading.local()
+
+    @classmethod
+    def for_location(cls, location: Location) -> Reader:
+        path = location.sqlite_path
+        if path is None:
+            raise DatabaseError(f"the database {location.database_url} is not an SQLite file")
+        return cls(path)
+
+    def connection(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=5, check_same_thread=True)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA busy_timeout=5000")
+            self._local.conn = conn
+        return conn
+
+    def query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
+        try:
+            return self.connection().execute(sql, params).fetchall()
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise DatabaseLockedError(f"the database {self.path} is busy; try again in a moment") from exc
+            raise DatabaseError(f"could not read {self.path}: {exc}") from exc
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None

@@ -1,0 +1,1 @@
+"""Shipped content, templates and styles (installed as ``clinic_app.resources``)."""

@@ -1,0 +1,82 @@
+"""Migrations: empty -> head, head twice is a no-op, the models match, newer revisions refused."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from clinic_app.errors import DatabaseTooNewError
+from clinic_app.storage import preflight
+from clinic_app.storage.database import Database, alembic_config
+from clinic_app.storage.models import Base
+
+
+def include_name(name, type_, parent_names):
+    return not (type_ == "table" and name.startswith("search_index"))
+
+
+def tables(path):
+    with sqlite3.connect(path) as conn:
+        return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table')")}
+
+
+def schema_sql(path):
+    with sqlite3.connect(path) as conn:
+        return sorted(r[0] for r in conn.execute("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL"))
+
+
+def test_empty_to_head(location):
+    db = Database.open(location)
+    assert db.revision() == preflight.head_revision()
+    assert {"therapy", "reference", "therapy_reference", "attribute", "attribute_value", "condition",
+            "clinic_profile", "content_revision", "app_meta", "search_index"} <= tables(location.sqlite_path)
+    db.close()
+
+
+def test_head_twice_is_a_no_op(location):
+    Database.open(location).close()
+    before = schema_sql(location.sqlite_path)
+    Database.open(location).close()
+    assert schema_sql(location.sqlite_path) == before
+
+
+def test_models_match_the_migrated_schema(location):
+    db = Database.open(location)
+    with db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "include_name": include_name})
+        diff = compare_metadata(context, Base.metadata)
+    db.close()
+    assert diff == []
+
+
+def test_head_revision_matches_alembic():
+    script = ScriptDirectory.from_config(alembic_config())
+    assert script.get_heads() == [preflight.head_revision()]
+    assert sorted(r.revision for r in script.walk_revisions()) == preflight.known_revisions()
+
+
+def test_pragmas_wal_and_foreign_keys(location):
+    db = Database.open(location)
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    db.close()
+
+
+def test_newer_revision_is_refused_and_file_left_untouched(location):
+    Database.open(location).close()
+    with sqlite3.connect(location.sqlite_path) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    before = location.sqlite_path.read_bytes()
+    with pytest.raises(DatabaseTooNewError, match="newer version"):
+        Database.open(location)
+    assert location.sqlite_path.read_bytes() == before
+
+
+def test_database_file_is_private_to_its_owner(location):
+    Database.open(location).close()
+    assert location.sqlite_path.stat().st_mode & 0o077 == 0
