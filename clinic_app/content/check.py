@@ -255,7 +255,8 @@ def _check_references(refs: list[ReferenceFile], doc) -> list[Problem]:  # noqa:
             out.append(Problem("references.yaml", f"[{index}] {ref.key}", "needs a PMID, DOI, PMCID or other_id", line))
         for name, value in ref:
             if isinstance(value, str) and name != "source_seen" and UNVERIFIED.search(value):
-                out.append(Problem("references.yaml", f"[{index}] {ref.key}.{name}", "unverified details must not be printed", line))
+                out.append(Problem("references.yaml", f"[{index}] {ref.key}.{name}",
+                                   "unverified details must not be printed", line))
     return out
 
 

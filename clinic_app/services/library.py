@@ -13,9 +13,16 @@ CATEGORY_LABELS = {"regenerative": "Regenerative therapies", "conventional": "Co
 STATUS_LABELS = {"established": "Established", "emerging": "Emerging", "investigational": "Investigational"}
 GRADE_LABELS = {"high": "High", "moderate": "Moderate", "low": "Low", "very low": "Very low"}
 STATUS_PLAIN = {
-    "established": "A standard treatment.",
-    "emerging": "Not yet proven: the evidence is still growing.",
-    "investigational": "Experimental: still being tested in studies.",
+    "established": "This is a standard treatment.",
+    "emerging": "This is not yet proven. The evidence is still growing.",
+    "investigational": "This is experimental. It is still being tested in studies.",
+}
+# GRADE certainty in plain words (how sure the evidence lets us be).
+CERTAINTY_PLAIN = {
+    "high": "We are very sure about what the studies show.",
+    "moderate": "We are fairly sure. New studies might change this.",
+    "low": "We are not very sure. New studies could change this.",
+    "very low": "We are very unsure. The studies are small or weak.",
 }
 
 PATIENT_SECTIONS = (

@@ -29,7 +29,7 @@ NAMING_CONVENTION = {
 
 
 def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 class Base(DeclarativeBase):
@@ -203,3 +203,25 @@ class AppMeta(Base):
 
     key: Mapped[str] = mapped_column(String(60), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class HandoutPrint(Base):
+    """One print or export of a handout: what was handed out, exactly. Rows are never changed
+    afterwards (database triggers refuse it), except that a privacy purge may blank ``patient_name``."""
+
+    __tablename__ = "handout_print"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    printed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_utcnow)
+    kind: Mapped[str] = mapped_column(String(20))  # pdf | printer
+    destination: Mapped[str] = mapped_column(Text)
+    therapies: Mapped[list] = mapped_column(JSON)
+    content_versions: Mapped[dict] = mapped_column(JSON)
+    library_version: Mapped[str] = mapped_column(String(40))
+    paper: Mapped[str] = mapped_column(String(10))
+    options: Mapped[dict] = mapped_column(JSON)
+    patient_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    clinician: Mapped[str] = mapped_column(String(200), default="")
+    snapshot: Mapped[bytes] = mapped_column()
+    sha256: Mapped[str] = mapped_column(String(64))
+    reprint_of: Mapped[int | None] = mapped_column(ForeignKey("handout_print.id", ondelete="RESTRICT"), nullable=True)

@@ -1,7 +1,7 @@
 """initial schema
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-25
 
 Tables for the therapy library, its references and comparison rows, the clinic profile and
@@ -11,7 +11,6 @@ references (porter stemming, unicode61 with diacritics removed, prefix indexes f
 
 import sqlalchemy as sa
 from alembic import op
-
 
 revision = '0001'
 down_revision = None

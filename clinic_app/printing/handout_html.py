@@ -1,0 +1,53 @@
+"""The handout as HTML (no Qt): a Jinja2 template with autoescape, so content that holds markup
+or a link prints as literal text. Images: only the clinic logo, served by the renderer under the
+name ``clinic-logo``; nothing else is referenced.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from clinic_app.content.check import shipped_content_dir
+from clinic_app.services.handouts import Handout, HandoutDocument
+
+FONT = "DejaVu Sans"
+STATUS_COLOURS = {"established": "#2e7d32", "emerging": "#b26a00", "investigational": "#b3261e"}
+
+
+@lru_cache(maxsize=1)
+def _environment():  # Jinja2 is imported on first use only (start-up time)
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+    return Environment(
+        loader=FileSystemLoader(str(shipped_content_dir() / "templates")),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=False,
+    )
+
+
+def handout_title(handout: Handout) -> str:
+    if len(handout.therapies) == 1:
+        return f"About {handout.therapies[0].title}"
+    return "About your treatment options"
+
+
+def render_handout_html(handout: Handout, comparison_html: str = "") -> HandoutDocument:
+    from markupsafe import Markup
+
+    request = handout.request
+    body_pt = 14 if request.large_print else 12
+    title = handout_title(handout)
+    html = _environment().get_template("handout.html.j2").render(
+        handout=handout, request=request, clinic=handout.clinic, title=title,
+        comparison_html=Markup(comparison_html) if comparison_html else "",  # noqa: S704 - built autoescaped
+        has_logo=bool(handout.clinic.logo), logo_width=110 if request.large_print else 96,
+        font=FONT, body_pt=body_pt, h1_pt=body_pt + 8, h2_pt=body_pt + 3, small_pt=max(10, body_pt - 2),
+        status_colours=STATUS_COLOURS,
+    )
+    who = request.patient_name.strip()
+    date = request.date.strftime("%d %B %Y").lstrip("0")
+    header = f"{handout.clinic.name or 'Clinic Reference'}  ·  {who + '  ·  ' if who else ''}{date}"
+    footer = f"{title}  ·  content {handout.library_version}"
+    return HandoutDocument(html=html, title=title, header=header, footer=footer, body_pt=body_pt,
+                       paper=request.paper, logo=handout.clinic.logo)

@@ -1,0 +1,132 @@
+"""The record of every handout printed or exported, with the exact document kept.
+
+Each record holds a zlib-compressed snapshot of the document source (HTML, page header and
+footer, paper, the logo used) and the SHA-256 of that source. A reprint reads the snapshot back,
+checks its hash, and prints it again marked as a reprint, even if the library has changed since.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import json
+import zlib
+from dataclasses import dataclass
+
+from clinic_app.errors import DatabaseError, NotFoundError
+from clinic_app.services.handouts import Handout, HandoutDocument
+from clinic_app.settings import Location
+from clinic_app.storage.reader import Reader
+
+
+@dataclass(frozen=True)
+class HandoutPrintItem:
+    id: int
+    printed_at: dt.datetime
+    kind: str
+    destination: str
+    therapies: tuple[str, ...]
+    content_versions: dict
+    library_version: str
+    paper: str
+    options: dict
+    patient_name: str | None
+    clinician: str
+    sha256: str
+    reprint_of: int | None
+
+
+def _payload(doc: HandoutDocument) -> bytes:
+    data = {"html": doc.html, "title": doc.title, "header": doc.header, "footer": doc.footer,
+            "body_pt": doc.body_pt, "paper": doc.paper,
+            "logo": base64.b64encode(doc.logo).decode("ascii") if doc.logo else None}
+    return json.dumps(data, sort_keys=True, ensure_ascii=False).encode("utf-8")
+
+
+def snapshot(doc: HandoutDocument) -> tuple[bytes, str]:
+    payload = _payload(doc)
+    return zlib.compress(payload, 9), hashlib.sha256(payload).hexdigest()
+
+
+def keeps_patient_names(reader: Reader) -> bool:
+    rows = reader.query("SELECT keep_patient_names FROM clinic_profile ORDER BY id LIMIT 1")
+    return bool(rows and rows[0][0])
+
+
+def record(location: Location, handout: Handout, doc: HandoutDocument, kind: str, destination: str,
+           keep_patient_name: bool = False, reprint_of: int | None = None) -> int:
+    """Store one print/export; returns its id."""
+    from clinic_app.storage.database import Database
+    from clinic_app.storage.models import HandoutPrint
+
+    blob, digest = snapshot(doc)
+    request = handout.request
+    options = {"include_comparison": request.include_comparison, "comparison_rows": list(request.comparison_rows),
+               "large_print": request.large_print, "follow_up": request.follow_up.isoformat() if request.follow_up else None,
+               "date": request.date.isoformat(), "has_notes": bool(request.notes.strip())}
+    db = Database.open(location)
+    try:
+        with db.session() as session:
+            row = HandoutPrint(
+                kind=kind, destination=destination, therapies=[t.slug for t in handout.therapies],
+                content_versions=handout.content_versions, library_version=handout.library_version,
+                paper=request.paper, options=options,
+                patient_name=request.patient_name.strip() or None if keep_patient_name else None,
+                clinician=request.clinician, snapshot=blob, sha256=digest, reprint_of=reprint_of,
+            )
+            session.add(row)
+            session.flush()
+            return row.id
+    finally:
+        db.close()
+
+
+def _item(row) -> HandoutPrintItem:  # noqa: ANN001
+    return HandoutPrintItem(
+        id=row["id"], printed_at=dt.datetime.fromisoformat(row["printed_at"]), kind=row["kind"],
+        destination=row["destination"], therapies=tuple(json.loads(row["therapies"])),
+        content_versions=json.loads(row["content_versions"]), library_version=row["library_version"],
+        paper=row["paper"], options=json.loads(row["options"]), patient_name=row["patient_name"],
+        clinician=row["clinician"], sha256=row["sha256"], reprint_of=row["reprint_of"],
+    )
+
+
+_COLUMNS = ("id, printed_at, kind, destination, therapies, content_versions, library_version, paper, options, "
+            "patient_name, clinician, sha256, reprint_of")
+
+
+def list_prints(reader: Reader, limit: int = 200) -> list[HandoutPrintItem]:
+    rows = reader.query(f"SELECT {_COLUMNS} FROM handout_print ORDER BY id DESC LIMIT ?", (limit,))
+    return [_item(r) for r in rows]
+
+
+def get_print(reader: Reader, print_id: int) -> HandoutPrintItem:
+    rows = reader.query(f"SELECT {_COLUMNS} FROM handout_print WHERE id = ?", (print_id,))
+    if not rows:
+        raise NotFoundError(f"no handout with id {print_id}; 'clinic-app handout log' lists them")
+    return _item(rows[0])
+
+
+def load_snapshot(reader: Reader, print_id: int) -> HandoutDocument:
+    """The exact document of record ``print_id``, its SHA-256 checked."""
+    rows = reader.query("SELECT snapshot, sha256, printed_at FROM handout_print WHERE id = ?", (print_id,))
+    if not rows:
+        raise NotFoundError(f"no handout with id {print_id}; 'clinic-app handout log' lists them")
+    try:
+        payload = zlib.decompress(rows[0]["snapshot"])
+    except zlib.error as exc:
+        raise DatabaseError(f"the stored copy of handout {print_id} is damaged ({exc}); it cannot be reprinted") from exc
+    if hashlib.sha256(payload).hexdigest() != rows[0]["sha256"]:
+        raise DatabaseError(f"the stored copy of handout {print_id} does not match its SHA-256; it will not be reprinted")
+    data = json.loads(payload)
+    return HandoutDocument(html=data["html"], title=data["title"], header=data["header"], footer=data["footer"],
+                       body_pt=data["body_pt"], paper=data["paper"],
+                       logo=base64.b64decode(data["logo"]) if data["logo"] else None)
+
+
+def as_reprint(doc: HandoutDocument, item: HandoutPrintItem) -> HandoutDocument:
+    """The same document, its page header marked as a reprint of ``item``."""
+    when = item.printed_at.strftime("%d %b %Y %H:%M")
+    return HandoutDocument(html=doc.html, title=doc.title, header=f"REPRINT of handout #{item.id} ({when})  ·  {doc.header}",
+                       footer=doc.footer, body_pt=doc.body_pt, paper=doc.paper, logo=doc.logo)

@@ -1,0 +1,183 @@
+"""Composing a patient handout: what the patient takes home, in their words, from the library.
+
+``compose_handout(reader, request)`` gathers everything the document needs (clinic profile,
+therapies in patient language, references, disclaimer, governance dates) into a frozen
+:class:`Handout`. Turning it into HTML and paper is :mod:`clinic_app.printing`'s job; the
+same ``Handout`` feeds the preview, the printer, the PDF export and the CLI.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from clinic_app.errors import NotFoundError
+from clinic_app.services import library
+from clinic_app.services.library import CERTAINTY_PLAIN, STATUS_PLAIN, ReferenceItem, TherapyDetail
+from clinic_app.storage.reader import Reader
+
+PAPERS = ("a4", "letter")
+MAX_THERAPIES = 6
+
+@dataclass(frozen=True)
+class HandoutRequest:
+    therapies: tuple[str, ...]
+    include_comparison: bool = False
+    comparison_rows: tuple[str, ...] = ()
+    patient_name: str = ""
+    clinician: str = ""
+    date: dt.date = field(default_factory=dt.date.today)
+    notes: str = ""
+    next_steps: str = ""
+    follow_up: dt.date | None = None
+    large_print: bool = False
+    paper: str = "a4"
+
+
+@dataclass(frozen=True)
+class ClinicInfo:
+    name: str
+    address: str
+    phone: str
+    website: str
+    logo: bytes | None
+    disclaimer: str
+
+
+@dataclass(frozen=True)
+class HandoutSection:
+    heading: str
+    text: str
+
+
+@dataclass(frozen=True)
+class HandoutTherapy:
+    slug: str
+    title: str
+    status: str
+    status_plain: str
+    grade: str
+    certainty_plain: str
+    sections: tuple[HandoutSection, ...]
+    questions: tuple[str, ...]
+    content_version: int
+    last_reviewed: dt.date
+    reference_keys: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Handout:
+    request: HandoutRequest
+    clinic: ClinicInfo
+    therapies: tuple[HandoutTherapy, ...]
+    references: tuple[ReferenceItem, ...]
+    library_version: str
+    production_date: str
+    update_policy: str
+    funding: str
+    printed_on: dt.date
+
+    @property
+    def content_versions(self) -> dict[str, int]:
+        return {t.slug: t.content_version for t in self.therapies}
+
+    def patient_text(self) -> str:
+        """All the prose a patient reads, for measuring its reading grade."""
+        parts: list[str] = []
+        for therapy in self.therapies:
+            parts.append(therapy.status_plain)
+            parts.append(therapy.certainty_plain)
+            parts += [s.text for s in therapy.sections]
+            parts += list(therapy.questions)
+        return "\n".join(parts)
+
+
+@dataclass(frozen=True)
+class HandoutDocument:
+    """The exact document source (HTML from :mod:`clinic_app.printing.handout_html`) and what the
+    renderer puts on every page: the unit that is printed, recorded and reprinted."""
+
+    html: str
+    title: str
+    header: str
+    footer: str
+    body_pt: int
+    paper: str
+    logo: bytes | None
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.html.encode("utf-8")).hexdigest()
+
+
+# The order a patient reads a therapy in (standards.md: most important first; known and not known).
+HANDOUT_SECTIONS = (
+    ("summary", "What is it?"),
+    ("procedure", "How is it done?"),
+    ("what_to_expect", "What to expect"),
+    ("evidence_known", "How well does it work?"),
+    ("evidence_unknown", "What we do not know yet"),
+    ("risks", "What are the risks?"),
+    ("recovery", "Recovery and time off"),
+    ("regulatory", "Is it approved?"),
+)
+
+
+def clinic_info(reader: Reader) -> ClinicInfo:
+    rows = reader.query("SELECT * FROM clinic_profile ORDER BY id LIMIT 1")
+    meta = {r[0]: r[1] for r in reader.query("SELECT key, value FROM app_meta")}
+    library_meta = json.loads(meta.get("library_json", "{}"))
+    default_disclaimer = library_meta.get("disclaimer", "")
+    if not rows:
+        return ClinicInfo(name="", address="", phone="", website="", logo=None, disclaimer=default_disclaimer)
+    row = rows[0]
+    return ClinicInfo(name=row["name"], address=row["address"], phone=row["phone"], website=row["website"],
+                      logo=row["logo_png"], disclaimer=row["disclaimer"] or default_disclaimer)
+
+
+def _therapy(detail: TherapyDetail) -> HandoutTherapy:
+    sections = tuple(HandoutSection(heading, detail.patient[key]) for key, heading in HANDOUT_SECTIONS)
+    return HandoutTherapy(
+        slug=detail.slug, title=detail.patient_name, status=detail.status,
+        status_plain=STATUS_PLAIN[detail.status], grade=detail.grade_label,
+        certainty_plain=CERTAINTY_PLAIN[detail.evidence_grade], sections=sections, questions=detail.questions,
+        content_version=detail.content_version, last_reviewed=detail.last_reviewed,
+        reference_keys=tuple(r.key for r in detail.references),
+    )
+
+
+def validate_request(reader: Reader, request: HandoutRequest) -> None:
+    known = library.therapy_slugs(reader)
+    if not request.therapies:
+        raise NotFoundError(f"choose at least one therapy; known therapies: {', '.join(known)}")
+    if len(request.therapies) > MAX_THERAPIES:
+        raise NotFoundError(f"a handout holds at most {MAX_THERAPIES} therapies ({len(request.therapies)} chosen)")
+    unknown = [slug for slug in request.therapies if slug not in known]
+    if unknown:
+        raise NotFoundError(f"unknown therapy {', '.join(map(repr, unknown))}; known therapies: {', '.join(known)}")
+    if request.paper not in PAPERS:
+        raise NotFoundError(f"unknown paper size {request.paper!r}; choose {' or '.join(PAPERS)}")
+
+
+def compose_handout(reader: Reader, request: HandoutRequest) -> Handout:
+    validate_request(reader, request)
+    details = [library.get_therapy(reader, slug) for slug in dict.fromkeys(request.therapies)]
+    seen: dict[str, ReferenceItem] = {}
+    for detail in details:
+        for ref in detail.references:
+            seen.setdefault(ref.key, ref)
+    meta = {r[0]: r[1] for r in reader.query("SELECT key, value FROM app_meta")}
+    library_meta = json.loads(meta.get("library_json", "{}"))
+    return Handout(
+        request=request,
+        clinic=clinic_info(reader),
+        therapies=tuple(_therapy(d) for d in details),
+        references=tuple(sorted(seen.values(), key=lambda r: r.key)),
+        library_version=meta.get("library_version", ""),
+        production_date=library_meta.get("production_date", ""),
+        update_policy=library_meta.get("update_policy", ""),
+        funding=library_meta.get("funding", ""),
+        printed_on=request.date,
+    )

@@ -1,0 +1,134 @@
+"""The command line as a clinic's script or IT person uses it, bad input included."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from clinic_app import __version__
+from clinic_app.cli import main
+
+
+def run(*args):
+    return main([str(a) for a in args])
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as stop:
+        run("--version")
+    assert stop.value.code == 0 and __version__ in capsys.readouterr().out
+
+
+def test_help_describes_every_command(capsys):
+    with pytest.raises(SystemExit):
+        run("--help")
+    out = capsys.readouterr().out
+    for command in ("gui", "search", "content", "db", "--data-dir", "--database-url"):
+        assert command in out
+    for sub, words in (("db", ("upgrade", "check", "backup", "restore")), ("content", ("check", "report"))):
+        with pytest.raises(SystemExit):
+            run(sub, "--help")
+        out = capsys.readouterr().out
+        assert all(w in out for w in words)
+
+
+def test_search_text_and_json(prepared_location, capsys):
+    assert run("--data-dir", prepared_location.data_dir, "search", "plasma") == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].startswith("platelet-rich-plasma")
+    assert run("--data-dir", prepared_location.data_dir, "search", "plasma", "--json") == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["results"][0]["slug"] == "platelet-rich-plasma" and "[" in data["results"][0]["snippet"]
+
+
+def test_search_with_no_result_exits_1(prepared_location, capsys):
+    assert run("--data-dir", prepared_location.data_dir, "search", "qqqzzz") == 1
+    assert "no therapy matches" in capsys.readouterr().out
+
+
+def test_first_search_creates_the_store(data_dir, capsys):
+    assert run("--data-dir", data_dir, "search", "exercise") == 0
+    assert "exercise-therapy" in capsys.readouterr().out
+
+
+def test_environment_variable_points_to_the_data(prepared_location, monkeypatch, capsys):
+    monkeypatch.setenv("CLINIC_APP_DATA_DIR", str(prepared_location.data_dir))
+    assert run("db", "check") == 0
+    assert str(prepared_location.data_dir) in capsys.readouterr().out
+
+
+def test_db_check_reports_revision_and_content(prepared_location, capsys):
+    assert run("--data-dir", prepared_location.data_dir, "db", "check") == 0
+    out = capsys.readouterr().out
+    assert "schema revision" in out and "integrity check  ok" in out and "result: OK" in out
+
+
+def test_db_check_without_a_database(data_dir, capsys):
+    assert run("--data-dir", data_dir, "db", "check") == 1
+    assert "clinic-app db upgrade" in capsys.readouterr().out
+
+
+def test_not_a_database_is_named_and_untouched(location, capsys):
+    location.sqlite_path.write_text("patient list, do not delete\n")
+    for args in (("search", "plasma"), ("db", "check"), ("db", "upgrade")):
+        assert run("--data-dir", location.data_dir, *args) == 1
+        err = capsys.readouterr().err
+        assert str(location.sqlite_path) in err and "not an SQLite file" in err and "Traceback" not in err
+    assert location.sqlite_path.read_text() == "patient list, do not delete\n"
+
+
+def test_newer_database_is_refused(prepared_location, capsys):
+    with sqlite3.connect(prepared_location.sqlite_path) as conn:
+        conn.execute("UPDATE alembic_version SET version_num='9999'")
+    before = prepared_location.sqlite_path.read_bytes()
+    assert run("--data-dir", prepared_location.data_dir, "db", "upgrade") == 1
+    assert "newer version of Clinic Reference" in capsys.readouterr().err
+    assert prepared_location.sqlite_path.read_bytes() == before
+
+
+def test_backup_list_and_restore(prepared_location, tmp_path, capsys):
+    target = tmp_path / "copy.sqlite3"
+    assert run("--data-dir", prepared_location.data_dir, "db", "backup", "-o", target) == 0
+    assert target.exists() and "verified" in capsys.readouterr().out
+    assert run("--data-dir", prepared_location.data_dir, "db", "backup") == 0
+    assert run("--data-dir", prepared_location.data_dir, "db", "backups") == 0
+    assert "manual" in capsys.readouterr().out
+    assert run("--data-dir", prepared_location.data_dir, "db", "restore", target) == 0
+    assert "restored" in capsys.readouterr().out
+    assert run("--data-dir", prepared_location.data_dir, "db", "restore", tmp_path / "missing.sqlite3") == 1
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_content_report_text_and_json(capsys):
+    assert run("content", "report") == 0
+    out = capsys.readouterr().out
+    assert "patient grade" in out and "platelet-rich-plasma" in out
+    assert run("content", "report", "--json") == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == 8 and all(r["references"] >= 1 and r["patient_grade"] <= 8 for r in rows)
+
+
+def test_gui_without_a_display_prints_one_clear_line(data_dir, monkeypatch, capsys):
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    assert run("--data-dir", data_dir) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no display" in err[0] and "clinic-app search" in err[0]
+
+
+def test_unsupported_database_url(capsys):
+    assert run("--database-url", "postgresql://clinic/db", "db", "check") == 2
+    assert "postgresql://clinic/db" in capsys.readouterr().err
+
+
+def test_module_entry_point_without_traceback(tmp_path):
+    bad = tmp_path / "clinic.sqlite3"
+    bad.write_bytes(b"\x00\x01 not sqlite")
+    result = subprocess.run([sys.executable, "-m", "clinic_app", "--data-dir", str(tmp_path), "db", "check"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and str(bad) in result.stderr

@@ -1,0 +1,125 @@
+"""Content broken in the ways people break it: each problem is named with file and field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from clinic_app.cli import main
+from clinic_app.content.check import load_content
+
+FILE = "therapies/platelet-rich-plasma.yaml"
+
+
+def edit(directory: Path, change) -> None:
+    path = directory / FILE
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+def problems_of(directory: Path) -> list[str]:
+    _, problems = load_content(directory)
+    return [str(p) for p in problems]
+
+
+def test_a_valid_copy_passes(content_copy):
+    assert problems_of(content_copy) == []
+
+
+def test_unknown_field_is_an_error_with_its_line(content_copy):
+    path = content_copy / FILE
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines.insert(3, "colour: blue")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    found = problems_of(content_copy)
+    assert f"{FILE}:4: colour: unknown field (not part of the content schema)" in found
+
+
+def test_yaml_syntax_error_names_the_line(content_copy):
+    path = content_copy / FILE
+    path.write_text(path.read_text(encoding="utf-8") + "\nclinician: [unclosed\n", encoding="utf-8")
+    found = problems_of(content_copy)
+    assert len(found) == 1 and found[0].startswith(f"{FILE}:") and "not valid YAML" in found[0]
+
+
+def test_unknown_reference_key(content_copy):
+    edit(content_copy, lambda d: d["references"].append({"key": "Z9", "supports": "A study that does not exist."}))
+    assert any("unknown reference key 'Z9'" in p and FILE in p for p in problems_of(content_copy))
+
+
+def test_reference_listed_but_never_cited(content_copy):
+    def change(d):
+        d["references"].append({"key": "E2", "supports": "Exercise therapy for chronic low back pain."})
+    edit(content_copy, change)
+    assert any("E2 is listed but no clinician text or comparison cell cites it" in p for p in problems_of(content_copy))
+
+
+def test_patient_text_above_grade_8_prints_grade_and_longest_sentence(content_copy):
+    hard = ("Intradiscal administration of autologous platelet concentrates necessitates meticulous "
+            "fluoroscopic guidance, comprehensive sterilisation procedures and multidisciplinary consideration "
+            "of contraindications. Simple words follow.")
+    edit(content_copy, lambda d: d["patient"].__setitem__("recovery", hard))
+    found = [p for p in problems_of(content_copy) if "patient.recovery" in p]
+    assert found and "reading grade" in found[0] and "above 8" in found[0]
+    assert "Intradiscal administration of autologous" in found[0]
+
+
+def test_missing_comparison_row(content_copy):
+    edit(content_copy, lambda d: d["comparison"].pop("visits"))
+    assert any("no value for comparison row 'visits'" in p for p in problems_of(content_copy))
+
+
+def test_placeholder_text(content_copy):
+    edit(content_copy, lambda d: d["clinician"].__setitem__("recovery", "TODO: write the recovery section later."))
+    assert any("clinician.recovery: placeholder" in p for p in problems_of(content_copy))
+
+
+def test_date_in_the_future(content_copy):
+    edit(content_copy, lambda d: d.__setitem__("last_reviewed", "2999-01-01"))
+    assert any("last_reviewed: 2999-01-01 is in the future" in p for p in problems_of(content_copy))
+
+
+def test_status_outside_the_vocabulary(content_copy):
+    edit(content_copy, lambda d: d.__setitem__("status", "miracle"))
+    assert any(FILE in p and "status" in p and "established" in p for p in problems_of(content_copy))
+
+
+def test_duplicated_text(content_copy):
+    edit(content_copy, lambda d: d["patient"].__setitem__("recovery", d["patient"]["risks"]))
+    assert any("duplicated text" in p for p in problems_of(content_copy))
+
+
+def test_investigational_therapy_must_say_so(content_copy):
+    def change(d):
+        d["patient"]["summary"] = "PRP uses a small amount of your own blood. It is put into the disc with a needle."
+        d["patient"]["regulatory"] = "Ask your doctor about the rules for this shot where you live."
+    edit(content_copy, change)
+    assert any("patient.summary" in p and "investigational" in p for p in problems_of(content_copy))
+
+
+def test_missing_required_field(content_copy):
+    edit(content_copy, lambda d: d.pop("funding"))
+    assert any(p.startswith(FILE) and p.endswith("funding: required field is missing") for p in problems_of(content_copy))
+
+
+def test_cli_check_exit_codes_and_format(content_copy, capsys):
+    assert main(["content", "check", str(content_copy)]) == 0
+    assert "content OK: 8 therapies" in capsys.readouterr().out
+    edit(content_copy, lambda d: d.__setitem__("status", "miracle"))
+    assert main(["content", "check", str(content_copy)]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith(FILE) and ": status: " in out
+
+
+def test_missing_directory(tmp_path, capsys):
+    assert main(["content", "check", str(tmp_path / "nowhere")]) == 1
+    assert "content directory not found" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", ["references.yaml", "attributes.yaml"])
+def test_missing_shared_file(content_copy, name):
+    (content_copy / name).unlink()
+    assert f"{name}: (file): required content file is missing" in problems_of(content_copy)
