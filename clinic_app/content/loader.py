@@ -165,13 +165,15 @@ def apply_therapy_file(session, row: Therapy, t: TherapyFile, references, attrib
     row.content_version = t.content_version
     row.production_date, row.last_reviewed, row.reviewer = t.production_date, t.last_reviewed, t.reviewer
     row.update_policy, row.funding = t.update_policy, t.funding
+    if row.id is not None:  # replace links: delete first, so unique (therapy, reference) never clashes
+        with session.no_autoflush:
+            session.execute(delete(TherapyReference).where(TherapyReference.therapy_id == row.id))
+            session.execute(delete(AttributeValue).where(AttributeValue.therapy_id == row.id))
+            session.expire(row, ["references", "values"])
     row.references = [
         TherapyReference(reference=references[entry.key], claim=entry.supports, position=index)
         for index, entry in enumerate(t.references)
     ]
-    if row.id is not None:
-        session.execute(delete(AttributeValue).where(AttributeValue.therapy_id == row.id))
-        session.expire(row, ["values"])
     row.values = [
         AttributeValue(attribute=attributes[key], text=cell.text, scale=cell.scale, reference_keys=list(cell.refs))
         for key, cell in t.comparison.items()

@@ -66,4 +66,5 @@ def test_reference_identifiers_match_the_checked_bibliography(bundle):
         for identifier in (ref.pmid, ref.doi, ref.pmcid):
             if identifier:
                 assert identifier in body, (ref.key, identifier)
-        assert str(ref.year) in body, ref.key
+        if ref.pmid or ref.doi or ref.pmcid:  # regulations and registries carry no publication year
+            assert str(ref.year) in body, ref.key
