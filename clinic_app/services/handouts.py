@@ -11,10 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from clinic_app.errors import NotFoundError
 from clinic_app.services import library
+from clinic_app.services.clinic import ClinicProfileData, load_profile
 from clinic_app.services.library import CERTAINTY_PLAIN, STATUS_PLAIN, ReferenceItem, TherapyDetail
 from clinic_app.storage.reader import Reader
 
@@ -34,16 +35,6 @@ class HandoutRequest:
     follow_up: dt.date | None = None
     large_print: bool = False
     paper: str = "a4"
-
-
-@dataclass(frozen=True)
-class ClinicInfo:
-    name: str
-    address: str
-    phone: str
-    website: str
-    logo: bytes | None
-    disclaimer: str
 
 
 @dataclass(frozen=True)
@@ -70,7 +61,7 @@ class HandoutTherapy:
 @dataclass(frozen=True)
 class Handout:
     request: HandoutRequest
-    clinic: ClinicInfo
+    clinic: ClinicProfileData
     therapies: tuple[HandoutTherapy, ...]
     references: tuple[ReferenceItem, ...]
     library_version: str
@@ -125,16 +116,13 @@ HANDOUT_SECTIONS = (
 )
 
 
-def clinic_info(reader: Reader) -> ClinicInfo:
-    rows = reader.query("SELECT * FROM clinic_profile ORDER BY id LIMIT 1")
-    meta = {r[0]: r[1] for r in reader.query("SELECT key, value FROM app_meta")}
-    library_meta = json.loads(meta.get("library_json", "{}"))
-    default_disclaimer = library_meta.get("disclaimer", "")
-    if not rows:
-        return ClinicInfo(name="", address="", phone="", website="", logo=None, disclaimer=default_disclaimer)
-    row = rows[0]
-    return ClinicInfo(name=row["name"], address=row["address"], phone=row["phone"], website=row["website"],
-                      logo=row["logo_png"], disclaimer=row["disclaimer"] or default_disclaimer)
+def clinic_info(reader: Reader) -> ClinicProfileData:
+    """The clinic profile, with the library's default disclaimer when the clinic has none."""
+    profile = load_profile(reader)
+    if profile.disclaimer.strip():
+        return profile
+    meta = {r[0]: r[1] for r in reader.query("SELECT key, value FROM app_meta WHERE key = 'library_json'")}
+    return replace(profile, disclaimer=json.loads(meta.get("library_json", "{}")).get("disclaimer", ""))
 
 
 def _therapy(detail: TherapyDetail) -> HandoutTherapy:

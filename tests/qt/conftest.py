@@ -1,0 +1,66 @@
+"""Fixtures for the window tests: fresh QSettings per test, and a window on a prepared store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+
+from clinic_app.ui.main_window import MainWindow
+from clinic_app.ui.settings_store import UiSettings
+
+QT_DIR = Path(__file__).parent
+# The offscreen platform warns that it has no window manager to pass size hints to; that is the
+# test platform talking, not the application.
+OFFSCREEN_NOISE = r"This plugin does not support propagateSizeHints\(\)"
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if QT_DIR in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.qt_log_ignore(OFFSCREEN_NOISE))
+
+
+@pytest.fixture(autouse=True)
+def _isolated_qsettings(qapp, tmp_path):
+    """QSettings() anywhere in the code under test writes an INI file in this test's folder."""
+    qapp.setOrganizationName("Clinic Reference")
+    qapp.setApplicationName("clinic-app")
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "qsettings"))
+    yield
+    qapp.setStyleSheet("")
+
+
+@pytest.fixture
+def settings_file(tmp_path):
+    return tmp_path / "ui.ini"
+
+
+@pytest.fixture
+def ui_settings(settings_file) -> UiSettings:
+    return UiSettings(QSettings(str(settings_file), QSettings.Format.IniFormat))
+
+
+@pytest.fixture
+def make_window(qtbot, reader, settings_file):
+    """Build a shown window on the prepared store, each with its own view of the same settings file."""
+
+    def make() -> MainWindow:
+        window = MainWindow(UiSettings(QSettings(str(settings_file), QSettings.Format.IniFormat)))
+        qtbot.addWidget(window)
+        window.set_reader(reader)
+        window.show()
+        qtbot.waitExposed(window)
+        window.activateWindow()
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is window and QApplication.focusWidget() is not None)
+        return window
+
+    return make
+
+
+@pytest.fixture
+def window(make_window) -> MainWindow:
+    return make_window()

@@ -1,0 +1,103 @@
+"""The window remembers zoom, layout and the last therapy; its menus; its list model obeys Qt's rules."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from clinic_app import __version__
+from clinic_app.services import library
+from clinic_app.ui import messages
+from clinic_app.ui.therapy_list import MARK_CLOSE, MARK_OPEN, TherapyListModel
+
+
+def test_zoom_keys_change_the_detail_view_and_persist(qtbot, make_window):
+    first = make_window()
+    base = first.detail_view.base_point_size()
+    qtbot.keyClick(first, Qt.Key.Key_Plus, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(first, Qt.Key.Key_Plus, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(first, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
+    assert first.detail_view.base_point_size() == base + 1
+    first.close()
+    second = make_window()
+    assert second.detail_view.zoom == 1
+    qtbot.keyClick(second, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
+    assert second.detail_view.zoom == 0
+    second.close()
+    assert make_window().detail_view.zoom == 0
+
+
+def test_zoom_actions_are_in_the_view_menu(window):
+    texts = [a.text() for a in window.menuBar().actions()]
+    assert texts == ["&File", "&View", "&Help"]
+    assert window.zoom_in_action.shortcut().toString() == "Ctrl++"
+    assert window.zoom_reset_action.shortcut().toString() == "Ctrl+0"
+
+
+def test_last_selected_therapy_is_restored(qtbot, make_window):
+    first = make_window()
+    first.search_panel.select_slug("prolotherapy")
+    first.search_panel._open_current()
+    first.close()
+    second = make_window()
+    assert second.detail_view.detail is not None and second.detail_view.detail.slug == "prolotherapy"
+    assert second.search_panel.current_slug() == "prolotherapy"
+
+
+def test_a_forgotten_therapy_is_ignored(qtbot, make_window, ui_settings):
+    ui_settings.last_therapy = "no-longer-shipped"
+    ui_settings.sync()
+    window = make_window()
+    assert window.detail_view.detail is None
+
+
+def test_geometry_and_splitter_are_restored(qtbot, make_window):
+    first = make_window()
+    first.resize(720, 520)
+    first.splitter.setSizes([260, 460])
+    qtbot.waitUntil(lambda: first.size().width() == 720)
+    first.close()
+    second = make_window()
+    assert (second.size().width(), second.size().height()) == (720, 520)
+    assert second.splitter.sizes()[0] == first.splitter.sizes()[0]
+
+
+def test_quit_closes_the_window(qtbot, window):
+    qtbot.keyClick(window, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+    assert not window.isVisible()
+
+
+def test_help_lists_shortcuts_and_commands(window, monkeypatch):
+    shown = []
+    monkeypatch.setattr(messages, "show_help", lambda parent, text: shown.append(text))
+    next(a for a in window.actions() if a.text() == "&Help").trigger()
+    assert shown and "Ctrl+F" in shown[0] and "clinic-app search" in shown[0] and "Escape" in shown[0]
+
+
+def test_about_shows_app_and_library_versions(window, reader, monkeypatch):
+    shown = []
+    monkeypatch.setattr(messages, "show_about", lambda parent, text: shown.append(text))
+    next(a for a in window.actions() if a.text().startswith("&About")).trigger()
+    version = library.library_info(reader)["library_version"]
+    assert __version__ in shown[0] and version in shown[0]
+
+
+def test_status_bar_shows_the_library_version(window, reader):
+    assert library.library_info(reader)["library_version"] in window.library_label.text()
+
+
+def test_list_model_in_every_mode(qtmodeltester, reader):
+    from clinic_app.services import search
+
+    model = TherapyListModel()
+    qtmodeltester.check(model)
+    model.set_therapies(library.list_therapies(reader))
+    qtmodeltester.check(model)
+    model.set_filter(status="investigational")
+    qtmodeltester.check(model)
+    model.set_hits("plate", search.search(reader, "plate", highlight=(MARK_OPEN, MARK_CLOSE)))
+    qtmodeltester.check(model)
+    model.set_hits("zzqx", [])
+    qtmodeltester.check(model)
+    model.set_filter()
+    model.set_hits("", None)
+    qtmodeltester.check(model)

@@ -1,0 +1,176 @@
+"""What a doctor does with the left side of the window: type, move with the arrows, open, filter."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from clinic_app.services import library
+from clinic_app.ui.therapy_list import KIND_HEADER, KIND_HIT, KIND_THERAPY, KindRole, SlugRole, StatusRole
+
+
+def type_query(qtbot, window, text: str) -> None:
+    panel = window.search_panel
+    panel.search_field.setFocus()
+    qtbot.keyClicks(panel.search_field, text)
+    qtbot.waitUntil(lambda: panel.model.query() == text, timeout=2000)
+
+
+def shown_slugs(model) -> list[str]:
+    return [model.index(r, 0).data(SlugRole) for r in range(model.rowCount())
+            if model.index(r, 0).data(KindRole) in (KIND_THERAPY, KIND_HIT)]
+
+
+@pytest.mark.parametrize(("query", "first"), [
+    ("plate", "platelet-rich-plasma"),
+    ("stem", "bone-marrow-concentrate"),
+    ("fusion", "lumbar-fusion"),
+])
+def test_typing_ranks_the_therapies(qtbot, window, query, first):
+    type_query(qtbot, window, query)
+    model = window.search_panel.model
+    assert model.is_searching()
+    assert shown_slugs(model)[0] == first
+    assert model.index(0, 0).data(KindRole) == KIND_HIT
+
+
+def test_search_results_appear_within_the_debounce(qtbot, window):
+    panel = window.search_panel
+    assert panel._search_timer.interval() <= 80
+    qtbot.keyClicks(panel.search_field, "plas")
+    qtbot.waitUntil(lambda: panel.model.query() == "plas", timeout=500)
+
+
+def test_hits_show_a_snippet_with_the_match(qtbot, window):
+    type_query(qtbot, window, "plate")
+    index = window.search_panel.model.index(0, 0)
+    assert "platelet" in index.data(Qt.ItemDataRole.AccessibleTextRole).lower()
+    window.search_panel.list_view.grab()  # the delegate paints hits without error
+
+
+def test_no_match_says_so(qtbot, window):
+    type_query(qtbot, window, "zzqx")
+    model = window.search_panel.model
+    assert shown_slugs(model) == []
+    assert "No therapy matches" in model.index(0, 0).data()
+    assert not model.flags(model.index(0, 0)) & Qt.ItemFlag.ItemIsSelectable
+
+
+def test_down_moves_into_the_results_and_enter_opens(qtbot, window):
+    type_query(qtbot, window, "plate")
+    panel = window.search_panel
+    qtbot.keyClick(panel.search_field, Qt.Key.Key_Down)
+    assert panel.list_view.hasFocus()
+    assert panel.current_slug() == "platelet-rich-plasma"
+    qtbot.keyClick(panel.list_view, Qt.Key.Key_Return)
+    assert window.detail_view.detail.slug == "platelet-rich-plasma"
+
+
+def test_arrows_move_through_results_and_skip_headers(qtbot, window, reader):
+    panel = window.search_panel
+    slugs = [t.slug for t in library.list_therapies(reader)]
+    panel.search_field.setFocus()
+    qtbot.keyClick(panel.search_field, Qt.Key.Key_Down)
+    assert panel.current_slug() == slugs[0]
+    seen = [panel.current_slug()]
+    for _ in range(len(slugs) - 1):
+        qtbot.keyClick(panel.list_view, Qt.Key.Key_Down)
+        seen.append(panel.current_slug())
+    assert seen == slugs  # the "Conventional treatments" header row was stepped over
+    qtbot.keyClick(panel.list_view, Qt.Key.Key_Return)
+    assert window.detail_view.detail.slug == slugs[-1]
+
+
+def test_up_from_the_first_result_returns_to_the_search_field(qtbot, window):
+    type_query(qtbot, window, "plate")
+    panel = window.search_panel
+    qtbot.keyClick(panel.search_field, Qt.Key.Key_Down)
+    qtbot.keyClick(panel.list_view, Qt.Key.Key_Up)
+    assert panel.search_field.hasFocus()
+
+
+def test_enter_in_the_search_field_opens_the_best_match(qtbot, window):
+    panel = window.search_panel
+    panel.search_field.setFocus()
+    qtbot.keyClicks(panel.search_field, "plate")
+    qtbot.keyClick(panel.search_field, Qt.Key.Key_Return)  # before the debounce elapsed
+    assert window.detail_view.detail.slug == "platelet-rich-plasma"
+
+
+def test_escape_clears_the_search(qtbot, window):
+    type_query(qtbot, window, "plate")
+    panel = window.search_panel
+    qtbot.keyClick(panel.search_field, Qt.Key.Key_Escape)
+    assert panel.search_field.text() == ""
+    assert not panel.model.is_searching()
+    assert panel.model.index(0, 0).data(KindRole) == KIND_HEADER
+
+
+def test_escape_in_the_list_clears_and_returns_to_the_field(qtbot, window):
+    type_query(qtbot, window, "plate")
+    panel = window.search_panel
+    qtbot.keyClick(panel.search_field, Qt.Key.Key_Down)
+    qtbot.keyClick(panel.list_view, Qt.Key.Key_Escape)
+    assert panel.search_field.text() == ""
+    assert panel.search_field.hasFocus()
+
+
+def test_ctrl_f_focuses_the_search_field(qtbot, window):
+    window.detail_view.setFocus()
+    qtbot.waitUntil(window.detail_view.hasFocus)
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert QApplication.focusWidget() is window.search_panel.search_field
+
+
+def test_grouped_list_has_both_headers_first(window):
+    model = window.search_panel.model
+    headers = [model.index(r, 0).data() for r in range(model.rowCount())
+               if model.index(r, 0).data(KindRole) == KIND_HEADER]
+    assert headers == ["Regenerative therapies", "Conventional treatments"]
+    header = model.index(0, 0)
+    assert not model.flags(header) & (Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled)
+
+
+def test_category_filter_changes_the_list(window, reader):
+    panel = window.search_panel
+    panel.category_filter.setCurrentIndex(panel.category_filter.findData("conventional"))
+    expected = [t.slug for t in library.list_therapies(reader) if t.category == "conventional"]
+    assert shown_slugs(panel.model) == expected
+    headers = [panel.model.index(r, 0).data() for r in range(panel.model.rowCount())
+               if panel.model.index(r, 0).data(KindRole) == KIND_HEADER]
+    assert headers == ["Conventional treatments"]
+
+
+@pytest.mark.parametrize("status", ["established", "emerging", "investigational"])
+def test_status_filter_changes_the_list(window, reader, status):
+    panel = window.search_panel
+    panel.status_filter.setCurrentIndex(panel.status_filter.findData(status))
+    expected = [t.slug for t in library.list_therapies(reader) if t.status == status]
+    assert expected, f"the shipped content has no {status} therapy"
+    assert shown_slugs(panel.model) == expected
+    model = panel.model
+    assert {model.index(r, 0).data(StatusRole) for r in range(model.rowCount())
+            if model.index(r, 0).data(KindRole) == KIND_THERAPY} == {status}
+
+
+def test_filters_apply_to_search_hits(qtbot, window):
+    panel = window.search_panel
+    type_query(qtbot, window, "plate")
+    panel.category_filter.setCurrentIndex(panel.category_filter.findData("conventional"))
+    assert "platelet-rich-plasma" not in shown_slugs(panel.model)
+
+
+def test_clicking_a_therapy_opens_it(qtbot, window):
+    panel = window.search_panel
+    row = panel.model.row_of("platelet-rich-plasma")
+    rect = panel.list_view.visualRect(panel.model.index(row, 0))
+    qtbot.mouseClick(panel.list_view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert window.detail_view.detail.slug == "platelet-rich-plasma"
+
+
+def test_search_field_filters_and_list_have_accessible_names(window):
+    panel = window.search_panel
+    names = [w.accessibleName() for w in (panel.search_field, panel.category_filter, panel.status_filter,
+                                           panel.list_view, window.detail_view)]
+    assert all(names) and len(set(names)) == len(names)

@@ -1,0 +1,154 @@
+"""Starting the application: paint first, then open (or prepare) the library; clear dialogs for a
+store that cannot be used, exit code 1 after them, and never a traceback."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from clinic_app import settings
+from clinic_app.errors import ContentError
+from clinic_app.ui import app as ui_app
+from clinic_app.ui import messages
+
+
+@pytest.fixture
+def dialogs(monkeypatch):
+    """Record every message box instead of showing it."""
+    shown: list[tuple[str, ...]] = []
+    monkeypatch.setattr(messages, "show_error", lambda parent, title, message, detail="": shown.append(
+        ("error", title, message, detail)))
+    monkeypatch.setattr(messages, "show_unexpected", lambda parent, log: shown.append(("unexpected", str(log))))
+    return shown
+
+
+@pytest.fixture
+def probe(monkeypatch):
+    """The start-up probe also makes the application quit once the list is ready."""
+    monkeypatch.setenv(ui_app.PROBE_ENV, "1")
+
+
+def probe_moments(capsys) -> list[str]:
+    return [line.split()[1] for line in capsys.readouterr().err.splitlines() if line.startswith("startup-probe ")]
+
+
+def test_run_paints_then_fills_the_list(qapp, prepared_location, dialogs, probe, capsys):
+    assert ui_app.run(prepared_location) == 0
+    assert probe_moments(capsys) == ["paint", "ready"]
+    assert dialogs == []
+    assert qapp.organizationName() == "Clinic Reference" and qapp.applicationName() == "clinic-app"
+
+
+def test_run_prepares_a_new_data_dir(qapp, location, dialogs, probe, capsys):
+    from clinic_app.services import store
+
+    assert ui_app.run(location) == 0
+    assert probe_moments(capsys) == ["paint", "ready"]
+    assert dialogs == []
+    assert store.is_ready(location)
+
+
+def test_a_file_that_is_not_sqlite_is_refused_and_left_alone(qapp, data_dir, dialogs):
+    path = data_dir / settings.DATABASE_FILE
+    path.write_bytes(b"these are a clinic's notes, not a database\n" * 50)
+    before = path.read_bytes()
+    assert ui_app.run(settings.resolve(data_dir=data_dir)) == 1
+    assert len(dialogs) == 1
+    kind, title, message, _detail = dialogs[0]
+    assert kind == "error" and "cannot open" in title
+    assert str(path) in message and "not an SQLite file" in message
+    assert path.read_bytes() == before
+
+
+def test_a_newer_database_is_refused_and_left_alone(qapp, prepared_location, dialogs):
+    path = prepared_location.sqlite_path
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    conn.close()
+    assert ui_app.run(prepared_location) == 1
+    assert [d[0] for d in dialogs] == ["error"]
+    assert "newer version" in dialogs[0][2] and "9999" in dialogs[0][2]
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "9999"
+    conn.close()
+
+
+def test_invalid_content_is_shown_with_each_problem(qapp, location, dialogs, monkeypatch):
+    def refuse(_location):
+        raise ContentError("the content in /clinic/content has 1 problem(s); nothing was loaded",
+                           ["therapies/prp.yaml:12: patient.summary: reading grade 11.2 is above 8"])
+
+    monkeypatch.setattr(ui_app, "_prepare_store", refuse)
+    assert ui_app.run(location) == 1
+    kind, _title, message, detail = dialogs[0]
+    assert kind == "error" and "nothing was loaded" in message and "patient.summary" in detail
+
+
+def test_a_bug_during_start_is_logged_not_shown(qapp, location, dialogs, monkeypatch):
+    def broken(_location):
+        raise RuntimeError("a fault inside the application")
+
+    monkeypatch.setattr(ui_app, "_prepare_store", broken)
+    assert ui_app.run(location) == 1
+    assert dialogs[0][0] == "unexpected"
+    log = location.data_dir / "clinic-app.log"
+    assert dialogs[0][1] == str(log)
+    text = log.read_text(encoding="utf-8")
+    assert "Traceback" in text and "a fault inside the application" in text
+
+
+def test_an_exception_in_a_slot_reaches_the_log_and_a_short_message(qapp, prepared_location, dialogs, monkeypatch):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from clinic_app.ui.main_window import MainWindow
+
+    def explode(self):
+        QTimer.singleShot(0, QApplication.quit)
+        raise ValueError("slot fault")
+
+    monkeypatch.setattr(MainWindow, "_on_about_requested", explode)
+    original = MainWindow.set_reader
+
+    def set_reader_then_click_about(self, reader):
+        original(self, reader)
+        QTimer.singleShot(0, lambda: next(a for a in self.actions() if a.text().startswith("&About")).trigger())
+
+    monkeypatch.setattr(MainWindow, "set_reader", set_reader_then_click_about)
+    before = sys.excepthook
+    assert ui_app.run(prepared_location) == 0
+    assert sys.excepthook is before
+    assert dialogs and dialogs[0][0] == "unexpected"
+    assert "slot fault" in (prepared_location.data_dir / "clinic-app.log").read_text(encoding="utf-8")
+
+
+def test_nothing_heavy_is_imported_before_the_first_paint(prepared_location, tmp_path):
+    script = textwrap.dedent(f"""
+        import json, sys
+        from PySide6.QtWidgets import QApplication
+        from clinic_app.settings import resolve
+        from clinic_app.ui import app
+        seen = {{}}
+        def probe(moment):
+            if moment == "paint":
+                heavy = ("sqlalchemy", "alembic", "pydantic", "jinja2", "textstat", "yaml", "clinic_app.content.check")
+                seen.update({{name: name in sys.modules for name in heavy}})
+        def stop(self):
+            QApplication.exit(0)
+        app._probe = probe
+        app.Startup._begin = stop
+        code = app.run(resolve(data_dir={str(prepared_location.data_dir)!r}))
+        print(json.dumps(seen))
+        sys.exit(code)
+    """)
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path / "config"))
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert seen and not any(seen.values()), seen

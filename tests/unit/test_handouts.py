@@ -1,0 +1,76 @@
+"""Composing handouts (no Qt): the right therapies, plain words, the grade limit, escaping, the log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+
+import pytest
+
+from clinic_app.content import readability
+from clinic_app.errors import DatabaseError, NotFoundError
+from clinic_app.printing.handout_html import render_handout_html
+from clinic_app.services import handout_log, library
+from clinic_app.services.handouts import HandoutRequest, compose_handout
+
+
+def test_single_therapy_handout_has_every_part(reader):
+    handout = compose_handout(reader, HandoutRequest(therapies=("platelet-rich-plasma",), patient_name="J. Smith",
+                                                     clinician="Dr A. Shah", date=dt.date(2026, 11, 20)))
+    doc = render_handout_html(handout)
+    html = doc.html
+    for text in ("In short", "How is it done?", "How well does it work?", "What we do not know yet",
+                 "What are the risks?", "Questions to ask your doctor", "Your next steps",
+                 "Where this information comes from", "experimental", "J. Smith", "Dr A. Shah", "20 November 2026"):
+        assert text in html, text
+    assert "J. Smith" in doc.header
+    assert all(f">{r.key}<" in html for r in handout.references)
+    assert handout.clinic.disclaimer and handout.clinic.disclaimer.split()[0] in html
+
+
+@pytest.mark.parametrize("slug", ["bone-marrow-concentrate", "growth-factors", "platelet-rich-plasma", "prolotherapy",
+                                  "nsaids", "exercise-therapy", "lumbar-fusion", "self-care"])
+def test_every_shipped_single_therapy_handout_reads_at_grade_7_or_lower(reader, slug):
+    handout = compose_handout(reader, HandoutRequest(therapies=(slug,)))
+    assert readability.grade(handout.patient_text()) <= 7.0
+
+
+def test_content_with_markup_prints_as_text(prepared_location, reader):
+    with sqlite3.connect(prepared_location.sqlite_path) as conn:
+        conn.execute("INSERT INTO clinic_profile (name, address, phone, website, clinicians, disclaimer, paper_size, "
+                     "large_print, keep_patient_names) VALUES (?, '', '', ?, '[]', '', 'a4', 0, 0)",
+                     ("<b>Bold</b> Clinic", '<a href="http://evil.example/x.png">site</a>'))
+    handout = compose_handout(reader, HandoutRequest(therapies=("nsaids",), notes='<img src="http://evil.example/t.png">'))
+    html = render_handout_html(handout).html
+    assert "&lt;b&gt;Bold&lt;/b&gt; Clinic" in html
+    assert '<img src="http' not in html and '<a href="http' not in html
+    assert "&lt;img src=" in html
+
+
+def test_bad_requests_name_the_problem(reader):
+    with pytest.raises(NotFoundError, match="unicorn"):
+        compose_handout(reader, HandoutRequest(therapies=("unicorn",)))
+    with pytest.raises(NotFoundError, match="paper size"):
+        compose_handout(reader, HandoutRequest(therapies=("nsaids",), paper="a3"))
+    with pytest.raises(NotFoundError, match="at least one"):
+        compose_handout(reader, HandoutRequest(therapies=()))
+    assert library.get_therapy(reader, "nsaids")
+
+
+def test_log_keeps_the_exact_document_and_refuses_a_tampered_one(prepared_location, reader):
+    handout = compose_handout(reader, HandoutRequest(therapies=("nsaids", "self-care"), patient_name="J. Smith"))
+    doc = render_handout_html(handout)
+    first = handout_log.record(prepared_location, handout, doc, kind="pdf", destination="/tmp/x.pdf")
+    item = handout_log.get_print(reader, first)
+    assert item.therapies == ("nsaids", "self-care") and item.patient_name is None  # names kept only if opted in
+    assert item.content_versions == {"nsaids": 1, "self-care": 1}
+    again = handout_log.load_snapshot(reader, first)
+    assert again.html == doc.html and again.header == doc.header
+    assert handout_log.as_reprint(again, item).header.startswith(f"REPRINT of handout #{first}")
+    with sqlite3.connect(prepared_location.sqlite_path) as conn, pytest.raises(sqlite3.DatabaseError):
+        conn.execute("UPDATE handout_print SET sha256 = 'x' WHERE id = ?", (first,))
+    with sqlite3.connect(prepared_location.sqlite_path) as conn:
+        conn.execute("DROP TRIGGER handout_print_unchanged")
+        conn.execute("UPDATE handout_print SET sha256 = ? WHERE id = ?", ("0" * 64, first))
+    with pytest.raises(DatabaseError, match="SHA-256"):
+        handout_log.load_snapshot(reader, first)
