@@ -49,6 +49,26 @@ def _build_parser() -> argparse.ArgumentParser:
     report.add_argument("directory", nargs="?", type=Path, help="content folder (default: the shipped content)")
     report.add_argument("--json", action="store_true", help="print JSON for scripts")
 
+    handout = commands.add_parser(
+        "handout", help="print or export a patient handout; 'handout log' lists them, 'handout reprint ID' reprints one",
+        description="Make a patient handout PDF (or print it), list the handout log, or reprint a logged handout "
+        "exactly as it was. Examples: clinic-app handout --therapy nsaids --patient 'J. Smith' -o j-smith.pdf; "
+        "clinic-app handout log; clinic-app handout reprint 3 -o copy.pdf")
+    handout.add_argument("action", nargs="?", choices=("log", "reprint"), help="log: list printed handouts; "
+                         "reprint ID: print a logged handout again")
+    handout.add_argument("record_id", nargs="?", type=int, metavar="ID", help="handout id for reprint")
+    handout.add_argument("--therapy", action="append", default=[], metavar="SLUG", help="a therapy (repeat for more)")
+    handout.add_argument("--patient", default="", metavar="NAME", help="patient name printed on every page")
+    handout.add_argument("--clinician", default="", metavar="NAME")
+    handout.add_argument("--notes", default="", metavar="TEXT", help="personal notes from the visit")
+    handout.add_argument("--next-steps", default="", metavar="TEXT")
+    handout.add_argument("--follow-up", metavar="YYYY-MM-DD", help="date of the next visit")
+    handout.add_argument("--paper", choices=("a4", "letter"), help="paper size (default: the clinic profile's)")
+    handout.add_argument("--large-print", action="store_true", help="14 pt body text")
+    handout.add_argument("-o", "--output", type=Path, metavar="FILE.pdf", help="PDF file to write")
+    handout.add_argument("--printer", metavar="NAME", help="send to this printer instead of a PDF")
+    handout.add_argument("--json", action="store_true", help="with 'log': print JSON")
+
     db = commands.add_parser("db", help="database: upgrade, check, back up, restore")
     db_cmds = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_cmds.add_parser("upgrade", help="create or migrate the database and load the shipped content")
@@ -216,11 +236,69 @@ def _cmd_db(args: argparse.Namespace) -> int:
     raise AssertionError(action)
 
 
+def _cmd_handout(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from clinic_app.errors import NotFoundError
+    from clinic_app.services import store
+
+    location = _location(args)
+    reader = store.open_reader(location)
+    if args.action == "log":
+        from clinic_app.services.handout_log import list_prints
+
+        items = list_prints(reader)
+        if args.json:
+            print(json.dumps([{"id": i.id, "printed_at": i.printed_at.isoformat(timespec="seconds"), "kind": i.kind,
+                               "destination": i.destination, "therapies": list(i.therapies),
+                               "content_versions": i.content_versions, "library_version": i.library_version,
+                               "paper": i.paper, "options": i.options, "patient_name": i.patient_name,
+                               "clinician": i.clinician, "sha256": i.sha256, "reprint_of": i.reprint_of}
+                              for i in items], indent=2))
+            return 0
+        if not items:
+            print("no handouts have been printed yet")
+        for i in items:
+            mark = f" (reprint of #{i.reprint_of})" if i.reprint_of else ""
+            print(f"#{i.id:<4} {i.printed_at:%Y-%m-%d %H:%M}  {i.kind:<7} {i.paper:<6} {', '.join(i.therapies)}{mark}  "
+                  f"sha256 {i.sha256[:12]}  -> {i.destination}")
+        return 0
+    if args.output is None and not args.printer:
+        raise NotFoundError("say where the handout goes: -o FILE.pdf or --printer NAME")
+    from clinic_app.printing import handout_jobs
+
+    if args.action == "reprint":
+        if args.record_id is None:
+            raise NotFoundError("reprint needs the handout id; 'clinic-app handout log' lists them")
+        result = handout_jobs.reprint(location, reader, args.record_id, output=args.output, printer=args.printer)
+        print(f"reprinted handout #{args.record_id} ({result.pages} pages, sha256 {result.sha256[:12]} verified) "
+              f"to {result.destination}; logged as #{result.record_id}")
+        return 0
+    from clinic_app.services.clinic import load_profile
+    from clinic_app.services.handouts import HandoutRequest
+
+    profile = load_profile(reader)
+    try:
+        follow_up = dt.date.fromisoformat(args.follow_up) if args.follow_up else None
+    except ValueError:
+        raise NotFoundError(f"--follow-up {args.follow_up!r} is not a date like 2026-12-31") from None
+    request = HandoutRequest(
+        therapies=tuple(args.therapy), patient_name=args.patient, clinician=args.clinician, notes=args.notes,
+        next_steps=args.next_steps, follow_up=follow_up, paper=args.paper or profile.paper_size,
+        large_print=args.large_print or profile.large_print,
+    )
+    result = handout_jobs.produce(location, reader, request, output=args.output, printer=args.printer)
+    print(f"handout written to {result.destination} ({result.pages} pages); logged as #{result.record_id}, "
+          f"sha256 {result.sha256[:12]}")
+    return 0
+
+
 _HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "gui": _cmd_gui,
     "search": _cmd_search,
     "content": _cmd_content,
     "db": _cmd_db,
+    "handout": _cmd_handout,
 }
 
 

@@ -37,16 +37,9 @@ class HandoutPrintItem:
     reprint_of: int | None
 
 
-def _payload(doc: HandoutDocument) -> bytes:
-    data = {"html": doc.html, "title": doc.title, "header": doc.header, "footer": doc.footer,
-            "body_pt": doc.body_pt, "paper": doc.paper,
-            "logo": base64.b64encode(doc.logo).decode("ascii") if doc.logo else None}
-    return json.dumps(data, sort_keys=True, ensure_ascii=False).encode("utf-8")
-
-
 def snapshot(doc: HandoutDocument) -> tuple[bytes, str]:
-    payload = _payload(doc)
-    return zlib.compress(payload, 9), hashlib.sha256(payload).hexdigest()
+    """The compressed document source and its SHA-256."""
+    return zlib.compress(doc.source_bytes(), 9), doc.sha256
 
 
 def keeps_patient_names(reader: Reader) -> bool:
@@ -54,32 +47,47 @@ def keeps_patient_names(reader: Reader) -> bool:
     return bool(rows and rows[0][0])
 
 
-def record(location: Location, handout: Handout, doc: HandoutDocument, kind: str, destination: str,
-           keep_patient_name: bool = False, reprint_of: int | None = None) -> int:
-    """Store one print/export; returns its id."""
+def _insert(location: Location, **fields) -> int:
     from clinic_app.storage.database import Database
     from clinic_app.storage.models import HandoutPrint
 
-    blob, digest = snapshot(doc)
-    request = handout.request
-    options = {"include_comparison": request.include_comparison, "comparison_rows": list(request.comparison_rows),
-               "large_print": request.large_print, "follow_up": request.follow_up.isoformat() if request.follow_up else None,
-               "date": request.date.isoformat(), "has_notes": bool(request.notes.strip())}
     db = Database.open(location)
     try:
         with db.session() as session:
-            row = HandoutPrint(
-                kind=kind, destination=destination, therapies=[t.slug for t in handout.therapies],
-                content_versions=handout.content_versions, library_version=handout.library_version,
-                paper=request.paper, options=options,
-                patient_name=request.patient_name.strip() or None if keep_patient_name else None,
-                clinician=request.clinician, snapshot=blob, sha256=digest, reprint_of=reprint_of,
-            )
+            row = HandoutPrint(**fields)
             session.add(row)
             session.flush()
             return row.id
     finally:
         db.close()
+
+
+def record(location: Location, handout: Handout, doc: HandoutDocument, kind: str, destination: str,
+           keep_patient_name: bool = False) -> int:
+    """Store one print/export; returns its id."""
+    blob, digest = snapshot(doc)
+    request = handout.request
+    options = {"include_comparison": request.include_comparison, "comparison_rows": list(request.comparison_rows),
+               "large_print": request.large_print, "follow_up": request.follow_up.isoformat() if request.follow_up else None,
+               "date": request.date.isoformat(), "has_notes": bool(request.notes.strip())}
+    return _insert(
+        location, kind=kind, destination=destination, therapies=[t.slug for t in handout.therapies],
+        content_versions=handout.content_versions, library_version=handout.library_version, paper=request.paper,
+        options=options, patient_name=(request.patient_name.strip() or None) if keep_patient_name else None,
+        clinician=request.clinician, snapshot=blob, sha256=digest, reprint_of=None,
+    )
+
+
+def record_reprint(location: Location, item: HandoutPrintItem, original: HandoutDocument, kind: str,
+                   destination: str) -> int:
+    """A reprint is its own record, pointing at the original and holding the same document."""
+    blob, digest = snapshot(original)
+    return _insert(
+        location, kind=kind, destination=destination, therapies=list(item.therapies),
+        content_versions=item.content_versions, library_version=item.library_version, paper=item.paper,
+        options=dict(item.options, reprint=True), patient_name=item.patient_name, clinician=item.clinician,
+        snapshot=blob, sha256=digest, reprint_of=item.id,
+    )
 
 
 def _item(row) -> HandoutPrintItem:  # noqa: ANN001

@@ -8,6 +8,7 @@ same ``Handout`` feeds the preview, the printer, the PDF export and the CLI.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import json
@@ -98,9 +99,16 @@ class HandoutDocument:
     paper: str
     logo: bytes | None
 
+    def source_bytes(self) -> bytes:
+        """The document source as stored in the print log: HTML, header, footer, type size, paper, logo."""
+        data = {"html": self.html, "title": self.title, "header": self.header, "footer": self.footer,
+                "body_pt": self.body_pt, "paper": self.paper,
+                "logo": base64.b64encode(self.logo).decode("ascii") if self.logo else None}
+        return json.dumps(data, sort_keys=True, ensure_ascii=False).encode("utf-8")
+
     @property
     def sha256(self) -> str:
-        return hashlib.sha256(self.html.encode("utf-8")).hexdigest()
+        return hashlib.sha256(self.source_bytes()).hexdigest()
 
 
 # The order a patient reads a therapy in (standards.md: most important first; known and not known).

@@ -1,0 +1,170 @@
+"""Paper: lay out a document's HTML with QTextDocument and paint it page by page onto a QPrinter
+(a PDF file or a real printer), with the page header, footer and "Page x of y" drawn on every page.
+
+QtGui and QtPrintSupport only (no widgets), so the CLI renders without a window. One function
+paints for preview, printer and PDF alike, so what the preview shows is what comes out.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QMarginsF, QRectF, QSizeF, Qt, QUrl
+from PySide6.QtGui import QFont, QGuiApplication, QImage, QPageLayout, QPageSize, QPainter, QTextDocument
+from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
+
+from clinic_app.errors import ClinicAppError
+
+MARGIN_MM = 25.0
+BAND_MM = 11.0  # header and footer sit this far from the paper's edge, inside the margin
+FONT = "DejaVu Sans"
+PAGE_SIZES = {"a4": QPageSize.PageSizeId.A4, "letter": QPageSize.PageSizeId.Letter}
+
+
+class PrintError(ClinicAppError):
+    """A PDF that cannot be written or a printer that cannot be used; nothing partial is left."""
+
+
+@dataclass(frozen=True)
+class Printable:
+    """What paper needs: the HTML, the running header/footer, base type size, paper, an optional logo."""
+
+    html: str
+    header: str
+    footer: str
+    body_pt: int = 12
+    paper: str = "a4"
+    landscape: bool = False
+    logo: bytes | None = None
+
+
+def ensure_gui_application() -> QGuiApplication:
+    """The application object QTextDocument needs for fonts; offscreen when there is no display."""
+    app = QGuiApplication.instance()
+    if app is None:
+        if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+            os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        app = QGuiApplication(["clinic-app"])
+    return app
+
+
+class _SealedDocument(QTextDocument):
+    """A QTextDocument that loads nothing from outside: only resources added by us (the logo)."""
+
+    def loadResource(self, kind, url):  # noqa: N802, ANN001, ANN201 - Qt override
+        return None
+
+
+def configure(printer: QPrinter, item: Printable) -> None:
+    printer.setPageSize(QPageSize(PAGE_SIZES[item.paper]))
+    printer.setPageOrientation(QPageLayout.Orientation.Landscape if item.landscape else QPageLayout.Orientation.Portrait)
+    printer.setFullPage(True)
+    printer.setPageMargins(QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Millimeter)
+    printer.setCopyCount(1)
+
+
+def _document(item: Printable, printer: QPrinter, body: QRectF) -> QTextDocument:
+    doc = _SealedDocument()
+    doc.documentLayout().setPaintDevice(printer)
+    font = QFont(FONT)
+    font.setPointSizeF(item.body_pt)
+    doc.setDefaultFont(font)
+    doc.setDocumentMargin(0)
+    if item.logo:
+        image = QImage.fromData(item.logo)
+        if not image.isNull():
+            doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl("clinic-logo"), image)
+    doc.setHtml(item.html)
+    doc.setPageSize(QSizeF(body.width(), body.height()))
+    return doc
+
+
+def paint(item: Printable, printer: QPrinter) -> int:
+    """Paint every page of ``item`` on ``printer`` (already configured); returns the page count."""
+    ensure_gui_application()
+    dpi = printer.resolution()
+    mm = dpi / 25.4
+    page = printer.pageLayout().fullRectPixels(dpi)
+    body = QRectF(MARGIN_MM * mm, MARGIN_MM * mm, page.width() - 2 * MARGIN_MM * mm, page.height() - 2 * MARGIN_MM * mm)
+    doc = _document(item, printer, body)
+    pages = max(1, doc.pageCount())
+    painter = QPainter()
+    if not painter.begin(printer):
+        raise PrintError("the printer or PDF file could not be opened for writing")
+    try:
+        band_font = QFont(FONT)
+        band_font.setPointSizeF(9)
+        for index in range(pages):
+            if index:
+                printer.newPage()
+            painter.save()
+            painter.translate(body.left(), body.top() - index * body.height())
+            doc.drawContents(painter, QRectF(0, index * body.height(), body.width(), body.height()))
+            painter.restore()
+            painter.setFont(band_font)
+            painter.setPen(Qt.GlobalColor.darkGray)
+            top = QRectF(body.left(), BAND_MM * mm - 5 * mm, body.width(), 6 * mm)
+            bottom = QRectF(body.left(), page.height() - BAND_MM * mm - 1 * mm, body.width(), 6 * mm)
+            painter.drawText(top, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), item.header)
+            painter.drawText(bottom, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), item.footer)
+            painter.drawText(bottom, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+                             f"Page {index + 1} of {pages}")
+    finally:
+        painter.end()
+    return pages
+
+
+def write_pdf(item: Printable, path: Path, title: str = "") -> int:
+    """Write ``item`` as a PDF at ``path`` through a temporary file: no partial file is ever left."""
+    ensure_gui_application()
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise PrintError(f"cannot write {path}: the folder {folder} does not exist")
+    if path.is_dir():
+        raise PrintError(f"cannot write {path}: it is a folder")
+    try:
+        handle, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".pdf.partial", dir=folder)
+        os.close(handle)
+    except OSError as exc:
+        raise PrintError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    tmp = Path(tmp_name)
+    try:
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        printer.setOutputFileName(str(tmp))
+        printer.setDocName(title or path.stem)
+        printer.setCreator("Clinic Reference")
+        configure(printer, item)
+        pages = paint(item, printer)
+        if not tmp.exists() or tmp.stat().st_size == 0:
+            raise PrintError(f"cannot write {path}: the PDF was not produced")
+        os.replace(tmp, path)
+        return pages
+    except OSError as exc:
+        raise PrintError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def printer_names() -> list[str]:
+    ensure_gui_application()
+    return [info.printerName() for info in QPrinterInfo.availablePrinters()]
+
+
+def print_to(item: Printable, printer_name: str, title: str = "") -> int:
+    """Send ``item`` to the named system printer (CUPS on Linux)."""
+    ensure_gui_application()
+    info = QPrinterInfo.printerInfo(printer_name)
+    if info.isNull():
+        names = printer_names()
+        known = ", ".join(names) if names else "none are set up on this computer"
+        raise PrintError(f"no printer named {printer_name!r}; available printers: {known}")
+    printer = QPrinter(info, QPrinter.PrinterMode.HighResolution)
+    printer.setDocName(title or "Clinic Reference")
+    configure(printer, item)
+    return paint(item, printer)

@@ -1,0 +1,82 @@
+"""Handouts from the command line: the PDF a patient takes home, the log, the reprint, bad input."""
+
+from __future__ import annotations
+
+import pytest
+from pypdf import PdfReader
+
+from clinic_app.cli import main
+
+A4 = (595, 842)
+LETTER = (612, 792)
+
+
+def pdf_text(path):
+    reader = PdfReader(str(path))
+    pages = [" ".join(page.extract_text().split()) for page in reader.pages]
+    size = reader.pages[0].mediabox
+    return pages, (round(float(size.width)), round(float(size.height)))
+
+
+def run(location, *args):
+    return main(["--data-dir", str(location.data_dir), *map(str, args)])
+
+
+def test_handout_pdf_has_patient_therapy_pages_references_and_disclaimer(prepared_location, tmp_path, capsys):
+    out = tmp_path / "jane.pdf"
+    assert run(prepared_location, "handout", "--therapy", "platelet-rich-plasma", "--patient", "Jane Smith",
+               "--clinician", "Dr A. Shah", "-o", out) == 0
+    pages, size = pdf_text(out)
+    assert size == A4 and 1 <= len(pages) <= 4
+    text = " ".join(pages)
+    assert "Jane Smith" in pages[0] and all("Jane Smith" in p for p in pages)
+    assert f"Page 1 of {len(pages)}" in pages[0]
+    for words in ("Platelet-rich plasma", "experimental", "Questions to ask your doctor",
+                  "Where this information comes from", "Schepers", "It is not medical advice"):
+        assert words in text, words
+
+
+def test_letter_and_large_print(prepared_location, tmp_path):
+    normal, large = tmp_path / "n.pdf", tmp_path / "l.pdf"
+    assert run(prepared_location, "handout", "--therapy", "nsaids", "--paper", "letter", "-o", normal) == 0
+    assert run(prepared_location, "handout", "--therapy", "nsaids", "--paper", "letter", "--large-print", "-o", large) == 0
+    (normal_pages, size), (large_pages, _) = pdf_text(normal), pdf_text(large)
+    assert size == LETTER
+    assert len(large_pages) >= len(normal_pages)
+
+
+def test_log_and_reprint_are_exact(prepared_location, tmp_path, capsys):
+    first = tmp_path / "first.pdf"
+    assert run(prepared_location, "handout", "--therapy", "nsaids", "--therapy", "self-care", "-o", first) == 0
+    capsys.readouterr()
+    assert run(prepared_location, "handout", "log") == 0
+    log = capsys.readouterr().out
+    assert "#1" in log and "nsaids, self-care" in log
+    again = tmp_path / "again.pdf"
+    assert run(prepared_location, "handout", "reprint", "1", "-o", again) == 0
+    assert "verified" in capsys.readouterr().out
+    original, reprint = pdf_text(first)[0], pdf_text(again)[0]
+    assert "REPRINT of handout #1" in reprint[0]
+    strip = [p.split("Page ")[0] for p in original]
+    assert all(body.split("·", 2)[-1][:200] in rp for body, rp in zip(strip, reprint, strict=True))
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--therapy", "unicorn"), "unknown therapy 'unicorn'"),
+    ((), "choose at least one therapy"),
+    (("--therapy", "nsaids", "--follow-up", "next tuesday"), "not a date"),
+])
+def test_bad_input_leaves_no_file(prepared_location, tmp_path, capsys, args, message):
+    out = tmp_path / "bad.pdf"
+    assert run(prepared_location, "handout", *args, "-o", out) != 0
+    assert message in capsys.readouterr().err
+    assert not out.exists() and [p.name for p in tmp_path.iterdir()] == ["data"]
+
+
+def test_unwritable_path_and_missing_printer(prepared_location, tmp_path, capsys):
+    assert run(prepared_location, "handout", "--therapy", "nsaids", "-o", tmp_path / "no" / "x.pdf") == 1
+    assert "does not exist" in capsys.readouterr().err
+    assert run(prepared_location, "handout", "--therapy", "nsaids", "--printer", "no-such-printer") == 1
+    assert "no printer named 'no-such-printer'" in capsys.readouterr().err
+    assert run(prepared_location, "handout", "reprint", "99", "-o", tmp_path / "r.pdf") != 0
+    assert "no handout with id 99" in capsys.readouterr().err
