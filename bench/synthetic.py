@@ -12,7 +12,7 @@ import re
 import sqlite3
 from pathlib import Path
 
-from clinic_app.content.check import shipped_content_dir
+from clinic_app.content.paths import shipped_content_dir
 from clinic_app.services import store
 from clinic_app.settings import Location, resolve
 

@@ -72,7 +72,7 @@ def reader(prepared_location):
 @pytest.fixture
 def content_copy(tmp_path) -> Path:
     """A writable copy of the shipped content, for tests that break it on purpose."""
-    from clinic_app.content.check import shipped_content_dir
+    from clinic_app.content.paths import shipped_content_dir
 
     target = tmp_path / "content"
     shutil.copytree(shipped_content_dir(), target, ignore=shutil.ignore_patterns("templates", "icons", "*.qss"))

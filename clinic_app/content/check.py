@@ -9,14 +9,13 @@ writes a bundle to the database when the list of problems is empty.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 from . import readability
 from .files import Problem, load_list, load_one
+from .paths import SHARED_FILES, content_fingerprint, shipped_content_dir
 from .schema import AttributeFile, ConditionFile, LibraryFile, ReferenceFile, TherapyFile
 
 CITATION = re.compile(r"\[([A-Z][0-9]{1,2}(?:\s*[,;]\s*[A-Z][0-9]{1,2})*)\]")
@@ -34,12 +33,6 @@ UNCERTAINTY_WORDS = (
     "not proven",
     "emerging",
 )
-SHARED_FILES = ("library.yaml", "references.yaml", "attributes.yaml", "conditions.yaml")
-
-
-def shipped_content_dir() -> Path:
-    """The content shipped inside the installed package (``resources/`` in the repo)."""
-    return Path(str(resources.files("clinic_app.resources")))
 
 
 @dataclass
@@ -54,20 +47,6 @@ class ContentBundle:
 
     def therapy(self, slug: str) -> TherapyFile:
         return next(t for t in self.therapies if t.slug == slug)
-
-
-def content_fingerprint(directory: Path) -> str:
-    """SHA-256 over every content file's name and bytes: changes when any content changes."""
-    digest = hashlib.sha256()
-    paths = [directory / name for name in SHARED_FILES]
-    paths += sorted((directory / "therapies").glob("*.yaml"))
-    for path in paths:
-        if path.is_file():
-            digest.update(path.relative_to(directory).as_posix().encode())
-            digest.update(b"\0")
-            digest.update(path.read_bytes())
-            digest.update(b"\0")
-    return digest.hexdigest()
 
 
 def therapy_patient_texts(therapy: TherapyFile) -> dict[str, str]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from clinic_app.content.check import shipped_content_dir
+from clinic_app.content.paths import shipped_content_dir
 from clinic_app.services.handouts import Handout, HandoutDocument
 
 FONT = "DejaVu Sans"

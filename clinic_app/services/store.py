@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from clinic_app.content.check import content_fingerprint, shipped_content_dir
+from clinic_app.content.paths import content_fingerprint, shipped_content_dir
 from clinic_app.settings import Location
 from clinic_app.storage import preflight
 from clinic_app.storage.reader import Reader

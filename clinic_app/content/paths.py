@@ -1,0 +1,29 @@
+"""Where the shipped content is, and its fingerprint: cheap enough to run before the first paint
+(no YAML parsing, no pydantic)."""
+
+from __future__ import annotations
+
+import hashlib
+from importlib import resources
+from pathlib import Path
+
+SHARED_FILES = ("library.yaml", "references.yaml", "attributes.yaml", "conditions.yaml")
+
+
+def shipped_content_dir() -> Path:
+    """The content shipped inside the installed package (``resources/`` in the repo)."""
+    return Path(str(resources.files("clinic_app.resources")))
+
+
+def content_fingerprint(directory: Path) -> str:
+    """SHA-256 over every content file's name and bytes: changes when any content changes."""
+    digest = hashlib.sha256()
+    paths = [directory / name for name in SHARED_FILES]
+    paths += sorted((directory / "therapies").glob("*.yaml"))
+    for path in paths:
+        if path.is_file():
+            digest.update(path.relative_to(directory).as_posix().encode())
+            digest.update(b"\0")
+            digest.update(path.read_bytes())
+            digest.update(b"\0")
+    return digest.hexdigest()
