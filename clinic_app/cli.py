@@ -69,6 +69,19 @@ def _build_parser() -> argparse.ArgumentParser:
     handout.add_argument("--printer", metavar="NAME", help="send to this printer instead of a PDF")
     handout.add_argument("--json", action="store_true", help="with 'log': print JSON")
 
+    compare = commands.add_parser(
+        "compare", help="put 2 to 6 therapies side by side as PDF, CSV, Markdown or JSON",
+        description="Compare two to six therapies. Examples: clinic-app compare nsaids self-care; "
+        "clinic-app compare platelet-rich-plasma exercise-therapy self-care --rows what_is_it,main_risks "
+        "-o options.pdf")
+    compare.add_argument("slugs", nargs="+", metavar="SLUG", help="therapies, in column order")
+    compare.add_argument("--rows", metavar="KEY,...", help="comparison rows to include (default: all), "
+                         "shown in the library's order")
+    compare.add_argument("--format", choices=("pdf", "csv", "md", "json"), help="default: from the -o suffix, else md")
+    compare.add_argument("--paper", choices=("a4", "letter"), help="PDF paper size (default: the clinic profile's)")
+    compare.add_argument("-o", "--output", type=Path, metavar="FILE", help="file to write (needed for pdf; "
+                         "other formats print to stdout without it)")
+
     db = commands.add_parser("db", help="database: upgrade, check, back up, restore")
     db_cmds = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_cmds.add_parser("upgrade", help="create or migrate the database and load the shipped content")
@@ -293,12 +306,28 @@ def _cmd_handout(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from clinic_app.printing.comparison_jobs import export
+    from clinic_app.services import store
+
+    rows = [key.strip() for key in args.rows.split(",") if key.strip()] if args.rows is not None else None
+    result = export(store.open_reader(_location(args)), args.slugs, rows, fmt=args.format, paper=args.paper,
+                    output=args.output)
+    if result.text is not None:
+        sys.stdout.write(result.text)
+    else:
+        pages = f" ({result.pages} page{'s' if result.pages != 1 else ''})" if result.pages else ""
+        print(f"comparison written to {result.path}{pages}")
+    return 0
+
+
 _HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "gui": _cmd_gui,
     "search": _cmd_search,
     "content": _cmd_content,
     "db": _cmd_db,
     "handout": _cmd_handout,
+    "compare": _cmd_compare,
 }
 
 

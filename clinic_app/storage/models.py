@@ -225,3 +225,15 @@ class HandoutPrint(Base):
     snapshot: Mapped[bytes] = mapped_column()
     sha256: Mapped[str] = mapped_column(String(64))
     reprint_of: Mapped[int | None] = mapped_column(ForeignKey("handout_print.id", ondelete="RESTRICT"), nullable=True)
+
+
+class ComparisonPreset(Base):
+    """A comparison the clinic saved by name: its therapies in column order and its rows."""
+
+    __tablename__ = "comparison_preset"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    therapy_slugs: Mapped[list] = mapped_column(JSON)
+    row_keys: Mapped[list] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_utcnow)

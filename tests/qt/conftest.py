@@ -17,6 +17,15 @@ QT_DIR = Path(__file__).parent
 OFFSCREEN_NOISE = r"This plugin does not support propagateSizeHints\(\)"
 
 
+def pytest_configure(config):
+    """Widgets need a QApplication, and Qt allows one application object per process. Printing
+    code run by other test folders creates a bare QGuiApplication when none exists, after which
+    any QWidget aborts the process; so when this folder is part of the run, the QApplication is
+    made now, before any test runs, and everything else finds it (pytest-qt's ``qapp`` too)."""
+    if QApplication.instance() is None:
+        config._clinic_app_qapplication = QApplication(["clinic-app-tests"])
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
         if QT_DIR in Path(str(item.fspath)).parents:

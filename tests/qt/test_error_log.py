@@ -51,3 +51,9 @@ def test_log_falls_back_when_the_data_dir_cannot_be_written(tmp_path):
     blocked.write_text("x")
     path = error_log.write_traceback(blocked / "sub", raised(RuntimeError("x")))
     assert path is not None and path.exists() and path.parent != blocked / "sub"
+
+
+def test_error_text_is_escaped():
+    text = messages.error_html("Cannot open <db>", "the file /tmp/<b>x</b>.sqlite3 & more")
+    assert "<b>x</b>" not in text and "&lt;b&gt;x&lt;/b&gt;" in text and "&amp; more" in text
+    assert text.startswith("<p><b>Cannot open &lt;db&gt;</b></p>")

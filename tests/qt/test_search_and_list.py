@@ -174,3 +174,20 @@ def test_search_field_filters_and_list_have_accessible_names(window):
     names = [w.accessibleName() for w in (panel.search_field, panel.category_filter, panel.status_filter,
                                            panel.list_view, window.detail_view)]
     assert all(names) and len(set(names)) == len(names)
+
+
+def test_a_busy_database_during_search_is_reported(qtbot, window, monkeypatch):
+    from clinic_app.errors import DatabaseLockedError
+    from clinic_app.services import search as search_service
+    from clinic_app.ui import messages
+
+    shown = []
+    monkeypatch.setattr(messages, "show_error", lambda parent, title, message, detail="": shown.append(message))
+
+    def busy(*_args, **_kwargs):
+        raise DatabaseLockedError("the database is busy; try again in a moment")
+
+    monkeypatch.setattr(search_service, "search", busy)
+    window.search_panel.search_field.setText("plate")
+    qtbot.waitUntil(lambda: bool(shown))
+    assert shown == ["the database is busy; try again in a moment"]

@@ -110,7 +110,7 @@ def test_an_exception_in_a_slot_reaches_the_log_and_a_short_message(qapp, prepar
     from clinic_app.ui.main_window import MainWindow
 
     def explode(self):
-        QTimer.singleShot(0, QApplication.quit)
+        QTimer.singleShot(0, lambda: QApplication.exit(0))
         raise ValueError("slot fault")
 
     monkeypatch.setattr(MainWindow, "_on_about_requested", explode)
@@ -137,8 +137,11 @@ def test_nothing_heavy_is_imported_before_the_first_paint(prepared_location, tmp
         seen = {{}}
         def probe(moment):
             if moment == "paint":
-                heavy = ("sqlalchemy", "alembic", "pydantic", "jinja2", "textstat", "yaml", "clinic_app.content.check")
+                heavy = ("sqlalchemy", "alembic", "pydantic", "jinja2", "textstat", "yaml",
+                         "clinic_app.content.check", "clinic_app.services.store")
                 seen.update({{name: name in sys.modules for name in heavy}})
+                qt = {{m for m in sys.modules if m.startswith("PySide6.Qt")}}
+                seen["other Qt modules"] = bool(qt - {{"PySide6.QtCore", "PySide6.QtGui", "PySide6.QtWidgets"}})
         def stop(self):
             QApplication.exit(0)
         app._probe = probe

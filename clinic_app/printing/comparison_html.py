@@ -1,0 +1,148 @@
+"""A comparison as HTML for paper (no Qt): Jinja2 templates with autoescape, so content that holds
+markup prints as literal text. Images: only the clinic logo, served by the renderer under the name
+``clinic-logo``; nothing else is referenced.
+
+``comparison_table_html`` is the grid alone (a handout can include it); ``comparison_document``
+is the whole printout: letterhead, the grid, the references behind each column, governance and
+the disclaimer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from functools import lru_cache
+
+from clinic_app.content.check import shipped_content_dir
+from clinic_app.services.comparison import SCALE_MAX, ComparisonMatrix
+from clinic_app.services.comparison_export import HOW_TO_READ, TITLE, ComparisonContext, scale_legend
+from clinic_app.services.library import GRADE_LABELS, STATUS_LABELS
+
+FONT = "DejaVu Sans"
+PAPERS = ("a4", "letter")
+ROW_ANCHOR = "row-"  # the anchor name of each comparison row; other unsplittable blocks use "keep-"
+SIDE_QUESTION_MAX = 3  # up to this many options the question has its own column; beyond, it spans
+# (background, text) for tags and badges; every pair reaches 7:1 contrast and the word is printed.
+STATUS_COLOURS = {"established": ("#dcefe2", "#14472a"), "emerging": ("#fdebc8", "#5c3800"),
+                  "investigational": ("#f8dada", "#7a1616")}
+GRADE_COLOURS = {"high": ("#dcefe2", "#14472a"), "moderate": ("#e1ecf8", "#1a426a"),
+                 "low": ("#fdebc8", "#5c3800"), "very low": ("#f8dada", "#7a1616")}
+NEUTRAL = ("#e8e8e8", "#222222")
+
+
+@dataclass(frozen=True)
+class ComparisonDocument:
+    """What goes to paper: the HTML and what the renderer draws on every page."""
+
+    html: str
+    title: str
+    header: str
+    footer: str
+    body_pt: int = 12
+    paper: str = "a4"
+    landscape: bool = False
+    logo: bytes | None = None
+
+
+class _Palette(dict):
+    def __missing__(self, key: str) -> tuple[str, str]:
+        return NEUTRAL
+
+
+@lru_cache(maxsize=1)
+def _environment():  # Jinja2 is imported on first use only (start-up time)
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+    return Environment(
+        loader=FileSystemLoader(str(shipped_content_dir() / "templates")),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+    )
+
+
+def landscape_for(matrix: ComparisonMatrix) -> bool:
+    """Landscape paper when more than three options sit side by side."""
+    return len(matrix.columns) > SIDE_QUESTION_MAX
+
+
+def _sizes(body_pt: int) -> dict[str, int]:
+    return {"body_pt": body_pt, "h1_pt": body_pt + 8, "h2_pt": body_pt + 3, "name_pt": body_pt + 1,
+            "small_pt": max(10, body_pt - 2)}
+
+
+def _widths(count: int, question_width: float) -> list[float]:
+    """Column widths in percent that add up to exactly what the question column leaves."""
+    share = round((100 - question_width) / count, 1)
+    return [share] * (count - 1) + [round(100 - question_width - share * (count - 1), 1)]
+
+
+def _chunks(matrix: ComparisonMatrix, breaks: Collection[str]) -> list[list]:
+    chunks: list[list] = [[]]
+    for row in matrix.rows:
+        if f"{ROW_ANCHOR}{row.key}" in breaks and chunks[-1]:
+            chunks.append([])
+        chunks[-1].append(row)
+    return chunks
+
+
+def comparison_table_html(matrix: ComparisonMatrix, body_pt: int = 12, breaks: Collection[str] = ()) -> str:
+    """The comparison grid as an HTML fragment; a new page starts before each row whose anchor
+    (``row-KEY``, which lets a renderer find where the row falls on the page) is in ``breaks``."""
+    count = len(matrix.columns)
+    side = count <= SIDE_QUESTION_MAX
+    question_width = 22 if side else 0
+    same_refs = {row.key: list(dict.fromkeys(k for cell in row.cells for k in cell.reference_keys))
+                 for row in matrix.rows}
+    return _environment().get_template("comparison_table.html.j2").render(
+        matrix=matrix, chunks=_chunks(matrix, breaks), side_questions=side, question_width=question_width,
+        column_widths=_widths(count, question_width), pad=6 if count <= 4 else 4,
+        legends={row.key: scale_legend(row) for row in matrix.rows}, same_refs=same_refs,
+        scale_max=SCALE_MAX, status_colours=_Palette(STATUS_COLOURS), grade_colours=_Palette(GRADE_COLOURS),
+        status_labels=_Palette(STATUS_LABELS), grade_labels=_Palette(GRADE_LABELS), **_sizes(body_pt),
+    )
+
+
+@dataclass(frozen=True)
+class ComparisonPrint:
+    """A comparison on its way to paper. ``document(breaks)`` can be asked again with page breaks
+    before some anchored rows and paragraphs, which is how the renderer keeps each on one page."""
+
+    matrix: ComparisonMatrix
+    context: ComparisonContext
+    paper: str = "a4"
+    large_print: bool = False
+
+    def __post_init__(self) -> None:
+        if self.paper not in PAPERS:
+            from clinic_app.errors import NotFoundError
+
+            raise NotFoundError(f"unknown paper size {self.paper!r}; choose {' or '.join(PAPERS)}")
+
+    @property
+    def body_pt(self) -> int:
+        return 14 if self.large_print else 12
+
+    def document(self, breaks: Collection[str] = ()) -> ComparisonDocument:
+        from markupsafe import Markup
+
+        matrix, context = self.matrix, self.context
+        table = comparison_table_html(matrix, self.body_pt, breaks)
+        html = _environment().get_template("comparison.html.j2").render(
+            matrix=matrix, context=context, title=TITLE, how_to_read=HOW_TO_READ, breaks=frozenset(breaks),
+            table_html=Markup(table),  # noqa: S704 - rendered above with autoescape on
+            has_logo=bool(context.logo), logo_width=72, font=FONT, **_sizes(self.body_pt),
+        )
+        names = " · ".join(c.patient_name for c in matrix.columns)
+        footer = f"{TITLE}: {len(matrix.columns)} options" + (
+            f"  ·  content {context.library_version}" if context.library_version else "")
+        return ComparisonDocument(
+            html=html, title=f"{TITLE}: {names}", header=f"{context.clinic_name}  ·  {context.date_text}",
+            footer=footer, body_pt=self.body_pt, paper=self.paper, landscape=landscape_for(matrix),
+            logo=context.logo,
+        )
+
+
+def comparison_document(matrix: ComparisonMatrix, context: ComparisonContext, paper: str = "a4",
+                        large_print: bool = False) -> ComparisonDocument:
+    """The printout with no page breaks forced (the renderer adds them; see ComparisonPrint)."""
+    return ComparisonPrint(matrix, context, paper, large_print).document()

@@ -1,0 +1,1 @@
+"""The window: widgets, Qt item models, dialogs and actions; the only package that imports QtWidgets."""

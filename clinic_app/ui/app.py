@@ -1,0 +1,194 @@
+"""Start the window: paint first, then open the library.
+
+Before the first paint only QtCore, QtGui, QtWidgets and the window's own modules are imported
+(the services, the list model and its delegate follow the library). Right after it, a worker
+checks that the store is ready (this imports the content checker) and, when the schema or the
+shipped content changed, prepares it (migrations, ORM, content loader) while the window shows
+"Preparing the therapy library…". Then the list is filled through the stdlib ``sqlite3`` reader.
+Any :class:`~clinic_app.errors.ClinicAppError` on the way is shown in a dialog and the application
+ends with exit code 1; anything else is logged to ``<data dir>/clinic-app.log`` (see error_log).
+
+With ``CLINIC_APP_STARTUP_PROBE=1`` the moments ``paint`` (first frame) and ``ready`` (list filled
+and searchable) are printed to stderr as ``startup-probe NAME UNIX_TIME MAX_RSS_KB`` and the
+application quits once ready; ``bench/startup.py`` reads them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication
+
+from clinic_app import APP_ID, APP_NAME, __version__
+from clinic_app.errors import ClinicAppError
+from clinic_app.settings import Location
+from clinic_app.ui import error_log, messages
+from clinic_app.ui.main_window import MainWindow
+from clinic_app.ui.settings_store import UiSettings
+
+if TYPE_CHECKING:
+    from clinic_app.storage.reader import Reader
+    from clinic_app.ui.tasks import TaskRunner
+
+ORGANISATION = "Clinic Reference"
+PROBE_ENV = "CLINIC_APP_STARTUP_PROBE"
+FALLBACK_START_MS = 1000  # start anyway if the window is never exposed (e.g. opened minimised)
+
+
+def _probe(moment: str) -> None:
+    if os.environ.get(PROBE_ENV) != "1":
+        return
+    try:
+        import resource
+
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    except ImportError:
+        rss = 0
+    print(f"startup-probe {moment} {time.time():.6f} {rss}", file=sys.stderr, flush=True)
+
+
+def _store_is_ready(location: Location) -> bool:
+    from clinic_app.services import store  # imports the content checker: after the first paint only
+
+    return store.is_ready(location)
+
+
+def _prepare_store(location: Location):  # noqa: ANN202
+    from clinic_app.services import store
+
+    return store.prepare(location)
+
+
+class Startup(QObject):
+    """Opens the library once the window has painted, preparing the store first if needed."""
+
+    def __init__(self, location: Location, window: MainWindow) -> None:
+        super().__init__(window)
+        self.location = location
+        self.window = window
+        self.runner: TaskRunner | None = None  # made when the work starts, after the first paint
+        self.reader: Reader | None = None
+        self.failed = False
+        self._painted = False
+        self._begun = False
+        window.installEventFilter(self)
+        QTimer.singleShot(FALLBACK_START_MS, self._on_fallback_elapsed)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.Paint and not self._painted:
+            self._painted = True
+            _probe("paint")
+            QTimer.singleShot(0, self._on_first_paint_done)
+        return False
+
+    def _on_first_paint_done(self) -> None:
+        self._begin()
+
+    def _on_fallback_elapsed(self) -> None:
+        self._begin()
+
+    def _begin(self) -> None:
+        from clinic_app.ui.tasks import TaskRunner
+
+        if self._begun:
+            return
+        self._begun = True
+        self.window.removeEventFilter(self)
+        self.runner = TaskRunner(self)
+        self.runner.run(_store_is_ready, self.location, on_done=self._on_store_checked, on_error=self._on_failed)
+
+    def _on_store_checked(self, ready: bool) -> None:
+        if ready:
+            self._open_library()
+            return
+        text = "Preparing the therapy library…"
+        self.window.show_status(text)
+        self.window.detail_view.show_message(f"{text} This takes a few seconds on first use and after an update.")
+        self.runner.run(_prepare_store, self.location, on_done=self._on_store_prepared, on_error=self._on_failed)
+
+    def _on_store_prepared(self, result) -> None:  # noqa: ANN001 - services.store.PrepareResult
+        changed = len(result.added) + len(result.updated)
+        note = f"Therapy library {result.library_version} ready ({changed} therapies added or updated)."
+        if result.kept_clinic_edits:
+            note += f" Your clinic's edits were kept for: {', '.join(result.kept_clinic_edits)}."
+        self._open_library()
+        self.window.statusBar().showMessage(note, 15000)
+
+    def _open_library(self) -> None:
+        from clinic_app.storage.reader import Reader
+
+        try:
+            self.reader = Reader.for_location(self.location)
+            self.window.set_reader(self.reader)
+        except ClinicAppError as exc:
+            self._on_failed(exc)
+            return
+        self.window.statusBar().clearMessage()
+        if self.window.detail_view.detail is None:
+            self.window.detail_view.show_message("")
+        _probe("ready")
+        if os.environ.get(PROBE_ENV) == "1":
+            # exit() rather than quit(): quit() asks the platform to end the session, after which a
+            # later event loop in the same process (tests reuse the application) stops delivering
+            # queued signals.
+            QTimer.singleShot(0, lambda: QApplication.exit(0))
+
+    def _on_failed(self, error: BaseException) -> None:
+        self.failed = True
+        known = isinstance(error, ClinicAppError)
+        log = None if known else error_log.write_traceback(self.location.data_dir, error)
+        if os.environ.get(PROBE_ENV) == "1":  # measuring: no one is there to close a dialog
+            print(f"startup-probe failed {time.time():.6f} 0 {error}", file=sys.stderr, flush=True)
+        elif known:
+            messages.show_error(self.window, "Clinic Reference cannot open its library", error.message, error.detail)
+        else:
+            messages.show_unexpected(self.window, log)
+        QApplication.exit(1)
+
+    def close(self) -> None:
+        if self.runner is not None:
+            self.runner.wait()
+        if self.reader is not None:
+            self.reader.close()
+            self.reader = None
+
+
+def _apply_style(app: QApplication) -> None:
+    # The package's own folder rather than importlib.resources, whose import alone costs more
+    # than building the window; the style sheet is a plain file in an installed package.
+    import clinic_app.resources as shipped
+
+    try:
+        sheet = (Path(shipped.__file__).parent / "style.qss").read_text(encoding="utf-8")
+    except OSError:
+        return
+    app.setStyleSheet(sheet)
+
+
+def run(location: Location, argv: list[str] | None = None) -> int:
+    """Show the window for ``location`` and run until it is closed; returns the exit code."""
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(list(argv) if argv else sys.argv[:1])
+    app.setOrganizationName(ORGANISATION)
+    app.setApplicationName(APP_ID)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    _apply_style(app)
+    window = MainWindow(UiSettings())
+    startup = Startup(location, window)
+    hook = error_log.ExceptionHook(location.data_dir, lambda: window if window.isVisible() else None)
+    hook.install()
+    try:
+        window.show()
+        code = app.exec()
+    finally:
+        hook.uninstall()
+        startup.close()
+        if window.isVisible():
+            window.close()
+    return 1 if startup.failed and code == 0 else code

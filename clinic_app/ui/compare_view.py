@@ -1,0 +1,290 @@
+"""The Compare view: two to six therapies side by side.
+
+The doctor adds options, reorders or removes columns (buttons, the column menu, or dragging a
+header), ticks the rows that matter to the patient, hides rows where every option says the same,
+applies or saves presets, turns the screen to the patient, and prints or exports. Every output
+reads :meth:`CompareView.shown_matrix`, the matrix the table shows. Controls are built in
+:mod:`.compare_controls`; this module holds the state and the actions.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import QWidget
+
+from clinic_app import APP_NAME
+from clinic_app.errors import ClinicAppError
+from clinic_app.services import comparison, library, presets
+from clinic_app.services.clinic import load_profile
+from clinic_app.services.comparison import MAX_OPTIONS, MIN_OPTIONS, ComparisonMatrix
+from clinic_app.settings import Location
+from clinic_app.storage.reader import Reader
+from clinic_app.ui import messages
+from clinic_app.ui.compare_controls import CompareControls
+from clinic_app.ui.compare_dialogs import ConfirmDialog, PresetNameDialog
+from clinic_app.ui.compare_output import CompareOutput
+from clinic_app.ui.presentation import PresentationWindow
+
+
+class CompareView(CompareControls):
+    """State: the therapies in column order, the ticked rows and the hide-same switch."""
+
+    matrix_changed = Signal()
+
+    def __init__(self, reader: Reader, location: Location, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.reader, self.location = reader, location
+        self._slugs: list[str] = []
+        self._full: ComparisonMatrix | None = None
+        self._presets: list[presets.ComparisonPresetItem] = []
+        self.presentation: PresentationWindow | None = None
+        self.output = CompareOutput(self)
+        self._therapies = {t.slug: t for t in library.list_therapies(reader)}
+        self.row_model.set_rows(comparison.row_catalogue(reader))
+        self.paper_combo.setCurrentIndex(max(0, self.paper_combo.findData(load_profile(reader).paper_size)))
+        self._connect()
+        self.reload_presets()
+        self._refresh()
+
+    def _connect(self) -> None:
+        self.add_button.clicked.connect(self._on_add_clicked)
+        self.row_model.chosen_changed.connect(self._on_rows_changed)
+        self.all_rows_button.clicked.connect(lambda: self.row_model.set_chosen(self.row_model.all_keys()))
+        self.no_rows_button.clicked.connect(lambda: self.row_model.set_chosen(()))
+        self.hide_same_box.toggled.connect(self._on_rows_changed)
+        self.clinician_box.toggled.connect(self._on_clinician_toggled)
+        self.preset_combo.activated.connect(self._on_preset_activated)
+        self.save_preset_button.clicked.connect(self.save_preset)
+        self.delete_preset_button.clicked.connect(self.delete_preset)
+        self.move_left_action.triggered.connect(lambda: self._move_current(-1))
+        self.move_right_action.triggered.connect(lambda: self._move_current(1))
+        self.remove_action.triggered.connect(self._remove_current)
+        self.present_button.clicked.connect(self.present)
+        self.column_moved.connect(self._on_column_dragged)
+        self.table.selectionModel().currentChanged.connect(lambda *_: self.update_enabled())
+        self.preview_button.clicked.connect(self.output.preview)
+        self.print_button.clicked.connect(self.output.print)
+        self.pdf_action.triggered.connect(self.output.save_pdf)
+        self.csv_action.triggered.connect(lambda: self.output.save_text("csv"))
+        self.md_action.triggered.connect(lambda: self.output.save_text("md"))
+
+    # -- the comparison ----------------------------------------------------------------------
+    def therapies(self) -> list[str]:
+        return list(self._slugs)
+
+    def set_therapies(self, slugs) -> None:  # noqa: ANN001 - any sequence of slugs
+        """Compare these therapies, in this order (unknown or repeated slugs are left out)."""
+        wanted = [s for s in dict.fromkeys(slugs) if s in self._therapies][:MAX_OPTIONS]
+        self._slugs = wanted
+        self._refresh()
+
+    def add_therapy(self, slug: str) -> None:
+        if slug in self._therapies and slug not in self._slugs and len(self._slugs) < MAX_OPTIONS:
+            self.set_therapies([*self._slugs, slug])
+
+    def remove_therapy(self, slug: str) -> None:
+        self.set_therapies([s for s in self._slugs if s != slug])
+
+    def move_therapy(self, slug: str, offset: int) -> None:
+        if slug not in self._slugs:
+            return
+        order = list(self._slugs)
+        old = order.index(slug)
+        new = max(0, min(len(order) - 1, old + offset))
+        order.insert(new, order.pop(old))
+        self.set_therapies(order)
+        self.table.setCurrentIndex(self.table_model.index(0, new + 1))
+
+    def set_rows(self, keys) -> None:  # noqa: ANN001
+        self.row_model.set_chosen(keys)
+
+    def set_hide_same(self, on: bool) -> None:
+        self.hide_same_box.setChecked(on)
+
+    def shown_matrix(self) -> ComparisonMatrix | None:
+        """What the table shows, and what is presented, printed and exported."""
+        return self.table_model.matrix()
+
+    def _refresh(self) -> None:
+        if len(self._slugs) < MIN_OPTIONS:
+            self._full = None
+        elif self._full is None or sorted(self._full.slugs) != sorted(self._slugs):
+            try:
+                self._full = comparison.compare(self.reader, self._slugs)
+            except ClinicAppError as exc:
+                self._full = None
+                messages.show_error(self, "Cannot compare these options", exc.message, exc.detail)
+        elif list(self._full.slugs) != self._slugs:
+            self._full = self._full.reorder(self._slugs)
+        shown = None
+        if self._full is not None:
+            shown = self._full.select_rows(self.row_model.chosen())
+            if self.hide_same_box.isChecked():
+                shown = shown.hide_same()
+        self.table_model.set_matrix(shown)
+        self.fit_columns()
+        self._update_add_choices()
+        self._update_summary()
+        self.update_enabled()
+        self.matrix_changed.emit()
+
+    def _update_add_choices(self) -> None:
+        self.add_combo.clear()
+        for therapy in sorted(self._therapies.values(), key=lambda t: (t.category != "regenerative", t.name.casefold())):
+            if therapy.slug not in self._slugs:
+                self.add_combo.addItem(therapy.name, therapy.slug)
+
+    def _update_summary(self) -> None:
+        count = len(self._slugs)
+        matrix = self._full
+        if count < MIN_OPTIONS:
+            chosen = ", ".join(self._therapies[s].name for s in self._slugs)
+            text = f"Add {MIN_OPTIONS - count} more option{'s' if MIN_OPTIONS - count > 1 else ''} to compare."
+            self.summary_label.setText(f"{chosen}. {text}" if chosen else f"Add two to six options to compare. {text}")
+            return
+        rows = matrix.select_rows(self.row_model.chosen()) if matrix else None
+        differ = sum(1 for r in rows.rows if r.differs) if rows else 0
+        total = len(rows.rows) if rows else 0
+        shown = self.table_model.rowCount()
+        self.summary_label.setText(f"{count} options · {shown} of {total} chosen rows shown · "
+                                   f"the options differ in {differ}.")
+
+    def update_enabled(self) -> None:
+        has_table = self.table_model.rowCount() > 0
+        column = self.table.currentIndex().column()
+        self.add_button.setEnabled(len(self._slugs) < MAX_OPTIONS and self.add_combo.count() > 0)
+        self.add_combo.setEnabled(len(self._slugs) < MAX_OPTIONS)
+        self.move_left_action.setEnabled(column > 1)
+        self.move_right_action.setEnabled(0 < column < len(self._slugs))
+        self.remove_action.setEnabled(column > 0)
+        for widget in (self.present_button, self.preview_button, self.print_button, self.export_button):
+            widget.setEnabled(has_table)
+        self.save_preset_button.setEnabled(len(self._slugs) >= MIN_OPTIONS and not self.output.busy)
+        current = self._current_preset()
+        self.delete_preset_button.setEnabled(current is not None and not current.built_in and not self.output.busy)
+
+    # -- presets -----------------------------------------------------------------------------
+    def reload_presets(self, select: str = "") -> None:
+        self._presets = presets.list_presets(self.reader)
+        self.fill_presets(self._presets, select)
+        self.update_enabled()
+
+    def _current_preset(self) -> presets.ComparisonPresetItem | None:
+        index = self.preset_combo.currentIndex()
+        return self._presets[index] if 0 <= index < len(self._presets) else None
+
+    def apply_preset(self, name: str) -> None:
+        for index, item in enumerate(self._presets):
+            if item.name == name and item.usable:
+                self.preset_combo.setCurrentIndex(index)
+                self.row_model.set_chosen(item.row_keys or self.row_model.all_keys())
+                self.set_therapies(item.slugs)
+                return
+        raise presets.PresetError(f"no usable preset named {name!r}")
+
+    @Slot(int)
+    def _on_preset_activated(self, index: int) -> None:
+        if 0 <= index < len(self._presets):
+            self.apply_preset(self._presets[index].name)
+
+    def save_preset(self) -> None:
+        saved = [p.name for p in self._presets if not p.built_in]
+        name = PresetNameDialog.ask(self, saved, [n for n, _ in presets.BUILT_IN])
+        if not name:
+            return
+        replace = name.casefold() in {n.casefold() for n in saved}
+        rows = self.row_model.chosen()
+        rows = [] if rows == self.row_model.all_keys() else rows
+        self.output.run(presets.save_preset, self.location, self.reader, name, list(self._slugs), rows, replace,
+                        done=lambda item: self._on_preset_saved(item.name), title="Cannot save the preset")
+
+    def _on_preset_saved(self, name: str) -> None:
+        self.reload_presets(select=name)
+        self.show_note(f"Saved the preset “{name}”.")
+
+    def delete_preset(self) -> None:
+        item = self._current_preset()
+        if item is None or item.built_in:
+            return
+        if not ConfirmDialog.ask(self, "Delete preset", f"Delete the preset “{item.name}”? The therapies stay "
+                                 "in the library.", "Delete"):
+            return
+        self.output.run(presets.delete_preset, self.location, item.name,
+                        done=lambda _: (self.reload_presets(), self.show_note(f"Deleted the preset “{item.name}”.")),
+                        title="Cannot delete the preset")
+
+    # -- slots -------------------------------------------------------------------------------
+    @Slot()
+    def _on_add_clicked(self) -> None:
+        slug = self.add_combo.currentData()
+        if slug:
+            self.add_therapy(slug)
+
+    @Slot()
+    def _on_rows_changed(self, *_args) -> None:  # noqa: ANN002
+        self._refresh()
+
+    @Slot(bool)
+    def _on_clinician_toggled(self, on: bool) -> None:
+        self.table_model.set_clinician_labels(on)
+        self.row_model.set_clinician_labels(on)
+        self.fit_columns()
+
+    def _current_slug(self) -> str | None:
+        column = self.table.currentIndex().column()
+        return self._slugs[column - 1] if 0 < column <= len(self._slugs) else None
+
+    def _move_current(self, offset: int) -> None:
+        slug = self._current_slug()
+        if slug:
+            self.move_therapy(slug, offset)
+
+    def _remove_current(self) -> None:
+        slug = self._current_slug()
+        if slug:
+            self.remove_therapy(slug)
+
+    @Slot(int, int)
+    def _on_column_dragged(self, old: int, new: int) -> None:
+        """A header was dragged from column ``old`` to ``new`` (1-based therapy columns)."""
+        if 0 < old <= len(self._slugs):
+            self.move_therapy(self._slugs[old - 1], max(1, new) - old)
+
+    def present(self) -> None:
+        matrix = self.shown_matrix()
+        if matrix is None or not matrix.rows:
+            return
+        if self.presentation is not None:
+            self.presentation.close()
+        self.presentation = PresentationWindow(matrix, self)
+        self.presentation.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.presentation.closed.connect(self._on_presentation_closed)
+        self.presentation.present()
+
+    def _on_presentation_closed(self) -> None:
+        self.presentation = None
+
+
+class CompareWindow(QWidget):
+    """A window holding a :class:`CompareView`, for the main window to open."""
+
+    def __init__(self, reader: Reader, location: Location, parent: QWidget | None = None) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        from PySide6.QtWidgets import QVBoxLayout
+
+        self.setWindowTitle(f"Compare options — {APP_NAME}")
+        self.view = CompareView(reader, location, self)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.view)
+        self.resize(1280, 820)
+
+
+def open_compare(parent: QWidget | None, reader: Reader, location: Location, slugs=()) -> CompareWindow:  # noqa: ANN001
+    """Open a compare window with ``slugs`` already added; the caller keeps the returned window."""
+    window = CompareWindow(reader, location, parent)
+    window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    window.view.set_therapies(list(slugs))
+    window.show()
+    window.activateWindow()
+    return window

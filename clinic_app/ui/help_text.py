@@ -1,0 +1,60 @@
+"""The text of the Help and About boxes."""
+
+from __future__ import annotations
+
+from html import escape
+
+from clinic_app import APP_NAME, __version__
+
+SHORTCUTS = (
+    ("Ctrl+F", "Go to the search field"),
+    ("Type", "Rank the therapies as you type"),
+    ("Down / Up", "Move into and through the results"),
+    ("Enter", "Open the selected therapy"),
+    ("Escape", "Clear the search"),
+    ("Ctrl++ / Ctrl+-", "Make the therapy text larger / smaller"),
+    ("Ctrl+0", "Normal text size"),
+    ("F1", "This help"),
+    ("Ctrl+Q", "Quit"),
+)
+COMMANDS = (
+    ("clinic-app", "Open the window"),
+    ("clinic-app search WORDS", "Search therapies in a terminal"),
+    ("clinic-app content check", "Check the content files"),
+    ("clinic-app content report", "Status, evidence grade and review date per therapy"),
+    ("clinic-app db upgrade", "Create or update the database"),
+    ("clinic-app db check", "Check the database"),
+    ("clinic-app db backup", "Write a verified backup"),
+    ("clinic-app db backups", "List the backups"),
+    ("clinic-app db restore FILE", "Restore a backup"),
+    ("--data-dir DIR", "Use another data folder (with any command)"),
+)
+
+
+def _table(rows: tuple[tuple[str, str], ...], code: bool) -> str:
+    def key(text: str) -> str:
+        return f"<code>{escape(text)}</code>" if code else f"<b>{escape(text)}</b>"
+
+    body = "".join(f"<tr><td style='padding:3px 16px 3px 0;'>{key(k)}</td>"
+                   f"<td style='padding:3px 0;'>{escape(v)}</td></tr>" for k, v in rows)
+    return f"<table cellspacing='0'>{body}</table>"
+
+
+def help_html() -> str:
+    return (
+        f"<h3>{escape(APP_NAME)}</h3>"
+        "<p><b>Keyboard</b></p>" + _table(SHORTCUTS, code=False)
+        + "<p><b>Command line</b></p>" + _table(COMMANDS, code=True)
+    )
+
+
+def about_html(library: dict[str, str] | None) -> str:
+    lines = [f"<h3>{escape(APP_NAME)}</h3>", f"<p>Application version {escape(__version__)}</p>"]
+    if library:
+        lines.append(f"<p>Content library version {escape(library.get('library_version', 'unknown'))}"
+                     f" ({escape(library.get('therapies', '?'))} therapies)</p>")
+    else:
+        lines.append("<p>The content library is not open yet.</p>")
+    lines.append("<p>Therapy summaries, comparisons and patient handouts for spine clinics. "
+                 "General information to support a conversation with a clinician; not medical advice.</p>")
+    return "".join(lines)

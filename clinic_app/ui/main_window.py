@@ -1,0 +1,159 @@
+"""The main window: the search panel on the left, the therapy on the right, and the menus.
+
+It only wires things together; searching and listing live in :mod:`.search_panel`, the page in
+:mod:`.detail_view`, and what is remembered in :mod:`.settings_store`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QWidget
+
+from clinic_app import APP_NAME
+from clinic_app.errors import ClinicAppError
+from clinic_app.ui import messages
+from clinic_app.ui.detail_view import DetailView
+from clinic_app.ui.search_panel import SearchPanel
+from clinic_app.ui.settings_store import UiSettings
+
+if TYPE_CHECKING:
+    from clinic_app.storage.reader import Reader
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, ui_settings: UiSettings | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.settings = ui_settings if ui_settings is not None else UiSettings()
+        self._reader: Reader | None = None
+        self.setWindowTitle(APP_NAME)
+        self.search_panel = SearchPanel(self)
+        self.detail_view = DetailView(self, zoom=self.settings.zoom)
+        self.splitter = QSplitter()  # horizontal; QSplitter(self) would make PySide build every Qt enum
+        self.splitter.addWidget(self.search_panel)
+        self.splitter.addWidget(self.detail_view)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setSizes([400, 800])
+        self.setCentralWidget(self.splitter)
+        self.library_label = QLabel(self)
+        self.statusBar().addPermanentWidget(self.library_label)
+        self._build_menus()
+        self.search_panel.therapy_opened.connect(self._on_therapy_opened)
+        self.detail_view.zoom_changed.connect(self._on_zoom_changed)
+        self._restore_layout()
+        self.search_panel.search_field.setFocus()
+
+    def _action(self, text: str, shortcuts: list, slot, tip: str = "") -> QAction:  # noqa: ANN001
+        action = QAction(text, self)
+        action.setShortcuts([QKeySequence(s) for s in shortcuts])
+        action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(self._action("&Quit", ["Ctrl+Q"], self.close, "Close Clinic Reference"))
+        view = bar.addMenu("&View")
+        self.find_action = self._action("&Find therapy", [QKeySequence.StandardKey.Find], self._on_find_requested,
+                                        "Go to the search field")
+        view.addAction(self.find_action)
+        view.addSeparator()
+        self.zoom_in_action = self._action("Zoom &in", [QKeySequence.StandardKey.ZoomIn, "Ctrl+="],
+                                           self.detail_view.zoom_in, "Larger therapy text")
+        self.zoom_out_action = self._action("Zoom &out", [QKeySequence.StandardKey.ZoomOut],
+                                            self.detail_view.zoom_out, "Smaller therapy text")
+        self.zoom_reset_action = self._action("&Normal size", ["Ctrl+0"], self.detail_view.reset_zoom,
+                                              "Therapy text at its normal size")
+        for action in (self.zoom_in_action, self.zoom_out_action, self.zoom_reset_action):
+            view.addAction(action)
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self._action("&Help", ["F1"],
+                                         self._on_help_requested, "Keyboard shortcuts and commands"))
+        help_menu.addAction(self._action("&About Clinic Reference", [], self._on_about_requested))
+
+    # -- data ------------------------------------------------------------------------------
+    def set_reader(self, reader: Reader) -> None:
+        """Fill the list from ``reader`` and reopen the therapy selected last time."""
+        from clinic_app.services import library  # after the first paint: see search_panel
+
+        self._reader = reader
+        self.search_panel.set_reader(reader)
+        info = library.library_info(reader)
+        self.library_label.setText(f"Content library {info.get('library_version', '')} · "
+                                   f"{info.get('therapies', '0')} therapies")
+        last = self.settings.last_therapy
+        if last and self.search_panel.select_slug(last):
+            self._open(last, remember=False)
+
+    def show_status(self, text: str) -> None:
+        self.statusBar().showMessage(text)
+
+    def _open(self, slug: str, remember: bool = True) -> None:
+        from clinic_app.services import library
+
+        if self._reader is None:
+            return
+        try:
+            detail = library.get_therapy(self._reader, slug)
+        except ClinicAppError as exc:
+            messages.show_error(self, "Cannot open the therapy", exc.message, exc.detail)
+            return
+        self.detail_view.show_therapy(detail)
+        self.setWindowTitle(f"{detail.name} — {APP_NAME}")
+        if remember:
+            self.settings.last_therapy = slug
+
+    # -- slots -----------------------------------------------------------------------------
+    @Slot(str)
+    def _on_therapy_opened(self, slug: str) -> None:
+        self._open(slug)
+
+    @Slot()
+    def _on_find_requested(self) -> None:
+        self.search_panel.focus_search()
+
+    @Slot(int)
+    def _on_zoom_changed(self, steps: int) -> None:
+        self.settings.zoom = steps
+
+    @Slot()
+    def _on_help_requested(self) -> None:
+        from clinic_app.ui import help_text
+
+        messages.show_help(self, help_text.help_html())
+
+    @Slot()
+    def _on_about_requested(self) -> None:
+        from clinic_app.services import library
+        from clinic_app.ui import help_text
+
+        info = None
+        if self._reader is not None:
+            try:
+                info = library.library_info(self._reader)
+            except ClinicAppError:
+                info = None
+        messages.show_about(self, help_text.about_html(info))
+
+    # -- remembered layout -----------------------------------------------------------------
+    def _restore_layout(self) -> None:
+        geometry = self.settings.geometry
+        if geometry.isEmpty() or not self.restoreGeometry(geometry):
+            self.resize(1200, 800)
+        splitter = self.settings.splitter_state
+        if not splitter.isEmpty():
+            self.splitter.restoreState(splitter)
+
+    def save_layout(self) -> None:
+        self.settings.geometry = self.saveGeometry()
+        self.settings.splitter_state = self.splitter.saveState()
+        self.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.save_layout()
+        super().closeEvent(event)

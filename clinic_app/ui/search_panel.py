@@ -1,0 +1,233 @@
+"""The left side of the window: the search field, the category and status filters, and the list.
+
+Keyboard first: typing ranks the therapies as you type (debounced), Down moves from the search
+field into the results, Up from the first result goes back, Enter opens the selected therapy and
+Escape clears the search.
+
+The list model, its delegate, the filter entries and the services behind them arrive with the
+library (:meth:`SearchPanel.set_reader`), after the first paint: before it the list is empty and
+the filters show "All", so importing them earlier would only delay the first frame.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6 import QtCore
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, QTimer, Signal, Slot
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QAbstractItemView, QComboBox, QHBoxLayout, QLineEdit, QListView, QVBoxLayout, QWidget
+
+from clinic_app.errors import ClinicAppError
+from clinic_app.ui import messages
+
+if TYPE_CHECKING:
+    from clinic_app.storage.reader import Reader
+    from clinic_app.ui.therapy_list import TherapyListModel
+
+SEARCH_DELAY_MS = 60
+
+
+class SearchPanel(QWidget):
+    therapy_opened = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._reader: Reader | None = None
+        self.search_field = QLineEdit(self)
+        self.search_field.setObjectName("searchField")
+        self.search_field.setPlaceholderText("Search therapies  (Ctrl+F)")
+        self.search_field.setClearButtonEnabled(True)
+        self.search_field.setAccessibleName("Search therapies")
+        self.search_field.setAccessibleDescription("Type to rank therapies; Down moves to the results, Escape clears.")
+
+        self.category_filter = self._combo("Category filter", "All categories")
+        self.status_filter = self._combo("Status filter", "All statuses")
+
+        self.model: TherapyListModel | None = None
+        self.list_view = QListView(self)
+        self.list_view.setObjectName("therapyList")
+        self.list_view.setAccessibleName("Therapies")
+        self.list_view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.list_view.setUniformItemSizes(False)
+        self.list_view.setResizeMode(QListView.ResizeMode.Adjust)
+
+        filters = QHBoxLayout()
+        filters.setSpacing(8)
+        filters.addWidget(self.category_filter, 1)
+        filters.addWidget(self.status_filter, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 12, 6, 12)
+        layout.setSpacing(8)
+        layout.addWidget(self.search_field)
+        layout.addLayout(filters)
+        layout.addWidget(self.list_view, 1)
+
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self._on_search_delay_elapsed)
+        self.search_field.textChanged.connect(self._on_search_text_changed)
+        self.search_field.installEventFilter(self)
+        self.list_view.installEventFilter(self)
+        self.list_view.clicked.connect(self._on_result_clicked)
+        self.category_filter.currentIndexChanged.connect(self._on_filter_changed)
+        self.status_filter.currentIndexChanged.connect(self._on_filter_changed)
+
+    def _combo(self, name: str, everything: str) -> QComboBox:
+        combo = QComboBox(self)
+        combo.setAccessibleName(name)
+        combo.addItem(everything, "")
+        return combo
+
+    def _attach_model(self) -> TherapyListModel:
+        """The list model, delegate and filter entries, made when the library first opens."""
+        from clinic_app.services.library import CATEGORY_LABELS, STATUS_LABELS
+        from clinic_app.ui.therapy_delegate import TherapyDelegate
+        from clinic_app.ui.therapy_list import TherapyListModel
+
+        for combo, labels in ((self.category_filter, CATEGORY_LABELS), (self.status_filter, STATUS_LABELS)):
+            combo.blockSignals(True)
+            for key, label in labels.items():
+                combo.addItem(label, key)
+            combo.blockSignals(False)
+        self.model = TherapyListModel(self)
+        self.list_view.setModel(self.model)
+        self.list_view.setItemDelegate(TherapyDelegate(self.list_view))
+        # rows wrap to the width of the list, so a horizontal scroll bar would only flicker
+        self.list_view.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        return self.model
+
+    # -- what the window asks of the panel ---------------------------------------------------
+    def set_reader(self, reader: Reader) -> None:
+        from clinic_app.services.library import list_therapies
+
+        model = self.model if self.model is not None else self._attach_model()
+        self._reader = reader
+        model.set_therapies(list_therapies(reader))
+        if self.search_field.text().strip():
+            self._run_search()
+
+    def focus_search(self) -> None:
+        self.search_field.setFocus(QtCore.Qt.FocusReason.ShortcutFocusReason)
+        self.search_field.selectAll()
+
+    def clear_search(self) -> None:
+        self.search_field.clear()
+        self._search_timer.stop()
+        self._run_search()
+        self.search_field.setFocus(QtCore.Qt.FocusReason.OtherFocusReason)
+
+    def select_slug(self, slug: str) -> bool:
+        """Make ``slug`` the current row, if it is shown; returns whether it was found."""
+        row = self.model.row_of(slug) if self.model is not None else -1
+        if row < 0:
+            return False
+        self._make_current(row)
+        return True
+
+    def current_slug(self) -> str:
+        return self.model.slug_at(self.list_view.currentIndex().row()) if self.model is not None else ""
+
+    def _make_current(self, row: int) -> None:
+        index = self.model.index(row, 0)
+        self.list_view.selectionModel().setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        self.list_view.scrollTo(index)
+
+    def _open_current(self) -> None:
+        if self.model is None:
+            return
+        slug = self.current_slug()
+        if not slug and self.model.first_therapy_row() >= 0:
+            self._make_current(self.model.first_therapy_row())
+            slug = self.current_slug()
+        if slug:
+            self.therapy_opened.emit(slug)
+
+    # -- searching ---------------------------------------------------------------------------
+    @Slot(str)
+    def _on_search_text_changed(self, _text: str) -> None:
+        self._search_timer.start()
+
+    @Slot()
+    def _on_search_delay_elapsed(self) -> None:
+        self._run_search()
+
+    def _run_search(self) -> None:
+        from clinic_app.services.search import search
+        from clinic_app.ui.therapy_list import MARK_CLOSE, MARK_OPEN
+
+        if self.model is None or self._reader is None:
+            return
+        query = self.search_field.text().strip()
+        if not query:
+            self.model.set_hits("", None)
+            return
+        try:
+            hits = search(self._reader, query, highlight=(MARK_OPEN, MARK_CLOSE))
+        except ClinicAppError as exc:
+            messages.show_error(self, "Search failed", exc.message, exc.detail)
+            return
+        self.model.set_hits(query, hits)
+
+    @Slot(int)
+    def _on_filter_changed(self, _index: int) -> None:
+        if self.model is None:
+            return
+        current = self.current_slug()
+        self.model.set_filter(self.category_filter.currentData() or "", self.status_filter.currentData() or "")
+        if current:
+            self.select_slug(current)
+
+    @Slot(QModelIndex)
+    def _on_result_clicked(self, index: QModelIndex) -> None:
+        slug = self.model.slug_at(index.row()) if self.model is not None else ""
+        if slug:
+            self.therapy_opened.emit(slug)
+
+    # -- keys --------------------------------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() != QEvent.Type.KeyPress:
+            return super().eventFilter(watched, event)
+        assert isinstance(event, QKeyEvent)
+        key = event.key()
+        if key == QtCore.Qt.Key.Key_Escape and (self.search_field.text() or watched is self.list_view):
+            self.clear_search()
+            return True
+        if watched is self.search_field:
+            return self._on_search_field_key(key)
+        if watched is self.list_view:
+            return self._on_list_key(key)
+        return super().eventFilter(watched, event)
+
+    def _on_search_field_key(self, key: int) -> bool:
+        if key == QtCore.Qt.Key.Key_Down:
+            self._flush_search()
+            row = self.model.first_therapy_row() if self.model is not None else -1
+            if row >= 0:
+                self.list_view.setFocus(QtCore.Qt.FocusReason.TabFocusReason)
+                if self.current_slug() == "":
+                    self._make_current(row)
+            return True
+        if key in (QtCore.Qt.Key.Key_Return, QtCore.Qt.Key.Key_Enter):
+            self._flush_search()
+            self._open_current()
+            return True
+        return False
+
+    def _on_list_key(self, key: int) -> bool:
+        if key in (QtCore.Qt.Key.Key_Return, QtCore.Qt.Key.Key_Enter):
+            self._open_current()
+            return True
+        if self.model is None:
+            return False
+        if key == QtCore.Qt.Key.Key_Up and self.list_view.currentIndex().row() <= self.model.first_therapy_row():
+            self.search_field.setFocus(QtCore.Qt.FocusReason.BacktabFocusReason)
+            return True
+        return False
+
+    def _flush_search(self) -> None:
+        """Apply the typed text now if its short delay has not elapsed yet."""
+        if self._search_timer.isActive():
+            self._search_timer.stop()
+            self._run_search()

@@ -1,0 +1,161 @@
+"""The therapy list: grouped by category, or the ranked hits of a search, filtered by category and status.
+
+Header rows ("Regenerative therapies", "Conventional treatments") and
+notice rows ("No therapy matches ...") are neither selectable nor enabled, so arrow keys skip
+them; therapy rows carry the slug, status and evidence grade in their own roles, and search hits
+their highlighted snippet, for :class:`~clinic_app.ui.therapy_delegate.TherapyDelegate` to paint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
+
+from clinic_app.services.library import CATEGORY_LABELS, GRADE_LABELS, STATUS_LABELS, STATUS_PLAIN, TherapyListItem
+from clinic_app.services.search import SearchHit
+
+# Markers the search service puts around matched words in a snippet; control characters never
+# occur in content, so they cannot be confused with text.
+MARK_OPEN, MARK_CLOSE = "\x02", "\x03"
+
+KIND_HEADER, KIND_NOTICE, KIND_THERAPY, KIND_HIT = "header", "notice", "therapy", "hit"
+
+KindRole = Qt.ItemDataRole.UserRole + 1
+SlugRole = Qt.ItemDataRole.UserRole + 2
+CategoryRole = Qt.ItemDataRole.UserRole + 3
+StatusRole = Qt.ItemDataRole.UserRole + 4
+GradeRole = Qt.ItemDataRole.UserRole + 5
+SnippetRole = Qt.ItemDataRole.UserRole + 6
+
+
+@dataclass(frozen=True)
+class _Row:
+    kind: str
+    text: str
+    slug: str = ""
+    category: str = ""
+    status: str = ""
+    grade: str = ""
+    snippet: str = ""
+
+
+def plain_snippet(snippet: str) -> str:
+    """A snippet without its highlight markers, for tooltips and screen readers."""
+    return snippet.replace(MARK_OPEN, "").replace(MARK_CLOSE, "")
+
+
+class TherapyListModel(QAbstractListModel):
+    """All therapies grouped by category, or the search hits in rank order; both filtered."""
+
+    def __init__(self, parent=None) -> None:  # noqa: ANN001
+        super().__init__(parent)
+        self._therapies: list[TherapyListItem] = []
+        self._hits: list[SearchHit] | None = None
+        self._query = ""
+        self._category = ""
+        self._status = ""
+        self._rows: list[_Row] = []
+
+    # -- what the model shows -------------------------------------------------------------
+    def set_therapies(self, therapies: list[TherapyListItem]) -> None:
+        self._therapies = list(therapies)
+        self._rebuild()
+
+    def set_hits(self, query: str, hits: list[SearchHit] | None) -> None:
+        """Show the ranked ``hits`` for ``query``; ``None`` returns to the grouped list."""
+        self._query = query if hits is not None else ""
+        self._hits = list(hits) if hits is not None else None
+        self._rebuild()
+
+    def set_filter(self, category: str = "", status: str = "") -> None:
+        """Keep only rows of this category and status ("" keeps all)."""
+        self._category, self._status = category, status
+        self._rebuild()
+
+    def is_searching(self) -> bool:
+        return self._hits is not None
+
+    def query(self) -> str:
+        """The search text whose hits are shown ("" for the grouped list)."""
+        return self._query
+
+    def therapy_count(self) -> int:
+        return sum(1 for row in self._rows if row.kind in (KIND_THERAPY, KIND_HIT))
+
+    def row_of(self, slug: str) -> int:
+        return next((i for i, row in enumerate(self._rows) if row.slug == slug and slug), -1)
+
+    def first_therapy_row(self) -> int:
+        return next((i for i, row in enumerate(self._rows) if row.kind in (KIND_THERAPY, KIND_HIT)), -1)
+
+    def slug_at(self, row: int) -> str:
+        return self._rows[row].slug if 0 <= row < len(self._rows) else ""
+
+    def _keep(self, category: str, status: str) -> bool:
+        return (not self._category or category == self._category) and (not self._status or status == self._status)
+
+    def _rebuild(self) -> None:
+        self.beginResetModel()
+        self._rows = self._hit_rows() if self._hits is not None else self._grouped_rows()
+        self.endResetModel()
+
+    def _grouped_rows(self) -> list[_Row]:
+        rows: list[_Row] = []
+        for category, label in CATEGORY_LABELS.items():
+            members = [t for t in self._therapies if t.category == category and self._keep(t.category, t.status)]
+            if members:
+                rows.append(_Row(KIND_HEADER, label, category=category))
+                rows.extend(
+                    _Row(KIND_THERAPY, t.name, t.slug, t.category, t.status, t.evidence_grade) for t in members
+                )
+        if not rows and self._therapies:
+            rows.append(_Row(KIND_NOTICE, "No therapy matches these filters."))
+        return rows
+
+    def _hit_rows(self) -> list[_Row]:
+        rows = [
+            _Row(KIND_HIT, h.name, h.slug, h.category, h.status, h.evidence_grade, " ".join(h.snippet.split()))
+            for h in self._hits or ()
+            if self._keep(h.category, h.status)
+        ]
+        if not rows:
+            where = " with these filters" if (self._category or self._status) and self._hits else ""
+            rows.append(_Row(KIND_NOTICE, f"No therapy matches \u201c{self._query}\u201d{where}."))
+        return rows
+
+    # -- QAbstractListModel -----------------------------------------------------------------
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._rows)
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        if not index.isValid() or index.row() >= len(self._rows):
+            return Qt.ItemFlag.NoItemFlags
+        if self._rows[index.row()].kind in (KIND_HEADER, KIND_NOTICE):
+            return Qt.ItemFlag.ItemNeverHasChildren
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201
+        if not index.isValid() or index.row() >= len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return row.text
+        if role == KindRole:
+            return row.kind
+        if role in (Qt.ItemDataRole.AccessibleTextRole, Qt.ItemDataRole.ToolTipRole):
+            return self._describe(row, role)
+        values = {SlugRole: row.slug, CategoryRole: row.category, StatusRole: row.status,
+                  GradeRole: row.grade, SnippetRole: row.snippet}
+        return values.get(role)
+
+    @staticmethod
+    def _describe(row: _Row, role: int) -> str:
+        if row.kind not in (KIND_THERAPY, KIND_HIT):
+            return row.text
+        status = f"{STATUS_LABELS.get(row.status, row.status)}: {STATUS_PLAIN.get(row.status, '')}"
+        grade = f"Evidence grade: {GRADE_LABELS.get(row.grade, row.grade)}."
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{status}\n{grade}"
+        found = f" Found: {plain_snippet(row.snippet)}" if row.snippet else ""
+        return f"{row.text}. {status} {grade}{found}"
