@@ -123,8 +123,8 @@ class ComparisonTableModel(QAbstractTableModel):
             return f"{other}{legend}\n{note}"
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return f"{row.label(self._clinician)} {DIFFERS_NOTE if row.differs else SAME_NOTE}"
-        if role == ScaleRole:
-            return scale_legend(row) or None
+        if role == ScaleRole:  # the clinician label already names the scale's ends
+            return None if self._clinician else scale_legend(row) or None
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802, ANN201

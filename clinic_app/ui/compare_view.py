@@ -159,7 +159,8 @@ class CompareView(CompareControls):
         self.remove_action.setEnabled(column > 0)
         for widget in (self.present_button, self.preview_button, self.print_button, self.export_button):
             widget.setEnabled(has_table)
-        self.save_preset_button.setEnabled(len(self._slugs) >= MIN_OPTIONS and not self.output.busy)
+        self.save_preset_button.setEnabled(len(self._slugs) >= MIN_OPTIONS and bool(self.row_model.chosen())
+                                           and not self.output.busy)
         current = self._current_preset()
         self.delete_preset_button.setEnabled(current is not None and not current.built_in and not self.output.busy)
 

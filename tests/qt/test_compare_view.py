@@ -110,8 +110,14 @@ def test_clinician_labels_toggle(view):
     view.set_therapies(THREE)
     first = view.table_model.index(0, 0)
     assert first.data() == "What is it?" and "Description" in first.data(Qt.ItemDataRole.ToolTipRole)
+    view.set_rows(["what_is_it", "invasiveness"])
+    scale_row = view.table_model.index(1, 0)
+    assert scale_row.data(ScaleRole) == "1 = none, 5 = open surgery"
     view.clinician_box.click()
     assert first.data() == "Description" and view.row_model.index(0).data() == "Description"
+    assert scale_row.data() == "Invasiveness (1 = none, 5 = open surgery)" and scale_row.data(ScaleRole) is None
+    view.no_rows_button.click()
+    assert not view.save_preset_button.isEnabled()
 
 
 def test_reorder_and_remove_columns(view, qtbot):
