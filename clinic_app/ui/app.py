@@ -124,7 +124,7 @@ class Startup(QObject):
 
         try:
             self.reader = Reader.for_location(self.location)
-            self.window.set_reader(self.reader)
+            self.window.set_reader(self.reader, self.location)
         except ClinicAppError as exc:
             self._on_failed(exc)
             return

@@ -19,7 +19,10 @@ from clinic_app.ui.detail_view import DetailView
 from clinic_app.ui.search_panel import SearchPanel
 from clinic_app.ui.settings_store import UiSettings
 
+SELF_CARE = "self-care"
+
 if TYPE_CHECKING:
+    from clinic_app.settings import Location
     from clinic_app.storage.reader import Reader
 
 
@@ -28,6 +31,8 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.settings = ui_settings if ui_settings is not None else UiSettings()
         self._reader: Reader | None = None
+        self._location: Location | None = None
+        self._current_slug: str | None = None
         self.setWindowTitle(APP_NAME)
         self.search_panel = SearchPanel(self)
         self.detail_view = DetailView(self, zoom=self.settings.zoom)
@@ -71,17 +76,22 @@ class MainWindow(QMainWindow):
                                               "Therapy text at its normal size")
         for action in (self.zoom_in_action, self.zoom_out_action, self.zoom_reset_action):
             view.addAction(action)
+        compare = bar.addMenu("&Compare")
+        self.compare_action = self._action("&Compare options…", ["Ctrl+Shift+C"], self._on_compare_requested,
+                                           "Put the selected therapy side by side with others")
+        compare.addAction(self.compare_action)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self._action("&Help", ["F1"],
                                          self._on_help_requested, "Keyboard shortcuts and commands"))
         help_menu.addAction(self._action("&About Clinic Reference", [], self._on_about_requested))
 
     # -- data ------------------------------------------------------------------------------
-    def set_reader(self, reader: Reader) -> None:
+    def set_reader(self, reader: Reader, location: Location | None = None) -> None:
         """Fill the list from ``reader`` and reopen the therapy selected last time."""
         from clinic_app.services import library  # after the first paint: see search_panel
 
         self._reader = reader
+        self._location = location
         self.search_panel.set_reader(reader)
         info = library.library_info(reader)
         self.library_label.setText(f"Content library {info.get('library_version', '')} · "
@@ -104,6 +114,7 @@ class MainWindow(QMainWindow):
             messages.show_error(self, "Cannot open the therapy", exc.message, exc.detail)
             return
         self.detail_view.show_therapy(detail)
+        self._current_slug = slug
         self.setWindowTitle(f"{detail.name} — {APP_NAME}")
         if remember:
             self.settings.last_therapy = slug
@@ -112,6 +123,17 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def _on_therapy_opened(self, slug: str) -> None:
         self._open(slug)
+
+    @Slot()
+    def _on_compare_requested(self) -> None:
+        from clinic_app.ui.compare_view import open_compare
+
+        if self._reader is None or self._location is None:
+            return
+        # A fair comparison includes the option of doing little or nothing: start with it beside the
+        # therapy on screen; the doctor adds, removes or reorders options in the compare window.
+        slugs = tuple(dict.fromkeys(s for s in (self._current_slug, SELF_CARE) if s))
+        open_compare(self, self._reader, self._location, slugs)  # a child window: this window keeps it
 
     @Slot()
     def _on_find_requested(self) -> None:

@@ -54,13 +54,13 @@ def ui_settings(settings_file) -> UiSettings:
 
 
 @pytest.fixture
-def make_window(qtbot, reader, settings_file):
+def make_window(qtbot, reader, settings_file, prepared_location):
     """Build a shown window on the prepared store, each with its own view of the same settings file."""
 
     def make() -> MainWindow:
         window = MainWindow(UiSettings(QSettings(str(settings_file), QSettings.Format.IniFormat)))
         qtbot.addWidget(window)
-        window.set_reader(reader)
+        window.set_reader(reader, prepared_location)
         window.show()
         qtbot.waitExposed(window)
         window.activateWindow()

@@ -28,7 +28,7 @@ def test_zoom_keys_change_the_detail_view_and_persist(qtbot, make_window):
 
 def test_zoom_actions_are_in_the_view_menu(window):
     texts = [a.text() for a in window.menuBar().actions()]
-    assert texts == ["&File", "&View", "&Help"]
+    assert texts == ["&File", "&View", "&Compare", "&Help"]
     assert window.zoom_in_action.shortcut().toString() == "Ctrl++"
     assert window.zoom_reset_action.shortcut().toString() == "Ctrl+0"
 
@@ -101,3 +101,21 @@ def test_list_model_in_every_mode(qtmodeltester, reader):
     model.set_filter()
     model.set_hits("", None)
     qtmodeltester.check(model)
+
+
+def test_compare_opens_with_the_selected_therapy(qtbot, window):
+    from clinic_app.ui.compare_view import CompareWindow
+
+    window.search_panel.select_slug("platelet-rich-plasma")
+    window.search_panel._open_current()
+    window.compare_action.trigger()
+    opened = [w for w in window.findChildren(CompareWindow) if w.isVisible()]
+    try:
+        assert len(opened) == 1
+        model = opened[0].view.table_model
+        slugs = [model.headerData(c, Qt.Orientation.Horizontal, Qt.ItemDataRole.UserRole + 8)
+                 for c in range(1, model.columnCount())]
+        assert slugs == ["platelet-rich-plasma", "self-care"]
+    finally:
+        for w in opened:
+            w.close()

@@ -116,8 +116,8 @@ def test_an_exception_in_a_slot_reaches_the_log_and_a_short_message(qapp, prepar
     monkeypatch.setattr(MainWindow, "_on_about_requested", explode)
     original = MainWindow.set_reader
 
-    def set_reader_then_click_about(self, reader):
-        original(self, reader)
+    def set_reader_then_click_about(self, reader, location=None):
+        original(self, reader, location)
         QTimer.singleShot(0, lambda: next(a for a in self.actions() if a.text().startswith("&About")).trigger())
 
     monkeypatch.setattr(MainWindow, "set_reader", set_reader_then_click_about)
