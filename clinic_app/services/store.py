@@ -46,6 +46,7 @@ def prepare(location: Location) -> PrepareResult:
     db = Database.open(location)
     try:
         report = load_into(db)
+        daily_backup(location)
         return PrepareResult(
             revision=db.revision() or "",
             library_version=report.library_version,
@@ -55,6 +56,17 @@ def prepare(location: Location) -> PrepareResult:
         )
     finally:
         db.close()
+
+
+def daily_backup(location: Location) -> None:
+    """The automatic backup, at most one a day; a failure here must not stop a consultation."""
+    from clinic_app.errors import ClinicAppError
+    from clinic_app.storage import backup
+
+    try:
+        backup.daily(location)
+    except (ClinicAppError, OSError):
+        pass
 
 
 def open_reader(location: Location, prepare_if_needed: bool = True) -> Reader:

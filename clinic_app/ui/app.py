@@ -55,7 +55,10 @@ def _probe(moment: str) -> None:
 def _store_is_ready(location: Location) -> bool:
     from clinic_app.services import store  # imports the content checker: after the first paint only
 
-    return store.is_ready(location)
+    ready = store.is_ready(location)
+    if ready:
+        store.daily_backup(location)
+    return ready
 
 
 def _prepare_store(location: Location):  # noqa: ANN202

@@ -113,3 +113,12 @@ def test_every_load_is_a_revision_with_a_snapshot(prepared_location):
         assert len(revisions) == 8
         assert all(r.snapshot["slug"] and len(r.content_hash) == 64 for r in revisions)
     db.close()
+
+
+def test_preparing_the_store_takes_the_daily_backup(location):
+    from clinic_app.storage import backup
+
+    store.prepare(location)
+    store.prepare(location)
+    automatic = [b for b in backup.list_backups(location) if b.reason == "auto"]
+    assert len(automatic) == 1
