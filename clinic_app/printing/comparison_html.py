@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from functools import lru_cache
 
-from clinic_app.content.check import shipped_content_dir
+from clinic_app.printing.templates import environment
 from clinic_app.services.comparison import SCALE_MAX, ComparisonMatrix
 from clinic_app.services.comparison_export import HOW_TO_READ, TITLE, ComparisonContext, scale_legend
 from clinic_app.services.library import GRADE_LABELS, STATUS_LABELS
@@ -49,15 +48,7 @@ class _Palette(dict):
         return NEUTRAL
 
 
-@lru_cache(maxsize=1)
-def _environment():  # Jinja2 is imported on first use only (start-up time)
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-
-    return Environment(
-        loader=FileSystemLoader(str(shipped_content_dir() / "templates")),
-        autoescape=select_autoescape(default=True, default_for_string=True),
-        undefined=StrictUndefined,
-    )
+_environment = environment
 
 
 def landscape_for(matrix: ComparisonMatrix) -> bool:

@@ -5,25 +5,14 @@ name ``clinic-logo``; nothing else is referenced.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
-from clinic_app.content.paths import shipped_content_dir
+from clinic_app.printing.templates import environment
 from clinic_app.services.handouts import Handout, HandoutDocument
 
 FONT = "DejaVu Sans"
 STATUS_COLOURS = {"established": "#2e7d32", "emerging": "#b26a00", "investigational": "#b3261e"}
 
 
-@lru_cache(maxsize=1)
-def _environment():  # Jinja2 is imported on first use only (start-up time)
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-
-    return Environment(
-        loader=FileSystemLoader(str(shipped_content_dir() / "templates")),
-        autoescape=select_autoescape(default=True, default_for_string=True),
-        undefined=StrictUndefined,
-        trim_blocks=False,
-    )
+_environment = environment
 
 
 def handout_title(handout: Handout) -> str:
