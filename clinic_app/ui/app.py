@@ -128,7 +128,7 @@ class Startup(QObject):
         try:
             self.reader = Reader.for_location(self.location)
             self.window.set_reader(self.reader, self.location)
-        except ClinicAppError as exc:
+        except Exception as exc:  # noqa: BLE001 - a window without its library must not stay open
             self._on_failed(exc)
             return
         self.window.statusBar().clearMessage()

@@ -155,3 +155,15 @@ def test_nothing_heavy_is_imported_before_the_first_paint(prepared_location, tmp
     assert result.returncode == 0, result.stderr
     seen = json.loads(result.stdout.strip().splitlines()[-1])
     assert seen and not any(seen.values()), seen
+
+
+def test_a_bug_while_filling_the_list_ends_the_start_with_code_1(qapp, prepared_location, dialogs, monkeypatch):
+    from clinic_app.ui.main_window import MainWindow
+
+    def broken(self, reader, location=None):
+        raise TypeError("a fault while filling the list")
+
+    monkeypatch.setattr(MainWindow, "set_reader", broken)
+    assert ui_app.run(prepared_location) == 1
+    assert dialogs[0][0] == "unexpected"
+    assert "a fault while filling the list" in (prepared_location.data_dir / "clinic-app.log").read_text(encoding="utf-8")
