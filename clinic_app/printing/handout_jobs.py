@@ -30,6 +30,13 @@ def printable(doc: HandoutDocument) -> Printable:
                      paper=doc.paper, logo=doc.logo)
 
 
+def _send(doc: HandoutDocument, output: Path | None, printer: str | None) -> tuple[int, str, str]:
+    """Print ``doc`` or write it as a PDF; returns (pages, kind, destination) for the log."""
+    if printer:
+        return print_to(printable(doc), printer, title=doc.title), "printer", printer
+    return write_pdf(printable(doc), output, title=doc.title), "pdf", str(Path(output).resolve())
+
+
 def build_document(reader: Reader, request: HandoutRequest) -> tuple:
     handout = compose_handout(reader, request)
     return handout, render_handout_html(handout)
@@ -39,12 +46,7 @@ def produce(location: Location, reader: Reader, request: HandoutRequest, output:
             printer: str | None = None) -> HandoutResult:
     """Write the handout to ``output`` (PDF) or send it to ``printer``, then record it."""
     handout, doc = build_document(reader, request)
-    if printer:
-        pages = print_to(printable(doc), printer, title=doc.title)
-        kind, destination = "printer", printer
-    else:
-        pages = write_pdf(printable(doc), output, title=doc.title)
-        kind, destination = "pdf", str(Path(output).resolve())
+    pages, kind, destination = _send(doc, output, printer)
     record_id = handout_log.record(location, handout, doc, kind=kind, destination=destination,
                                    keep_patient_name=handout_log.keeps_patient_names(reader))
     return HandoutResult(record_id=record_id, pages=pages, sha256=doc.sha256, destination=destination)
@@ -56,11 +58,6 @@ def reprint(location: Location, reader: Reader, print_id: int, output: Path | No
     item = handout_log.get_print(reader, print_id)
     original = handout_log.load_snapshot(reader, print_id)
     doc = handout_log.as_reprint(original, item)
-    if printer:
-        pages = print_to(printable(doc), printer, title=doc.title)
-        kind, destination = "printer", printer
-    else:
-        pages = write_pdf(printable(doc), output, title=doc.title)
-        kind, destination = "pdf", str(Path(output).resolve())
+    pages, kind, destination = _send(doc, output, printer)
     record_id = handout_log.record_reprint(location, item, original, kind=kind, destination=destination)
     return HandoutResult(record_id=record_id, pages=pages, sha256=original.sha256, destination=destination)
