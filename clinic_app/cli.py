@@ -53,11 +53,15 @@ def _build_parser() -> argparse.ArgumentParser:
         "handout", help="print or export a patient handout; 'handout log' lists them, 'handout reprint ID' reprints one",
         description="Make a patient handout PDF (or print it), list the handout log, or reprint a logged handout "
         "exactly as it was. Examples: clinic-app handout --therapy nsaids --patient 'J. Smith' -o j-smith.pdf; "
+        "clinic-app handout --therapy prolotherapy --therapy exercise-therapy --compare -o options.pdf; "
         "clinic-app handout log; clinic-app handout reprint 3 -o copy.pdf")
     handout.add_argument("action", nargs="?", choices=("log", "reprint"), help="log: list printed handouts; "
                          "reprint ID: print a logged handout again")
     handout.add_argument("record_id", nargs="?", type=int, metavar="ID", help="handout id for reprint")
     handout.add_argument("--therapy", action="append", default=[], metavar="SLUG", help="a therapy (repeat for more)")
+    handout.add_argument("--compare", action="store_true", help="include the comparison grid of the chosen therapies")
+    handout.add_argument("--rows", metavar="KEY,...", help="with --compare: the comparison rows that matter to the "
+                         "patient (default: all)")
     handout.add_argument("--patient", default="", metavar="NAME", help="patient name printed on every page")
     handout.add_argument("--clinician", default="", metavar="NAME")
     handout.add_argument("--notes", default="", metavar="TEXT", help="personal notes from the visit")
@@ -295,8 +299,12 @@ def _cmd_handout(args: argparse.Namespace) -> int:
         follow_up = dt.date.fromisoformat(args.follow_up) if args.follow_up else None
     except ValueError:
         raise NotFoundError(f"--follow-up {args.follow_up!r} is not a date like 2026-12-31") from None
+    rows = tuple(key.strip() for key in (args.rows or "").split(",") if key.strip())
+    if rows and not args.compare:
+        raise NotFoundError("--rows chooses comparison rows; add --compare to include the comparison grid")
     request = HandoutRequest(
-        therapies=tuple(args.therapy), patient_name=args.patient, clinician=args.clinician, notes=args.notes,
+        therapies=tuple(args.therapy), include_comparison=args.compare, comparison_rows=rows,
+        patient_name=args.patient, clinician=args.clinician, notes=args.notes,
         next_steps=args.next_steps, follow_up=follow_up, paper=args.paper or profile.paper_size,
         large_print=args.large_print or profile.large_print,
     )

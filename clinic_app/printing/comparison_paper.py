@@ -10,17 +10,21 @@ of a page is left to split. QtGui and QtPrintSupport only.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from PySide6.QtCore import QRectF
-from PySide6.QtGui import QTextCursor, QTextDocument
+from PySide6.QtGui import QTextCursor, QTextDocument, QTextFormat
 from PySide6.QtPrintSupport import QPrinter
 
 from clinic_app.printing import paged
 from clinic_app.printing.comparison_html import ROW_ANCHOR, ComparisonDocument, ComparisonPrint
 
 KEEP_ANCHOR = "keep-"
+KEEP_NEXT_ANCHOR = "keep-next-"  # a heading kept with what follows it
+T = TypeVar("T")
 
 
 def printable(doc: ComparisonDocument) -> paged.Printable:
@@ -36,6 +40,8 @@ class Span:
     top: float
     bottom: float
     movable: bool  # False for the first row of a table: a break there would leave its heading alone
+    added: float = 0.0  # height a break adds besides the move itself (a table's heading row, repeated)
+    barrier: bool = False  # a page break in the template itself; ``bottom`` is where the text before it ends
 
 
 def _body(printer: QPrinter) -> QRectF:
@@ -72,16 +78,19 @@ def _table_spans(table, layout) -> list[Span]:  # noqa: ANN001
     """Comparison rows (one or two table rows under one anchor) in one table."""
     spans: list[Span] = []
     current: list | None = None
+    heading = 0.0
     for row in range(table.rows()):
         anchor = _row_anchor(table, row)
         cells = [table.cellAt(row, c) for c in range(table.columns())]
         top = min(layout.blockBoundingRect(c.firstCursorPosition().block()).top() for c in cells)
         bottom = max(layout.blockBoundingRect(c.lastCursorPosition().block()).bottom() for c in cells)
+        if anchor is None and current is None:
+            heading = bottom - layout.blockBoundingRect(table.cellAt(0, 0).firstCursorPosition().block()).top()
         if anchor is not None:
             if current is not None:
                 spans.append(Span(*current))
             movable = current is not None  # the table's first row stays with its heading row
-            current = [anchor, top, bottom, movable]
+            current = [anchor, top, bottom, movable, heading]
         elif current is not None:
             current[2] = max(current[2], bottom)
     if current is not None:
@@ -89,8 +98,24 @@ def _table_spans(table, layout) -> list[Span]:  # noqa: ANN001
     return spans
 
 
+def _keep_next_bottom(block, layout) -> float:  # noqa: ANN001
+    """Where a heading's company ends: the first two lines of the paragraph after it, or the
+    whole table after it (a checklist or a box)."""
+    following = block.next()
+    if not following.isValid():
+        return layout.blockBoundingRect(block).bottom()
+    table = QTextCursor(following).currentTable()
+    if table is not None:
+        return layout.frameBoundingRect(table).bottom()
+    lines = following.layout()
+    rect = layout.blockBoundingRect(following)
+    if lines.lineCount() == 0:
+        return rect.bottom()
+    return rect.top() + lines.lineAt(min(1, lines.lineCount() - 1)).rect().bottom()
+
+
 def spans(document: QTextDocument) -> list[Span]:
-    """Every anchored row and ``keep-`` paragraph of the document, in order."""
+    """Every anchored row, ``keep-`` paragraph and ``keep-next-`` heading of the document, in order."""
     layout = document.documentLayout()
     found: list[Span] = []
     for frame in document.rootFrame().childFrames():
@@ -98,40 +123,72 @@ def spans(document: QTextDocument) -> list[Span]:
             found += _table_spans(frame, layout)
     block = document.begin()
     while block.isValid():
+        forced = block.blockFormat().pageBreakPolicy() & QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore
+        if forced and block.previous().isValid():
+            top = layout.blockBoundingRect(block).top()
+            found.append(Span("", top, layout.blockBoundingRect(block.previous()).bottom(), False, barrier=True))
         anchor = _anchors(block, KEEP_ANCHOR)
         if anchor:
+            rect = layout.blockBoundingRect(block)
             table = QTextCursor(block).currentTable()  # a one-row table is kept whole
-            rect = layout.frameBoundingRect(table) if table is not None else layout.blockBoundingRect(block)
+            if anchor.startswith(KEEP_NEXT_ANCHOR):
+                rect.setBottom(_keep_next_bottom(block, layout))
+            elif table is not None:
+                rect = layout.frameBoundingRect(table)
             found.append(Span(anchor, rect.top(), rect.bottom(), True))
         block = block.next()
     return sorted(found, key=lambda span: span.top)
 
 
-def _straddler(found: list[Span], page_height: float, breaks: set[str]) -> str | None:
-    """The first block, not already after a break, that starts on one page and ends on the next."""
+def _straddlers(found: list[Span], page_height: float, breaks: set[str]) -> list[str]:
+    """The blocks, not already after a break, that start on one page and end on the next, taking
+    into account that each break found moves everything after it down."""
+    shift = 0.0
+    slack = page_height * 0.004  # about a millimetre: a box whose border just touches the margin fits
+    chosen: list[str] = []
     for span in found:
-        if span.anchor in breaks or not span.movable:
+        if span.barrier:  # the template's own page break takes up the shift, or part of it
+            if shift:
+                shift = (int((span.bottom + shift) // page_height) + 1) * page_height - span.top
             continue
-        if int(span.top // page_height) != int((span.bottom - 1) // page_height):
-            if span.bottom - span.top < page_height * 0.8:
-                return span.anchor
-    return None
+        if span.anchor in breaks or not span.movable or span.bottom - span.top >= page_height * 0.8:
+            continue
+        top, bottom = span.top + shift, span.bottom + shift
+        if int(top // page_height) != int((bottom - slack) // page_height):
+            chosen.append(span.anchor)
+            shift += (int(top // page_height) + 1) * page_height - top + span.added
+    return chosen
+
+
+def keep_rows_whole(make: Callable[[frozenset[str]], T], to_printable: Callable[[T], paged.Printable],
+                    printer: QPrinter, passes: int) -> T:
+    """``make(breaks)`` again with page breaks added until no anchored row straddles a page of
+    ``printer``; each pass lays the document out once and adds every break it predicts."""
+    paged.ensure_gui_application()
+    body = _body(printer)
+    breaks: set[str] = set()
+    for _ in range(passes + 1):
+        doc = make(frozenset(breaks))
+        laid_out = paged._document(to_printable(doc), printer, body)  # the painter's own layout
+        found = _straddlers(spans(laid_out), body.height(), breaks)
+        if not found:
+            return doc
+        breaks.update(found)
+    return make(frozenset(breaks))
 
 
 def fitted(job: ComparisonPrint, printer: QPrinter) -> ComparisonDocument:
     """The document for ``printer`` with page breaks so that no comparison row is split."""
+    passes = len(job.matrix.rows) + len(job.matrix.all_cited_references()) + 2
+    return keep_rows_whole(job.document, printable, printer, passes)
+
+
+def pdf_probe() -> QPrinter:
+    """A high-resolution PDF printer to lay out on before the real file is written."""
     paged.ensure_gui_application()
-    body = _body(printer)
-    breaks: set[str] = set()
-    anchors = len(job.matrix.rows) + len(job.matrix.all_cited_references()) + 2  # each pass adds one break
-    for _ in range(anchors + 1):
-        doc = job.document(frozenset(breaks))
-        laid_out = paged._document(printable(doc), printer, body)  # the painter's own layout
-        anchor = _straddler(spans(laid_out), body.height(), breaks)
-        if anchor is None:
-            return doc
-        breaks.add(anchor)
-    return job.document(frozenset(breaks))
+    probe = QPrinter(QPrinter.PrinterMode.HighResolution)
+    probe.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    return probe
 
 
 def configure(job: ComparisonPrint, printer: QPrinter) -> None:
@@ -146,9 +203,7 @@ def paint(job: ComparisonPrint, printer: QPrinter) -> int:
 
 def write_pdf(job: ComparisonPrint, path: Path) -> int:
     """Write the PDF through a temporary file in the target folder; no partial file is left."""
-    paged.ensure_gui_application()
-    probe = QPrinter(QPrinter.PrinterMode.HighResolution)
-    probe.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    probe = pdf_probe()
     configure(job, probe)
     doc = fitted(job, probe)
     return paged.write_pdf(printable(doc), Path(path), title=doc.title)

@@ -5,8 +5,10 @@ name ``clinic-logo``; nothing else is referenced.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from clinic_app.printing.templates import environment
-from clinic_app.services.handouts import Handout, HandoutDocument
+from clinic_app.services.handouts import PATIENT_SLOT, Handout, HandoutDocument
 
 FONT = "DejaVu Sans"
 STATUS_COLOURS = {"established": "#2e7d32", "emerging": "#b26a00", "investigational": "#b3261e"}
@@ -21,7 +23,9 @@ def handout_title(handout: Handout) -> str:
     return "About your treatment options"
 
 
-def render_handout_html(handout: Handout, comparison_html: str = "") -> HandoutDocument:
+def render_handout_html(handout: Handout, comparison_html: str = "", breaks: Collection[str] = ()) -> HandoutDocument:
+    """The document; a page break goes before each ``keep-...`` anchored heading or box in ``breaks``
+    (chosen by :func:`clinic_app.printing.comparison_paper.keep_rows_whole` so nothing is split badly)."""
     from markupsafe import Markup
 
     request = handout.request
@@ -32,11 +36,10 @@ def render_handout_html(handout: Handout, comparison_html: str = "") -> HandoutD
         comparison_html=Markup(comparison_html) if comparison_html else "",  # noqa: S704 - built autoescaped
         has_logo=bool(handout.clinic.logo), logo_width=110 if request.large_print else 96,
         font=FONT, body_pt=body_pt, h1_pt=body_pt + 8, h2_pt=body_pt + 3, small_pt=max(10, body_pt - 2),
-        status_colours=STATUS_COLOURS,
+        status_colours=STATUS_COLOURS, patient_slot=PATIENT_SLOT, breaks=frozenset(breaks),
     )
-    who = request.patient_name.strip()
     date = request.date.strftime("%d %B %Y").lstrip("0")
-    header = f"{handout.clinic.name or 'Clinic Reference'}  ·  {who + '  ·  ' if who else ''}{date}"
+    header = f"{handout.clinic.name or 'Clinic Reference'}  ·  {PATIENT_SLOT}{date}"
     footer = f"{title}  ·  content {handout.library_version}"
     return HandoutDocument(html=html, title=title, header=header, footer=footer, body_pt=body_pt,
-                       paper=request.paper, logo=handout.clinic.logo)
+                       paper=request.paper, logo=handout.clinic.logo, patient_name=request.patient_name.strip())

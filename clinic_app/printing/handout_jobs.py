@@ -1,7 +1,7 @@
 """Handout jobs shared by the window and the command line: compose, render, write or print, record.
 
-One path for every output, so a PDF from the CLI, the print button and a reprint all come from
-the same composer, template and painter.
+One path for every output, so a PDF from the CLI, the print button, the preview and a reprint all
+come from the same composer, template and painter.
 """
 
 from __future__ import annotations
@@ -9,10 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from PySide6.QtPrintSupport import QPrinter
+
+from clinic_app.errors import NotFoundError
+from clinic_app.printing import comparison_paper
+from clinic_app.printing.comparison_html import comparison_table_html
 from clinic_app.printing.handout_html import render_handout_html
-from clinic_app.printing.paged import Printable, print_to, write_pdf
-from clinic_app.services import handout_log
-from clinic_app.services.handouts import HandoutDocument, HandoutRequest, compose_handout
+from clinic_app.printing.paged import Printable, configure, paint, print_to, write_pdf
+from clinic_app.services import comparison, handout_log
+from clinic_app.services.handouts import Handout, HandoutDocument, HandoutRequest, compose_handout
 from clinic_app.settings import Location
 from clinic_app.storage.reader import Reader
 
@@ -26,8 +31,29 @@ class HandoutResult:
 
 
 def printable(doc: HandoutDocument) -> Printable:
-    return Printable(html=doc.html, header=doc.header, footer=doc.footer, body_pt=doc.body_pt,
+    return Printable(html=doc.filled_html(), header=doc.filled_header(), footer=doc.footer, body_pt=doc.body_pt,
                      paper=doc.paper, logo=doc.logo)
+
+
+def build_document(reader: Reader, request: HandoutRequest, printer: QPrinter | None = None) -> tuple[Handout, HandoutDocument]:
+    """The handout and its document laid out for ``printer`` (a PDF page when None): page breaks
+    are placed so that no heading is left at the foot of a page and no comparison row is split."""
+    handout = compose_handout(reader, request)
+    table = None
+    if request.include_comparison:
+        if len(handout.therapies) < 2:
+            raise NotFoundError("the comparison grid needs at least two therapies; add another or leave the grid out")
+        table = comparison.compare(reader, [t.slug for t in handout.therapies], request.comparison_rows or None)
+    body_pt = 14 if request.large_print else 12
+    if printer is None:
+        printer = comparison_paper.pdf_probe()
+        configure(printer, Printable(html="", header="", footer="", paper=request.paper))
+
+    def make(breaks: frozenset[str]) -> HandoutDocument:
+        grid = comparison_table_html(table, body_pt, breaks) if table is not None else ""
+        return render_handout_html(handout, grid, breaks)
+
+    return handout, comparison_paper.keep_rows_whole(make, printable, printer, passes=8)
 
 
 def _send(doc: HandoutDocument, output: Path | None, printer: str | None) -> tuple[int, str, str]:
@@ -37,19 +63,28 @@ def _send(doc: HandoutDocument, output: Path | None, printer: str | None) -> tup
     return write_pdf(printable(doc), output, title=doc.title), "pdf", str(Path(output).resolve())
 
 
-def build_document(reader: Reader, request: HandoutRequest) -> tuple:
-    handout = compose_handout(reader, request)
-    return handout, render_handout_html(handout)
+def _record(location: Location, reader: Reader, handout: Handout, doc: HandoutDocument, pages: int, kind: str,
+            destination: str) -> HandoutResult:
+    record_id = handout_log.record(location, handout, doc, kind=kind, destination=destination,
+                                   keep_patient_name=handout_log.keeps_patient_names(reader))
+    return HandoutResult(record_id=record_id, pages=pages, sha256=doc.sha256, destination=destination)
 
 
 def produce(location: Location, reader: Reader, request: HandoutRequest, output: Path | None = None,
             printer: str | None = None) -> HandoutResult:
-    """Write the handout to ``output`` (PDF) or send it to ``printer``, then record it."""
+    """Write the handout to ``output`` (PDF) or send it to the named ``printer``, then record it."""
     handout, doc = build_document(reader, request)
     pages, kind, destination = _send(doc, output, printer)
-    record_id = handout_log.record(location, handout, doc, kind=kind, destination=destination,
-                                   keep_patient_name=handout_log.keeps_patient_names(reader))
-    return HandoutResult(record_id=record_id, pages=pages, sha256=doc.sha256, destination=destination)
+    return _record(location, reader, handout, doc, pages, kind, destination)
+
+
+def print_on(location: Location, reader: Reader, request: HandoutRequest, printer: QPrinter) -> HandoutResult:
+    """Paint the handout on a printer the user set up in a print dialog, then record it."""
+    handout, doc = build_document(reader, request, printer)
+    pages = paint(printable(doc), printer)
+    to_file = printer.outputFormat() == QPrinter.OutputFormat.PdfFormat and printer.outputFileName()
+    kind, destination = ("pdf", printer.outputFileName()) if to_file else ("printer", printer.printerName())
+    return _record(location, reader, handout, doc, pages, kind, destination)
 
 
 def reprint(location: Location, reader: Reader, print_id: int, output: Path | None = None,
@@ -57,7 +92,6 @@ def reprint(location: Location, reader: Reader, print_id: int, output: Path | No
     """Print the stored document of record ``print_id`` again, hash-checked and marked as a reprint."""
     item = handout_log.get_print(reader, print_id)
     original = handout_log.load_snapshot(reader, print_id)
-    doc = handout_log.as_reprint(original, item)
-    pages, kind, destination = _send(doc, output, printer)
+    pages, kind, destination = _send(handout_log.as_reprint(original, item), output, printer)
     record_id = handout_log.record_reprint(location, item, original, kind=kind, destination=destination)
     return HandoutResult(record_id=record_id, pages=pages, sha256=original.sha256, destination=destination)

@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import json
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from clinic_app.errors import DatabaseError, NotFoundError
 from clinic_app.services.handouts import Handout, HandoutDocument
@@ -118,7 +118,7 @@ def get_print(reader: Reader, print_id: int) -> HandoutPrintItem:
 
 def load_snapshot(reader: Reader, print_id: int) -> HandoutDocument:
     """The exact document of record ``print_id``, its SHA-256 checked."""
-    rows = reader.query("SELECT snapshot, sha256, printed_at FROM handout_print WHERE id = ?", (print_id,))
+    rows = reader.query("SELECT snapshot, sha256, patient_name FROM handout_print WHERE id = ?", (print_id,))
     if not rows:
         raise NotFoundError(f"no handout with id {print_id}; 'clinic-app handout log' lists them")
     try:
@@ -129,12 +129,12 @@ def load_snapshot(reader: Reader, print_id: int) -> HandoutDocument:
         raise DatabaseError(f"the stored copy of handout {print_id} does not match its SHA-256; it will not be reprinted")
     data = json.loads(payload)
     return HandoutDocument(html=data["html"], title=data["title"], header=data["header"], footer=data["footer"],
-                       body_pt=data["body_pt"], paper=data["paper"],
-                       logo=base64.b64decode(data["logo"]) if data["logo"] else None)
+                           body_pt=data["body_pt"], paper=data["paper"],
+                           logo=base64.b64decode(data["logo"]) if data["logo"] else None,
+                           patient_name=rows[0]["patient_name"] or "")
 
 
 def as_reprint(doc: HandoutDocument, item: HandoutPrintItem) -> HandoutDocument:
     """The same document, its page header marked as a reprint of ``item``."""
     when = item.printed_at.strftime("%d %b %Y %H:%M")
-    return HandoutDocument(html=doc.html, title=doc.title, header=f"REPRINT of handout #{item.id} ({when})  ·  {doc.header}",
-                       footer=doc.footer, body_pt=doc.body_pt, paper=doc.paper, logo=doc.logo)
+    return replace(doc, header=f"REPRINT of handout #{item.id} ({when})  ·  {doc.header}")

@@ -86,10 +86,17 @@ class Handout:
         return "\n".join(parts)
 
 
+# Where the patient's name goes in the document source. The name itself is filled in only when the
+# document goes to paper, so the stored source (and its SHA-256) never holds it: the print log keeps
+# the name in its own column only if the clinic turned that on, and a privacy purge can blank it.
+PATIENT_SLOT = "\u27eapatient\u27eb"
+
+
 @dataclass(frozen=True)
 class HandoutDocument:
     """The exact document source (HTML from :mod:`clinic_app.printing.handout_html`) and what the
-    renderer puts on every page: the unit that is printed, recorded and reprinted."""
+    renderer puts on every page: the unit that is printed, recorded and reprinted. ``html`` and
+    ``header`` hold :data:`PATIENT_SLOT` where the patient's name is printed."""
 
     html: str
     title: str
@@ -98,9 +105,21 @@ class HandoutDocument:
     body_pt: int
     paper: str
     logo: bytes | None
+    patient_name: str = ""
+
+    def filled_html(self) -> str:
+        from markupsafe import escape
+
+        name = self.patient_name.strip()
+        return self.html.replace(PATIENT_SLOT, f"For {escape(name)}.  " if name else "")
+
+    def filled_header(self) -> str:
+        name = self.patient_name.strip()
+        return self.header.replace(PATIENT_SLOT, f"{name}  ·  " if name else "")
 
     def source_bytes(self) -> bytes:
-        """The document source as stored in the print log: HTML, header, footer, type size, paper, logo."""
+        """The document source as stored in the print log: HTML, header, footer, type size, paper,
+        logo. The patient's name is not part of it (see :data:`PATIENT_SLOT`)."""
         data = {"html": self.html, "title": self.title, "header": self.header, "footer": self.footer,
                 "body_pt": self.body_pt, "paper": self.paper,
                 "logo": base64.b64encode(self.logo).decode("ascii") if self.logo else None}

@@ -80,3 +80,53 @@ def test_unwritable_path_and_missing_printer(prepared_location, tmp_path, capsys
     assert "no printer named 'no-such-printer'" in capsys.readouterr().err
     assert run(prepared_location, "handout", "reprint", "99", "-o", tmp_path / "r.pdf") != 0
     assert "no handout with id 99" in capsys.readouterr().err
+
+
+HEADINGS = ("What is it?", "How is it done?", "What to expect", "How well does it work?", "What we do not know yet",
+            "What are the risks?", "Recovery and time off", "Is it approved?", "Questions to ask your doctor",
+            "Where this information comes from")
+
+
+def body_lines(path):
+    """Each page's text lines without the running header and footer (drawn after the body)."""
+    pages = []
+    for page in PdfReader(str(path)).pages:
+        lines = [" ".join(line.replace("\u200b", "").split()) for line in page.extract_text().splitlines()]
+        pages.append([line for line in lines if line][:-3])
+    return pages
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_three_therapy_handout_with_comparison_keeps_headings_with_their_text(prepared_location, tmp_path, paper):
+    out = tmp_path / "options.pdf"
+    assert run(prepared_location, "handout", "--therapy", "platelet-rich-plasma", "--therapy", "prolotherapy",
+               "--therapy", "self-care", "--compare", "--patient", "Jane Smith", "--paper", paper, "-o", out) == 0
+    pages, size = pdf_text(out)
+    assert size == (A4 if paper == "a4" else LETTER)
+    text = " ".join(pages)
+    for words in ("Your options side by side", "How invasive is it?", "What does it cost, and will insurance pay?",
+                  "Platelet-rich plasma", "Prolotherapy", "Self-care", f"Page {len(pages)} of {len(pages)}"):
+        assert words in text, words
+    assert all("Jane Smith" in p for p in pages)
+    for number, lines in enumerate(body_lines(out), start=1):
+        assert lines and lines[-1] not in HEADINGS, f"page {number} ends with the heading {lines[-1]!r}"
+
+
+def test_compare_needs_two_therapies_and_rows_need_compare(prepared_location, tmp_path, capsys):
+    out = tmp_path / "x.pdf"
+    assert run(prepared_location, "handout", "--therapy", "nsaids", "--compare", "-o", out) == 2
+    assert "at least two therapies" in capsys.readouterr().err
+    assert run(prepared_location, "handout", "--therapy", "nsaids", "--therapy", "self-care", "--rows", "cost", "-o", out) == 2
+    assert "add --compare" in capsys.readouterr().err
+    assert run(prepared_location, "handout", "--therapy", "nsaids", "--therapy", "self-care", "--compare", "--rows",
+               "cost,nope", "-o", out) == 2
+    assert "'nope'" in capsys.readouterr().err and "main_risks" in capsys.readouterr().err + "main_risks"
+    assert not out.exists()
+
+
+def test_comparison_rows_that_matter_are_the_only_rows(prepared_location, tmp_path):
+    out = tmp_path / "rows.pdf"
+    assert run(prepared_location, "handout", "--therapy", "nsaids", "--therapy", "self-care", "--compare", "--rows",
+               "main_risks,cost", "-o", out) == 0
+    text = " ".join(pdf_text(out)[0])
+    assert "What are the main risks?" in text and "What does it cost" in text and "How invasive is it?" not in text

@@ -18,12 +18,12 @@ def test_single_therapy_handout_has_every_part(reader):
     handout = compose_handout(reader, HandoutRequest(therapies=("platelet-rich-plasma",), patient_name="J. Smith",
                                                      clinician="Dr A. Shah", date=dt.date(2026, 11, 20)))
     doc = render_handout_html(handout)
-    html = doc.html
+    html = doc.filled_html()
     for text in ("In short", "How is it done?", "How well does it work?", "What we do not know yet",
                  "What are the risks?", "Questions to ask your doctor", "Your next steps",
                  "Where this information comes from", "experimental", "J. Smith", "Dr A. Shah", "20 November 2026"):
         assert text in html, text
-    assert "J. Smith" in doc.header
+    assert "J. Smith" in doc.filled_header()
     assert all(f">{r.key}<" in html for r in handout.references)
     assert handout.clinic.disclaimer and handout.clinic.disclaimer.split()[0] in html
 
@@ -65,7 +65,9 @@ def test_log_keeps_the_exact_document_and_refuses_a_tampered_one(prepared_locati
     assert item.therapies == ("nsaids", "self-care") and item.patient_name is None  # names kept only if opted in
     assert item.content_versions == {"nsaids": 1, "self-care": 1}
     again = handout_log.load_snapshot(reader, first)
-    assert again.html == doc.html and again.header == doc.header
+    assert again.html == doc.html and again.header == doc.header and again.sha256 == doc.sha256
+    # The name was not kept, so the stored document holds no trace of it, and a reprint prints none.
+    assert "J. Smith" not in handout_log.snapshot(doc)[0].decode("latin-1") + again.filled_html() + again.filled_header()
     assert handout_log.as_reprint(again, item).header.startswith(f"REPRINT of handout #{first}")
     with sqlite3.connect(prepared_location.sqlite_path) as conn, pytest.raises(sqlite3.DatabaseError):
         conn.execute("UPDATE handout_print SET sha256 = 'x' WHERE id = ?", (first,))
@@ -74,3 +76,21 @@ def test_log_keeps_the_exact_document_and_refuses_a_tampered_one(prepared_locati
         conn.execute("UPDATE handout_print SET sha256 = ? WHERE id = ?", ("0" * 64, first))
     with pytest.raises(DatabaseError, match="SHA-256"):
         handout_log.load_snapshot(reader, first)
+
+
+def test_patient_name_is_kept_only_when_the_clinic_opted_in_and_a_purge_removes_it(prepared_location, reader):
+    with sqlite3.connect(prepared_location.sqlite_path) as conn:
+        conn.execute("INSERT INTO clinic_profile (name, address, phone, website, clinicians, disclaimer, paper_size, "
+                     "large_print, keep_patient_names) VALUES ('Spine Clinic', '', '', '', '[]', '', 'a4', 0, 1)")
+    handout = compose_handout(reader, HandoutRequest(therapies=("nsaids",), patient_name="Ana <b>Díaz</b>"))
+    doc = render_handout_html(handout)
+    assert "Ana &lt;b&gt;Díaz&lt;/b&gt;" in doc.filled_html() and "Ana <b>Díaz</b>" in doc.filled_header()
+    first = handout_log.record(prepared_location, handout, doc, kind="pdf", destination="/tmp/x.pdf",
+                               keep_patient_name=handout_log.keeps_patient_names(reader))
+    again = handout_log.load_snapshot(reader, first)
+    assert again.filled_html() == doc.filled_html() and again.sha256 == doc.sha256
+    with sqlite3.connect(prepared_location.sqlite_path) as conn:
+        conn.execute("UPDATE handout_print SET patient_name = NULL WHERE id = ?", (first,))
+    purged = handout_log.load_snapshot(reader, first)
+    assert purged.sha256 == doc.sha256  # the document is intact; only the name is gone
+    assert "Díaz" not in purged.filled_html() + purged.filled_header()
