@@ -178,6 +178,9 @@ class CompareControls(QWidget):
         self.preview_button = _button("Print pre&view…", "Print preview", self)
         self.print_button = _button("Prin&t…", "Print comparison", self, "Ctrl+P")
         self.print_button.setShortcut(QKeySequence.StandardKey.Print)
+        self.handout_button = _button("&Handout…", "Make a patient handout with these options and rows", self,
+                                      "Ctrl+Shift+P")
+        self.handout_button.setShortcut(QKeySequence("Ctrl+Shift+P"))
         self.export_button = QToolButton(self)
         self.export_button.setText("&Export")
         self.export_button.setAccessibleName("Export comparison")
@@ -192,7 +195,8 @@ class CompareControls(QWidget):
         self.bottom_bar = QHBoxLayout()
         self.bottom_bar.addWidget(self.present_button)
         self.bottom_bar.addWidget(self.note_label, 1)
-        for widget in (paper_label, self.paper_combo, self.preview_button, self.print_button, self.export_button):
+        for widget in (paper_label, self.paper_combo, self.preview_button, self.print_button, self.export_button,
+                       self.handout_button):
             self.bottom_bar.addWidget(widget)
 
     # -- helpers for the view ----------------------------------------------------------------

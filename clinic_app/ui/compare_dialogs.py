@@ -104,9 +104,9 @@ class SaveFileDialog:
 
 class PrintDialog:
     @classmethod
-    def ask(cls, parent: QWidget | None, printer: QPrinter) -> bool:
+    def ask(cls, parent: QWidget | None, printer: QPrinter, title: str = "Print comparison") -> bool:
         dialog = QPrintDialog(printer, parent)
-        dialog.setWindowTitle(f"Print comparison — {APP_NAME}")
+        dialog.setWindowTitle(f"{title} — {APP_NAME}")
         try:
             return dialog.exec() == QDialog.DialogCode.Accepted
         finally:

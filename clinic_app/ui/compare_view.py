@@ -67,6 +67,7 @@ class CompareView(CompareControls):
         self.pdf_action.triggered.connect(self.output.save_pdf)
         self.csv_action.triggered.connect(lambda: self.output.save_text("csv"))
         self.md_action.triggered.connect(lambda: self.output.save_text("md"))
+        self.handout_button.clicked.connect(self.make_handout)
 
     # -- the comparison ----------------------------------------------------------------------
     def therapies(self) -> list[str]:
@@ -261,6 +262,17 @@ class CompareView(CompareControls):
         self.presentation.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.presentation.closed.connect(self._on_presentation_closed)
         self.presentation.present()
+
+    def make_handout(self) -> None:
+        """Open the handout builder with these options, the comparison grid and the rows chosen."""
+        from clinic_app.ui.handout_builder import open_builder
+
+        matrix = self.shown_matrix()
+        if not self._slugs:
+            return
+        rows = matrix.row_keys if matrix is not None and matrix.rows else ()
+        self.handout_builder = open_builder(self, self.reader, self.location, therapies=tuple(self._slugs),
+                                            include_comparison=len(self._slugs) >= 2, comparison_rows=rows)
 
     def _on_presentation_closed(self) -> None:
         self.presentation = None

@@ -62,6 +62,15 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
+        self.handout_action = self._action("Patient &handout…", [QKeySequence.StandardKey.Print],
+                                           self._on_handout_requested,
+                                           "Make a handout for the patient from the therapy on screen (Ctrl+P)")
+        self.profile_action = self._action("Clinic &profile…", [], self._on_profile_requested,
+                                           "Letterhead, logo, clinicians, disclaimer and print defaults")
+        file_menu.addAction(self.handout_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.profile_action)
+        file_menu.addSeparator()
         file_menu.addAction(self._action("&Quit", ["Ctrl+Q"], self.close, "Close Clinic Reference"))
         view = bar.addMenu("&View")
         self.find_action = self._action("&Find therapy", [QKeySequence.StandardKey.Find], self._on_find_requested,
@@ -134,6 +143,28 @@ class MainWindow(QMainWindow):
         # therapy on screen; the doctor adds, removes or reorders options in the compare window.
         slugs = tuple(dict.fromkeys(s for s in (self._current_slug, SELF_CARE) if s))
         open_compare(self, self._reader, self._location, slugs)  # a child window: this window keeps it
+
+    @Slot()
+    def _on_handout_requested(self) -> None:
+        from clinic_app.ui.handout_builder import open_builder
+
+        if self._reader is None or self._location is None:
+            return
+        therapies = (self._current_slug,) if self._current_slug else ()
+        self.handout_builder = open_builder(self, self._reader, self._location, therapies=therapies)
+
+    @Slot()
+    def _on_profile_requested(self) -> None:
+        from clinic_app.ui.clinic_profile_dialog import ClinicProfileDialog
+
+        if self._reader is None or self._location is None:
+            return
+        dialog = ClinicProfileDialog(self._reader, self._location, self)
+        dialog.saved.connect(lambda: self.show_status("Clinic profile saved."))
+        try:
+            dialog.exec()
+        finally:
+            dialog.deleteLater()
 
     @Slot()
     def _on_find_requested(self) -> None:

@@ -1,0 +1,215 @@
+"""Clinic profile settings: the letterhead, clinicians, disclaimer and print defaults.
+
+Everything is checked by :mod:`clinic_app.services.clinic` before it is stored. A refused logo or
+field is named in the dialog, which stays open with what the user typed; the stored profile is
+left as it was.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QStringListModel, Qt, Signal
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from clinic_app import APP_NAME
+from clinic_app.errors import ClinicAppError
+
+if TYPE_CHECKING:
+    from clinic_app.services.clinic import ClinicProfileData
+    from clinic_app.settings import Location
+    from clinic_app.storage.reader import Reader
+
+LOGO_PREVIEW_PX = 96
+
+
+class LogoFileDialog:
+    @classmethod
+    def ask(cls, parent: QWidget | None) -> Path | None:
+        name, _ = QFileDialog.getOpenFileName(parent, f"Choose the clinic logo — {APP_NAME}", str(Path.home()),
+                                              "Images (*.png *.jpg *.jpeg)")
+        return Path(name) if name else None
+
+
+class ClinicProfileDialog(QDialog):
+    saved = Signal()
+
+    def __init__(self, reader: Reader, location: Location, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        from clinic_app.services.clinic import load_profile
+
+        self.location = location
+        self.setWindowTitle(f"Clinic profile — {APP_NAME}")
+        profile = load_profile(reader)
+        self.logo: bytes | None = profile.logo
+        self.name_field = QLineEdit(profile.name, self)
+        self.name_field.setMaxLength(200)
+        self.address_field = QPlainTextEdit(profile.address, self)
+        self.address_field.setTabChangesFocus(True)
+        self.address_field.setMaximumHeight(70)
+        self.phone_field = QLineEdit(profile.phone, self)
+        self.phone_field.setMaxLength(60)
+        self.website_field = QLineEdit(profile.website, self)
+        self.website_field.setMaxLength(200)
+        self.website_field.setToolTip("Printed as text on the handout; nothing is loaded from it.")
+        self.logo_label = QLabel(self)
+        self.logo_label.setFixedSize(LOGO_PREVIEW_PX, LOGO_PREVIEW_PX)
+        self.logo_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.logo_label.setStyleSheet("border: 1px solid #c0c0c0;")
+        self.logo_label.setAccessibleName("Logo preview")
+        self.choose_logo_button = QPushButton("Choose &logo…", self)
+        self.remove_logo_button = QPushButton("Remove logo", self)
+        self.clinicians_model = QStringListModel(list(profile.clinicians), self)
+        self.clinicians_view = QListView(self)
+        self.clinicians_view.setModel(self.clinicians_model)
+        self.clinicians_view.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
+                                             | QAbstractItemView.EditTrigger.EditKeyPressed)
+        self.clinicians_view.setMaximumHeight(100)
+        self.clinicians_view.setAccessibleName("Clinicians")
+        self.add_clinician_button = QPushButton("&Add clinician", self)
+        self.remove_clinician_button = QPushButton("Remove", self)
+        self.disclaimer_field = QPlainTextEdit(profile.disclaimer, self)
+        self.disclaimer_field.setTabChangesFocus(True)
+        self.disclaimer_field.setPlaceholderText("Leave empty to print the library's standard disclaimer")
+        self.disclaimer_field.setMaximumHeight(90)
+        self.paper_combo = QComboBox(self)
+        self.paper_combo.addItem("A4", "a4")
+        self.paper_combo.addItem("Letter", "letter")
+        self.paper_combo.setCurrentIndex(max(0, self.paper_combo.findData(profile.paper_size)))
+        self.large_print_box = QCheckBox("Large print (14 pt) by default", self)
+        self.large_print_box.setChecked(profile.large_print)
+        self.keep_names_box = QCheckBox("Keep patient names and labels in the clinic's records", self)
+        self.keep_names_box.setChecked(profile.keep_patient_names)
+        self.keep_names_box.setToolTip("Off: names are printed on handouts but not stored. On: the handout log and "
+                                       "consultation records keep them until a purge removes them.")
+        self.error_label = QLabel(self)
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #b3261e;")
+        self.error_label.setAccessibleName("Problem")
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self._lay_out()
+        self._show_logo()
+        self.choose_logo_button.clicked.connect(self.choose_logo)
+        self.remove_logo_button.clicked.connect(self.remove_logo)
+        self.add_clinician_button.clicked.connect(self.add_clinician)
+        self.remove_clinician_button.clicked.connect(self.remove_clinician)
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+
+    def _lay_out(self) -> None:
+        logo_buttons = QVBoxLayout()
+        logo_buttons.addWidget(self.choose_logo_button)
+        logo_buttons.addWidget(self.remove_logo_button)
+        logo_buttons.addStretch(1)
+        logo_row = QHBoxLayout()
+        logo_row.addWidget(self.logo_label)
+        logo_row.addLayout(logo_buttons)
+        logo_row.addStretch(1)
+        clinician_buttons = QVBoxLayout()
+        clinician_buttons.addWidget(self.add_clinician_button)
+        clinician_buttons.addWidget(self.remove_clinician_button)
+        clinician_buttons.addStretch(1)
+        clinician_row = QHBoxLayout()
+        clinician_row.addWidget(self.clinicians_view, 1)
+        clinician_row.addLayout(clinician_buttons)
+        form = QFormLayout()
+        form.addRow("Clinic &name:", self.name_field)
+        form.addRow("A&ddress:", self.address_field)
+        form.addRow("&Phone:", self.phone_field)
+        form.addRow("&Website:", self.website_field)
+        form.addRow("Logo:", logo_row)
+        form.addRow("Clinicians:", clinician_row)
+        form.addRow("D&isclaimer:", self.disclaimer_field)
+        form.addRow("Pape&r:", self.paper_combo)
+        form.addRow("", self.large_print_box)
+        form.addRow("Privacy:", self.keep_names_box)
+        for widget, name in ((self.name_field, "Clinic name"), (self.address_field, "Address"),
+                             (self.phone_field, "Phone"), (self.website_field, "Website"),
+                             (self.disclaimer_field, "Disclaimer"), (self.paper_combo, "Paper size")):
+            widget.setAccessibleName(name)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.buttons)
+        self.resize(620, 640)
+
+    def _show_logo(self) -> None:
+        pixmap = QPixmap()
+        if self.logo and pixmap.loadFromData(self.logo):
+            self.logo_label.setPixmap(pixmap.scaled(LOGO_PREVIEW_PX - 4, LOGO_PREVIEW_PX - 4,
+                                                    Qt.AspectRatioMode.KeepAspectRatio,
+                                                    Qt.TransformationMode.SmoothTransformation))
+        else:
+            self.logo_label.setPixmap(QPixmap())
+            self.logo_label.setText("No logo")
+        self.remove_logo_button.setEnabled(bool(self.logo))
+
+    def choose_logo(self) -> None:
+        from clinic_app.services.clinic import read_logo_file
+
+        path = LogoFileDialog.ask(self)
+        if path is None:
+            return
+        try:
+            self.logo = read_logo_file(path)
+        except ClinicAppError as exc:
+            self.error_label.setText(exc.message)
+            return
+        self.error_label.setText("")
+        self._show_logo()
+
+    def remove_logo(self) -> None:
+        self.logo = None
+        self._show_logo()
+
+    def add_clinician(self) -> None:
+        row = self.clinicians_model.rowCount()
+        self.clinicians_model.insertRows(row, 1)
+        index = self.clinicians_model.index(row)
+        self.clinicians_view.setCurrentIndex(index)
+        self.clinicians_view.edit(index)
+
+    def remove_clinician(self) -> None:
+        index = self.clinicians_view.currentIndex()
+        if index.isValid():
+            self.clinicians_model.removeRows(index.row(), 1)
+
+    def profile(self) -> ClinicProfileData:
+        from clinic_app.services.clinic import ClinicProfileData
+
+        return ClinicProfileData(
+            name=self.name_field.text(), address=self.address_field.toPlainText().strip(),
+            phone=self.phone_field.text().strip(), website=self.website_field.text().strip(), logo=self.logo,
+            clinicians=tuple(self.clinicians_model.stringList()), disclaimer=self.disclaimer_field.toPlainText().strip(),
+            paper_size=self.paper_combo.currentData() or "a4", large_print=self.large_print_box.isChecked(),
+            keep_patient_names=self.keep_names_box.isChecked(),
+        )
+
+    def save(self) -> None:
+        from clinic_app.services.clinic import save_profile
+
+        try:
+            save_profile(self.location, self.profile())
+        except ClinicAppError as exc:
+            self.error_label.setText(exc.message)
+            return
+        self.saved.emit()
+        self.accept()

@@ -1,0 +1,395 @@
+"""The handout builder: choose therapies and options, watch the page change, then print or save.
+
+The preview on the right is a QPrintPreviewWidget painted by the same code that prints and writes
+PDFs (:mod:`clinic_app.printing.handout_jobs`), so what the doctor sees is what the patient gets.
+Below the options the handout's reading grade and checklist are measured as they change. Every
+print and PDF is recorded in the handout log; ``printed`` carries the new record's id.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QAbstractListModel, QDate, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QKeySequence
+from PySide6.QtPrintSupport import QPrinter, QPrintPreviewWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from clinic_app import APP_NAME
+from clinic_app.errors import ClinicAppError
+from clinic_app.ui import messages
+from clinic_app.ui.compare_dialogs import PreviewDialog, PrintDialog, SaveFileDialog
+
+if TYPE_CHECKING:
+    from clinic_app.services.handout_quality import Assessment, CheckItem
+    from clinic_app.services.handouts import HandoutRequest
+    from clinic_app.settings import Location
+    from clinic_app.storage.reader import Reader
+
+Index = QModelIndex | QPersistentModelIndex
+REFRESH_DELAY_MS = 250
+OK_COLOUR, WARN_COLOUR = QColor("#2e7d32"), QColor("#b3261e")
+
+
+class TherapyChoiceModel(QAbstractListModel):
+    """Every therapy with a tick box; ticked ones go on the handout in the order shown."""
+
+    chosen_changed = Signal()
+
+    def __init__(self, items, chosen=(), parent=None) -> None:  # noqa: ANN001
+        super().__init__(parent)
+        by_slug = {item.slug: item for item in items}
+        first = [by_slug[s] for s in dict.fromkeys(chosen) if s in by_slug]
+        self._items = first + [item for item in items if item.slug not in set(chosen)]
+        self._chosen = {item.slug for item in first}
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self._items)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201
+        if not index.isValid() or not 0 <= index.row() < len(self._items):
+            return None
+        item = self._items[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return f"{item.name} — {item.status}"
+        if role == Qt.ItemDataRole.CheckStateRole:
+            return Qt.CheckState.Checked if item.slug in self._chosen else Qt.CheckState.Unchecked
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return item.patient_name
+        if role == Qt.ItemDataRole.UserRole:
+            return item.slug
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsUserCheckable
+
+    def setData(self, index: Index, value, role: int = Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802, ANN001
+        if role != Qt.ItemDataRole.CheckStateRole or not index.isValid():
+            return False
+        slug = self._items[index.row()].slug
+        if Qt.CheckState(value) == Qt.CheckState.Checked:
+            self._chosen.add(slug)
+        else:
+            self._chosen.discard(slug)
+        self.dataChanged.emit(index, index, [Qt.ItemDataRole.CheckStateRole])
+        self.chosen_changed.emit()
+        return True
+
+    def chosen(self) -> tuple[str, ...]:
+        return tuple(item.slug for item in self._items if item.slug in self._chosen)
+
+
+class ChecklistModel(QAbstractListModel):
+    """The checklist items of an :class:`Assessment`, ticked or flagged."""
+
+    def __init__(self, parent=None) -> None:  # noqa: ANN001
+        super().__init__(parent)
+        self._items: tuple[CheckItem, ...] = ()
+
+    def set_items(self, items) -> None:  # noqa: ANN001
+        self.beginResetModel()
+        self._items = tuple(items)
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self._items)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201
+        if not index.isValid() or not 0 <= index.row() < len(self._items):
+            return None
+        item = self._items[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return f"{'✓' if item.ok else '✗'}  {item.label}"
+        if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleDescriptionRole):
+            return item.detail
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return OK_COLOUR if item.ok else WARN_COLOUR
+        return None
+
+
+def _date(value: QDate) -> dt.date:
+    return dt.date(value.year(), value.month(), value.day())
+
+
+class HandoutBuilder(QDialog):
+    """Options on the left, the live preview on the right, print/save along the bottom."""
+
+    printed = Signal(int)  # handout log record id
+
+    def __init__(self, reader: Reader, location: Location, therapies=(), include_comparison: bool = False,  # noqa: ANN001
+                 comparison_rows=(), patient_label: str = "", clinician: str = "", notes: str = "",  # noqa: ANN001
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        from clinic_app.services import library
+        from clinic_app.services.clinic import load_profile
+
+        self.reader, self.location = reader, location
+        self.comparison_rows = tuple(comparison_rows)
+        self.profile = load_profile(reader)
+        self.assessment: Assessment | None = None
+        self.last_error = ""
+        self.setWindowTitle(f"Patient handout — {APP_NAME}")
+        self.therapy_model = TherapyChoiceModel(library.list_therapies(reader), therapies, self)
+        self.checklist_model = ChecklistModel(self)
+        self._build(patient_label, clinician, notes, include_comparison)
+        self.printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        self.preview = QPrintPreviewWidget(self.printer, self)
+        self.preview.setAccessibleName("Handout preview")
+        self.preview.paintRequested.connect(self._paint)
+        self.preview.setZoomMode(QPrintPreviewWidget.ZoomMode.FitToWidth)
+        splitter = QSplitter()
+        splitter.addWidget(self.options_panel)
+        splitter.addWidget(self.preview)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([420, 760])
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter, 1)
+        layout.addLayout(self.bottom_bar)
+        self.refresh_timer = QTimer(self)
+        self.refresh_timer.setSingleShot(True)
+        self.refresh_timer.setInterval(REFRESH_DELAY_MS)
+        self.refresh_timer.timeout.connect(self.refresh)
+        self._connect()
+        self.resize(1240, 860)
+        self.refresh()
+
+    # -- widgets ---------------------------------------------------------------------------
+    def _build(self, patient_label: str, clinician: str, notes: str, include_comparison: bool) -> None:
+        self.options_panel = QWidget(self)
+        self.therapy_view = QListView(self)
+        self.therapy_view.setModel(self.therapy_model)
+        self.therapy_view.setAccessibleName("Therapies on the handout")
+        self.therapy_view.setMinimumHeight(150)
+        self.compare_box = QCheckBox("Include the &comparison grid", self)
+        self.compare_box.setChecked(include_comparison)
+        self.rows_label = QLabel(self)
+        self.rows_label.setWordWrap(True)
+        self.patient_field = QLineEdit(patient_label, self)
+        self.patient_field.setMaxLength(120)
+        self.patient_field.setPlaceholderText("Optional, printed on every page")
+        self.patient_field.setToolTip("Printed on the handout. The print log keeps it only if the clinic profile "
+                                      "says so (off unless turned on).")
+        self.clinician_combo = QComboBox(self)
+        self.clinician_combo.setEditable(True)
+        self.clinician_combo.addItems(list(self.profile.clinicians))
+        self.clinician_combo.setCurrentText(clinician or (self.profile.clinicians[0] if self.profile.clinicians else ""))
+        self.date_edit = QDateEdit(QDate.currentDate(), self)
+        self.date_edit.setCalendarPopup(True)
+        self.date_edit.setDisplayFormat("d MMMM yyyy")
+        self.notes_field = QPlainTextEdit(notes, self)
+        self.notes_field.setPlaceholderText("Notes for this patient, in plain words")
+        self.notes_field.setTabChangesFocus(True)
+        self.next_steps_field = QPlainTextEdit(self)
+        self.next_steps_field.setPlaceholderText("What the patient should do next")
+        self.next_steps_field.setTabChangesFocus(True)
+        for field in (self.notes_field, self.next_steps_field):
+            field.setMaximumHeight(80)
+        self.follow_up_box = QCheckBox("Next &visit on", self)
+        self.follow_up_edit = QDateEdit(QDate.currentDate().addDays(28), self)
+        self.follow_up_edit.setCalendarPopup(True)
+        self.follow_up_edit.setDisplayFormat("d MMMM yyyy")
+        self.follow_up_edit.setEnabled(False)
+        self.large_print_box = QCheckBox("&Large print (14 pt)", self)
+        self.large_print_box.setChecked(self.profile.large_print)
+        self.paper_combo = QComboBox(self)
+        self.paper_combo.addItem("A4", "a4")
+        self.paper_combo.addItem("Letter", "letter")
+        self.paper_combo.setCurrentIndex(max(0, self.paper_combo.findData(self.profile.paper_size)))
+        follow_up = QHBoxLayout()
+        follow_up.addWidget(self.follow_up_box)
+        follow_up.addWidget(self.follow_up_edit, 1)
+        form = QFormLayout()
+        form.addRow("&Patient:", self.patient_field)
+        form.addRow("C&linician:", self.clinician_combo)
+        form.addRow("&Date:", self.date_edit)
+        form.addRow("&Notes:", self.notes_field)
+        form.addRow("Ne&xt steps:", self.next_steps_field)
+        form.addRow("", follow_up)
+        form.addRow("Pape&r:", self.paper_combo)
+        form.addRow("", self.large_print_box)
+        for widget, name in ((self.patient_field, "Patient name"), (self.clinician_combo, "Clinician"),
+                             (self.date_edit, "Date"), (self.notes_field, "Notes"),
+                             (self.next_steps_field, "Next steps"), (self.paper_combo, "Paper size")):
+            widget.setAccessibleName(name)
+        self.grade_label = QLabel(self)
+        self.grade_label.setWordWrap(True)
+        self.grade_label.setAccessibleName("Reading grade and checklist")
+        self.checklist_view = QListView(self)
+        self.checklist_view.setModel(self.checklist_model)
+        self.checklist_view.setAccessibleName("Handout checklist")
+        self.checklist_view.setMinimumHeight(120)
+        therapies_label = QLabel("&Therapies (tick to include):", self)
+        therapies_label.setBuddy(self.therapy_view)
+        layout = QVBoxLayout(self.options_panel)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(therapies_label)
+        layout.addWidget(self.therapy_view, 1)
+        layout.addWidget(self.compare_box)
+        layout.addWidget(self.rows_label)
+        layout.addLayout(form)
+        layout.addWidget(self.grade_label)
+        layout.addWidget(self.checklist_view, 1)
+        self.note_label = QLabel(self)
+        self.note_label.setWordWrap(True)
+        self.note_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.preview_button = QPushButton("Full pre&view…", self)
+        self.pdf_button = QPushButton("Save as P&DF…", self)
+        self.print_button = QPushButton("&Print…", self)
+        self.print_button.setShortcut(QKeySequence.StandardKey.Print)
+        self.print_button.setToolTip("Print the handout (Ctrl+P)")
+        self.print_button.setDefault(True)
+        self.close_button = QPushButton("Close", self)
+        self.bottom_bar = QHBoxLayout()
+        self.bottom_bar.addWidget(self.note_label, 1)
+        for button in (self.preview_button, self.pdf_button, self.print_button, self.close_button):
+            self.bottom_bar.addWidget(button)
+
+    def _connect(self) -> None:
+        schedule = self.refresh_timer.start
+        self.therapy_model.chosen_changed.connect(schedule)
+        self.compare_box.toggled.connect(schedule)
+        for field in (self.patient_field, self.clinician_combo.lineEdit()):
+            field.textChanged.connect(schedule)
+        for field in (self.notes_field, self.next_steps_field):
+            field.textChanged.connect(schedule)
+        for edit in (self.date_edit, self.follow_up_edit):
+            edit.dateChanged.connect(schedule)
+        self.follow_up_box.toggled.connect(self.follow_up_edit.setEnabled)
+        self.follow_up_box.toggled.connect(schedule)
+        self.large_print_box.toggled.connect(schedule)
+        self.paper_combo.currentIndexChanged.connect(schedule)
+        self.preview_button.clicked.connect(self.full_preview)
+        self.pdf_button.clicked.connect(self.save_pdf)
+        self.print_button.clicked.connect(self.print_handout)
+        self.close_button.clicked.connect(self.reject)
+
+    # -- the handout -----------------------------------------------------------------------
+    def request(self) -> HandoutRequest:
+        from clinic_app.services.handouts import HandoutRequest
+
+        chosen = self.therapy_model.chosen()
+        return HandoutRequest(
+            therapies=chosen, include_comparison=self.compare_box.isChecked() and len(chosen) >= 2,
+            comparison_rows=self.comparison_rows, patient_name=self.patient_field.text().strip(),
+            clinician=self.clinician_combo.currentText().strip(), date=_date(self.date_edit.date()),
+            notes=self.notes_field.toPlainText().strip(), next_steps=self.next_steps_field.toPlainText().strip(),
+            follow_up=_date(self.follow_up_edit.date()) if self.follow_up_box.isChecked() else None,
+            large_print=self.large_print_box.isChecked(), paper=self.paper_combo.currentData() or "a4",
+        )
+
+    def refresh(self) -> None:
+        """Measure the handout and repaint the preview with the options as they are now."""
+        from clinic_app.printing.paged import Printable, configure
+        from clinic_app.services.handout_quality import assess
+        from clinic_app.services.handouts import compose_handout
+
+        self.refresh_timer.stop()
+        request = self.request()
+        count = len(request.therapies)
+        self.compare_box.setEnabled(count >= 2)
+        rows = ", ".join(self.comparison_rows) if self.comparison_rows else "all rows"
+        self.rows_label.setText(f"Comparison rows: {rows}." if self.compare_box.isChecked() and count >= 2 else "")
+        for button in (self.preview_button, self.pdf_button, self.print_button):
+            button.setEnabled(count > 0)
+        if not count:
+            self.assessment = None
+            self.grade_label.setText("Tick at least one therapy to make a handout.")
+            self.checklist_model.set_items(())
+        else:
+            try:
+                self.assessment = assess(compose_handout(self.reader, request))
+            except ClinicAppError as exc:
+                self.assessment = None
+                self.grade_label.setText(exc.message)
+            else:
+                self.grade_label.setText(self.assessment.summary())
+                self.checklist_model.set_items(self.assessment.items)
+        configure(self.printer, Printable(html="", header="", footer="", paper=request.paper))
+        self.preview.updatePreview()
+
+    def _paint(self, printer: QPrinter) -> None:
+        from clinic_app.printing import handout_jobs
+        from clinic_app.printing.paged import paint
+
+        request = self.request()
+        if not request.therapies:
+            return
+        try:
+            _, doc = handout_jobs.build_document(self.reader, request, printer)
+            paint(handout_jobs.printable(doc), printer)
+            self.last_error = ""
+        except ClinicAppError as exc:
+            self.last_error = exc.message
+            self.show_note(exc.message)
+
+    def show_note(self, text: str) -> None:
+        self.note_label.setText(text)
+
+    def _done(self, result, verb: str) -> None:  # noqa: ANN001
+        pages = f"{result.pages} page{'s' if result.pages != 1 else ''}"
+        self.show_note(f"{verb} {pages} to {result.destination}. Logged as handout #{result.record_id}.")
+        self.printed.emit(result.record_id)
+
+    def print_handout(self) -> None:
+        from clinic_app.printing import handout_jobs
+
+        request = self.request()
+        if not request.therapies or not PrintDialog.ask(self, self.printer, "Print handout"):
+            return
+        try:
+            result = handout_jobs.print_on(self.location, self.reader, request, self.printer)
+        except ClinicAppError as exc:
+            messages.show_error(self, "Cannot print the handout", exc.message, exc.detail)
+            return
+        self._done(result, "Sent")
+
+    def save_pdf(self) -> Path | None:
+        from clinic_app.printing import handout_jobs
+
+        request = self.request()
+        if not request.therapies:
+            return None
+        stem = "handout-" + "-".join(request.therapies[:3])
+        path = SaveFileDialog.ask(self, "Save handout as PDF", Path.home() / f"{stem}.pdf", "PDF file (*.pdf)")
+        if path is None:
+            return None
+        if not path.suffix:
+            path = path.with_suffix(".pdf")
+        try:
+            result = handout_jobs.produce(self.location, self.reader, request, output=path)
+        except ClinicAppError as exc:
+            messages.show_error(self, "Cannot save the handout", exc.message, exc.detail)
+            return None
+        self._done(result, "Saved")
+        return path
+
+    def full_preview(self) -> None:
+        PreviewDialog.ask(self, self.printer, self._paint)
+
+
+def open_builder(parent: QWidget | None, reader: Reader, location: Location, **options) -> HandoutBuilder:  # noqa: ANN003
+    """Open a builder window (not modal: the doctor can keep browsing); the caller keeps it."""
+    builder = HandoutBuilder(reader, location, parent=parent, **options)
+    builder.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    builder.show()
+    builder.activateWindow()
+    return builder
