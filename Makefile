@@ -42,6 +42,7 @@ lint: $(TEST_STAMP)
 bench: $(TEST_STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/startup.py
 	$(BIN)/python bench/search.py
+	$(BIN)/python bench/handout.py
 
 wheel: $(TEST_STAMP)
 	$(BIN)/python -m build --wheel --outdir dist .

@@ -62,10 +62,14 @@ def _anchors(block, prefix: str) -> str | None:  # noqa: ANN001 - QTextBlock
     return None
 
 
-def _row_anchor(table, row: int) -> str | None:  # noqa: ANN001 - QTextTable
+def _cell_blocks(document: QTextDocument, cell):  # noqa: ANN001, ANN202 - QTextTableCell
+    """The first and last block of a cell (found by position: cursors are slow to make)."""
+    return document.findBlock(cell.firstPosition()), document.findBlock(cell.lastPosition())
+
+
+def _row_anchor(document: QTextDocument, table, row: int) -> str | None:  # noqa: ANN001 - QTextTable
     """The ``row-KEY`` anchor in the first cell of a table row, if there is one."""
-    cell = table.cellAt(row, 0)
-    block, last = cell.firstCursorPosition().block(), cell.lastCursorPosition().block()
+    block, last = _cell_blocks(document, table.cellAt(row, 0))
     while block.isValid():
         found = _anchors(block, ROW_ANCHOR)
         if found or block == last:
@@ -74,27 +78,23 @@ def _row_anchor(table, row: int) -> str | None:  # noqa: ANN001 - QTextTable
     return None
 
 
-def _table_spans(table, layout) -> list[Span]:  # noqa: ANN001
-    """Comparison rows (one or two table rows under one anchor) in one table."""
+def _table_spans(document: QTextDocument, table, layout) -> list[Span]:  # noqa: ANN001
+    """Comparison rows (one or two table rows under one anchor) in one table. A row reaches from
+    the top of its first cell to the top of the next row (the table's bottom for the last)."""
+    rows = table.rows()
+    anchors = [_row_anchor(document, table, row) for row in range(min(rows, 2))]
+    if not any(anchors):
+        return []  # no anchored row near the top: not a comparison table
+    anchors += [_row_anchor(document, table, row) for row in range(2, rows)]
+    tops = [layout.blockBoundingRect(_cell_blocks(document, table.cellAt(row, 0))[0]).top() for row in range(rows)]
+    tops.append(layout.frameBoundingRect(table).bottom())
     spans: list[Span] = []
-    current: list | None = None
-    heading = 0.0
-    for row in range(table.rows()):
-        anchor = _row_anchor(table, row)
-        cells = [table.cellAt(row, c) for c in range(table.columns())]
-        top = min(layout.blockBoundingRect(c.firstCursorPosition().block()).top() for c in cells)
-        bottom = max(layout.blockBoundingRect(c.lastCursorPosition().block()).bottom() for c in cells)
-        if anchor is None and current is None:
-            heading = bottom - layout.blockBoundingRect(table.cellAt(0, 0).firstCursorPosition().block()).top()
-        if anchor is not None:
-            if current is not None:
-                spans.append(Span(*current))
-            movable = current is not None  # the table's first row stays with its heading row
-            current = [anchor, top, bottom, movable, heading]
-        elif current is not None:
-            current[2] = max(current[2], bottom)
-    if current is not None:
-        spans.append(Span(*current))
+    starts = [row for row in range(rows) if anchors[row]]
+    heading = tops[starts[0]] - tops[0]
+    for index, row in enumerate(starts):
+        end = starts[index + 1] if index + 1 < len(starts) else rows
+        movable = index > 0  # the table's first row stays with its heading row
+        spans.append(Span(anchors[row], tops[row], tops[end], movable, heading))
     return spans
 
 
@@ -120,7 +120,7 @@ def spans(document: QTextDocument) -> list[Span]:
     found: list[Span] = []
     for frame in document.rootFrame().childFrames():
         if hasattr(frame, "cellAt"):
-            found += _table_spans(frame, layout)
+            found += _table_spans(document, frame, layout)
     block = document.begin()
     while block.isValid():
         forced = block.blockFormat().pageBreakPolicy() & QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,7 +68,24 @@ def configure(printer: QPrinter, item: Printable) -> None:
     printer.setCopyCount(1)
 
 
+# The last document laid out, with the printer it was laid out for (its layout keeps a pointer to
+# that printer, so the printer is kept alive with it). Fitting page breaks lays out the final
+# document to check it; painting it on a printer of the same resolution and page then reuses that
+# layout instead of doing it again.
+_last_layout: tuple[tuple, QTextDocument, QPrinter] | None = None
+
+
 def _document(item: Printable, printer: QPrinter, body: QRectF) -> QTextDocument:
+    global _last_layout
+    key = (item, printer.resolution(), round(body.width()), round(body.height()), threading.get_ident())
+    if _last_layout is not None and _last_layout[0] == key:
+        return _last_layout[1]
+    doc = _layout(item, printer, body)
+    _last_layout = (key, doc, printer)
+    return doc
+
+
+def _layout(item: Printable, printer: QPrinter, body: QRectF) -> QTextDocument:
     doc = _SealedDocument()
     doc.documentLayout().setPaintDevice(printer)
     font = QFont(FONT)
