@@ -237,3 +237,35 @@ class ComparisonPreset(Base):
     therapy_slugs: Mapped[list] = mapped_column(JSON)
     row_keys: Mapped[list] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_utcnow)
+
+
+class Consultation(Base):
+    """One consultation as it was recorded when it ended. Rows are never changed afterwards (database
+    triggers refuse it), except that a privacy purge may blank ``patient_label`` and ``notes`` and set
+    ``purged_at``; a correction is a new row whose ``corrects`` names the old one."""
+
+    __tablename__ = "consultation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_utcnow, index=True)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    clinician: Mapped[str] = mapped_column(String(200), default="", index=True)
+    patient_label: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    therapies: Mapped[list] = mapped_column(JSON)  # slugs in the order discussed
+    rows: Mapped[list] = mapped_column(JSON)  # comparison row keys chosen with the patient
+    notes: Mapped[str | None] = mapped_column(Text, nullable=True)
+    content_versions: Mapped[dict] = mapped_column(JSON)
+    library_version: Mapped[str] = mapped_column(String(40))
+    corrects: Mapped[int | None] = mapped_column(ForeignKey("consultation.id", ondelete="RESTRICT"), nullable=True,
+                                                 unique=True)
+    purged_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class ConsultationHandout(Base):
+    """A handout given in a consultation, with the SHA-256 its print record had at the time."""
+
+    __tablename__ = "consultation_handout"
+
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id", ondelete="RESTRICT"), primary_key=True)
+    handout_print_id: Mapped[int] = mapped_column(ForeignKey("handout_print.id", ondelete="RESTRICT"), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))

@@ -33,7 +33,8 @@ def test_empty_to_head(location):
     db = Database.open(location)
     assert db.revision() == preflight.head_revision()
     assert {"therapy", "reference", "therapy_reference", "attribute", "attribute_value", "condition",
-            "clinic_profile", "content_revision", "app_meta", "search_index"} <= tables(location.sqlite_path)
+            "clinic_profile", "content_revision", "app_meta", "search_index", "handout_print", "comparison_preset",
+            "consultation", "consultation_handout"} <= tables(location.sqlite_path)
     db.close()
 
 

@@ -1,0 +1,318 @@
+"""Consultation records: what was discussed with a patient, and what they took home.
+
+A record is written when a consultation ends and never changed: it holds the clinician, the
+therapies discussed (in order), the comparison rows chosen, the visit notes, the handouts printed
+(each with the SHA-256 of its stored copy) and the content versions shown. A correction is a new
+record that names the one it corrects; each record can be corrected once, so the latest record of
+a chain is the one that counts.
+
+Patient labels are kept only when the clinic turned that on. A purge blanks labels and notes of
+older records (and patient names in the handout log), keeping what was discussed for the counts.
+Times are stored in UTC; dates given to filters and to the purge are UTC calendar days, compared
+with the time the consultation started. Reads use the stdlib :class:`Reader`; writes use the ORM.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from itertools import islice
+
+from clinic_app.errors import ClinicAppError, NotFoundError
+from clinic_app.services.comparison import check_rows
+from clinic_app.services.comparison_export import _safe_csv
+from clinic_app.services.handout_log import get_print, keeps_patient_names, load_snapshot
+from clinic_app.services.library import therapy_slugs
+from clinic_app.settings import Location
+from clinic_app.storage.reader import Reader
+
+MAX_CLINICIAN = 200
+MAX_PATIENT_LABEL = 100
+MAX_NOTES = 10_000
+CSV_COLUMNS = ("id", "recorded_at", "started_at", "clinician", "patient_label", "therapies", "rows", "notes",
+               "handout ids", "handout sha256s", "corrects", "corrected_by", "library_version")
+LIST_HINT = "'clinic-app consultations list' lists them"
+
+
+class ConsultationError(ClinicAppError):
+    """A consultation that cannot be recorded, corrected or purged as asked; the message says why."""
+
+
+@dataclass(frozen=True)
+class ConsultationDraft:
+    """What the clinician records when a consultation ends. A naive ``started_at`` is local time."""
+
+    clinician: str = ""
+    patient_label: str = ""
+    therapies: tuple[str, ...] = ()
+    rows: tuple[str, ...] = ()
+    notes: str = ""
+    started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    handout_print_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class ConsultationItem:
+    id: int
+    recorded_at: dt.datetime
+    started_at: dt.datetime
+    clinician: str
+    patient_label: str | None
+    therapies: tuple[str, ...]
+    rows: tuple[str, ...]
+    notes: str | None
+    content_versions: dict
+    library_version: str
+    corrects: int | None
+    purged_at: dt.datetime | None
+    handouts: tuple[tuple[int, str], ...]  # (handout print id, SHA-256 recorded with the consultation)
+    corrected_by: int | None
+
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        for key in ("recorded_at", "started_at", "purged_at"):
+            data[key] = data[key].isoformat(timespec="seconds") if data[key] else None
+        data["therapies"], data["rows"] = list(self.therapies), list(self.rows)
+        data["handouts"] = [{"id": print_id, "sha256": digest} for print_id, digest in self.handouts]
+        return data
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    consultations: int
+    handouts: int
+
+
+@dataclass(frozen=True)
+class UsageRow:
+    month: str  # YYYY-MM
+    slug: str
+    name: str
+    discussed: int
+    handed_out: int
+
+
+def _text(value: str | None, label: str, limit: int) -> str:
+    value = (value or "").strip()
+    if len(value) > limit:
+        raise ConsultationError(f"the {label} is {len(value)} characters long; the limit is {limit}")
+    return value
+
+
+def _check_therapies(reader: Reader, slugs: Iterable[str]) -> list[str]:
+    known = therapy_slugs(reader)
+    wanted = list(dict.fromkeys(slugs))
+    if not wanted:
+        raise ConsultationError(f"choose at least one therapy discussed; known therapies: {', '.join(known)}")
+    unknown = [s for s in wanted if s not in known]
+    if unknown:
+        raise NotFoundError(f"unknown therapy {', '.join(map(repr, unknown))}; known therapies: {', '.join(known)}")
+    return wanted
+
+
+def latest_in_chain(reader: Reader, consultation_id: int) -> int:
+    """The newest record in the chain of corrections starting at ``consultation_id``."""
+    while rows := reader.query("SELECT id FROM consultation WHERE corrects = ?", (consultation_id,)):
+        consultation_id = rows[0][0]
+    return consultation_id
+
+
+def _check_corrects(reader: Reader, corrects: int) -> None:
+    if not reader.query("SELECT 1 FROM consultation WHERE id = ?", (corrects,)):
+        raise NotFoundError(f"no consultation with id {corrects} to correct; {LIST_HINT}")
+    latest = latest_in_chain(reader, corrects)
+    if latest != corrects:
+        raise ConsultationError(f"consultation #{corrects} has already been corrected; the latest record is "
+                                f"#{latest}, correct that one instead")
+
+
+def record(location: Location, reader: Reader, draft: ConsultationDraft, corrects: int | None = None) -> int:
+    """Store one consultation (or a correction of record ``corrects``); returns its id. Nothing is
+    written when a field, therapy, row, handout or the record to correct is refused."""
+    from sqlalchemy.exc import IntegrityError
+
+    from clinic_app.storage.database import Database
+    from clinic_app.storage.models import Consultation, ConsultationHandout
+
+    clinician = _text(draft.clinician, "clinician name", MAX_CLINICIAN)
+    label = _text(draft.patient_label, "patient label", MAX_PATIENT_LABEL)
+    notes = _text(draft.notes, "visit notes", MAX_NOTES)
+    slugs = _check_therapies(reader, draft.therapies)
+    rows = check_rows(reader, draft.rows) if draft.rows else []
+    handouts = [(print_id, get_print(reader, print_id).sha256) for print_id in dict.fromkeys(draft.handout_print_ids)]
+    if corrects is not None:
+        _check_corrects(reader, corrects)
+    marks = ",".join("?" * len(slugs))
+    versions = dict(reader.query(f"SELECT slug, content_version FROM therapy WHERE slug IN ({marks})", tuple(slugs)))
+    meta = reader.query("SELECT value FROM app_meta WHERE key = 'library_version'")
+    db = Database.open(location)
+    try:
+        with db.session() as session:
+            row = Consultation(
+                started_at=draft.started_at.astimezone(dt.UTC).replace(tzinfo=None), clinician=clinician,
+                patient_label=(label or None) if keeps_patient_names(reader) else None, therapies=slugs, rows=rows,
+                notes=notes or None, content_versions={s: versions[s] for s in slugs},
+                library_version=meta[0][0] if meta else "", corrects=corrects,
+            )
+            session.add(row)
+            session.flush()
+            session.add_all(ConsultationHandout(consultation_id=row.id, handout_print_id=print_id, sha256=digest)
+                            for print_id, digest in handouts)
+            return row.id
+    except IntegrityError as exc:
+        if corrects is None:
+            raise
+        raise ConsultationError(f"consultation #{corrects} was corrected by another record just now; "
+                                f"{LIST_HINT}") from exc
+    finally:
+        db.close()
+
+
+_SELECT = (
+    "SELECT c.*, (SELECT n.id FROM consultation n WHERE n.corrects = c.id) AS corrected_by, "
+    "(SELECT json_group_array(json_array(h.handout_print_id, h.sha256)) FROM (SELECT * FROM consultation_handout "
+    "WHERE consultation_id = c.id ORDER BY handout_print_id) h) AS handouts FROM consultation c"
+)
+
+
+def _when(value: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value) if value else None
+
+
+def _item(row) -> ConsultationItem:  # noqa: ANN001
+    return ConsultationItem(
+        id=row["id"], recorded_at=_when(row["recorded_at"]), started_at=_when(row["started_at"]),
+        clinician=row["clinician"], patient_label=row["patient_label"], therapies=tuple(json.loads(row["therapies"])),
+        rows=tuple(json.loads(row["rows"])), notes=row["notes"], content_versions=json.loads(row["content_versions"]),
+        library_version=row["library_version"], corrects=row["corrects"], purged_at=_when(row["purged_at"]),
+        handouts=tuple((print_id, digest) for print_id, digest in json.loads(row["handouts"])),
+        corrected_by=row["corrected_by"],
+    )
+
+
+def get(reader: Reader, consultation_id: int) -> ConsultationItem:
+    rows = reader.query(f"{_SELECT} WHERE c.id = ?", (consultation_id,))
+    if not rows:
+        raise NotFoundError(f"no consultation with id {consultation_id}; {LIST_HINT}")
+    return _item(rows[0])
+
+
+def _day(value: dt.date) -> str:
+    """A date as the stored form of its first moment, so it compares with stored times as text."""
+    return f"{value.isoformat()} 00:00:00"
+
+
+def list_consultations(reader: Reader, since: dt.date | None = None, until: dt.date | None = None,
+                       clinician: str | None = None, therapy: str | None = None, include_superseded: bool = False,
+                       limit: int | None = 1000) -> list[ConsultationItem]:
+    """Consultations newest first, by the day they started (``until`` included); the clinician
+    matches any part of the name, ignoring case; the therapy is a slug that was discussed.
+    Records that a correction replaced are left out unless ``include_superseded``."""
+    where, params = ["1"], []
+    if since is not None:
+        where.append("c.started_at >= ?")
+        params.append(_day(since))
+    if until is not None:
+        where.append("c.started_at < ?")
+        params.append(_day(until + dt.timedelta(days=1)))
+    if therapy:
+        where.append("EXISTS (SELECT 1 FROM json_each(c.therapies) WHERE value = ?)")
+        params.append(therapy.strip())
+    if not include_superseded:
+        where.append("NOT EXISTS (SELECT 1 FROM consultation n WHERE n.corrects = c.id)")
+    wanted = (clinician or "").strip().casefold()
+    rows = reader.query(f"{_SELECT} WHERE {' AND '.join(where)} ORDER BY c.started_at DESC, c.id DESC", tuple(params))
+    items = (_item(r) for r in rows if wanted in r["clinician"].casefold())
+    return list(islice(items, limit))
+
+
+def verify_handouts(reader: Reader, consultation_id: int) -> list[tuple[int, bool, str]]:
+    """For each handout of the consultation: is its stored copy the one that was handed out?"""
+    results = []
+    for print_id, digest in get(reader, consultation_id).handouts:
+        try:
+            if get_print(reader, print_id).sha256 != digest:
+                raise ConsultationError(f"handout #{print_id}: its log record no longer has the SHA-256 recorded with "
+                                        f"consultation #{consultation_id}; it will not be reprinted")
+            load_snapshot(reader, print_id)
+        except ClinicAppError as exc:
+            results.append((print_id, False, exc.message))
+        else:
+            results.append((print_id, True, f"handout #{print_id}: SHA-256 {digest[:12]} verified"))
+    return results
+
+
+_PURGE_CONSULTATIONS = "started_at < ? AND purged_at IS NULL"
+_PURGE_HANDOUTS = "printed_at < ? AND patient_name IS NOT NULL"
+
+
+def purgeable(reader: Reader, before: dt.date) -> PurgeResult:
+    """How many records :func:`purge` would blank, without changing anything."""
+    def count(table: str, where: str) -> int:
+        return reader.query(f"SELECT COUNT(*) FROM {table} WHERE {where}", (_day(before),))[0][0]
+
+    return PurgeResult(count("consultation", _PURGE_CONSULTATIONS), count("handout_print", _PURGE_HANDOUTS))
+
+
+def purge(location: Location, before: dt.date) -> PurgeResult:
+    """Blank patient labels and notes of consultations started before ``before`` (and patient names
+    of handouts printed before it). What was discussed and handed out stays, for the counts."""
+    from clinic_app.storage.database import Database
+    from clinic_app.storage.models import _utcnow
+
+    db = Database.open(location)
+    try:
+        with db.session() as session:
+            run = session.connection().exec_driver_sql
+            consultations = run("UPDATE consultation SET patient_label = NULL, notes = NULL, purged_at = ? "
+                                f"WHERE {_PURGE_CONSULTATIONS}", (_utcnow().isoformat(sep=" "), _day(before)))
+            handouts = run(f"UPDATE handout_print SET patient_name = NULL WHERE {_PURGE_HANDOUTS}", (_day(before),))
+            return PurgeResult(consultations.rowcount, handouts.rowcount)
+    finally:
+        db.close()
+
+
+def usage(reader: Reader, months: int = 12, today: dt.date | None = None) -> list[UsageRow]:
+    """Per month (the last ``months``, this one included) and therapy: how many consultations
+    discussed it (a corrected record counts once, as its latest correction) and how many handouts
+    covered it (reprints not counted)."""
+    if months < 1:
+        raise ConsultationError(f"the usage summary needs at least 1 month; {months} was given")
+    today = today or dt.datetime.now(dt.UTC).date()
+    first = today.year * 12 + today.month - months  # months since year 0, of the first month shown
+    start = dt.date(first // 12, first % 12 + 1, 1)
+    end = dt.date(today.year + today.month // 12, today.month % 12 + 1, 1)
+    bounds = (_day(start), _day(end))
+    counts: dict[tuple[str, str], list[int]] = {}
+    for column, sql in enumerate((
+        "SELECT strftime('%Y-%m', c.started_at), j.value, COUNT(*) FROM consultation c, json_each(c.therapies) j "
+        "WHERE c.started_at >= ? AND c.started_at < ? AND NOT EXISTS "
+        "(SELECT 1 FROM consultation n WHERE n.corrects = c.id) GROUP BY 1, 2",
+        "SELECT strftime('%Y-%m', p.printed_at), j.value, COUNT(*) FROM handout_print p, json_each(p.therapies) j "
+        "WHERE p.printed_at >= ? AND p.printed_at < ? AND p.reprint_of IS NULL GROUP BY 1, 2",
+    )):
+        for month, slug, count in reader.query(sql, bounds):
+            counts.setdefault((month, slug), [0, 0])[column] = count
+    names = dict(reader.query("SELECT slug, name FROM therapy"))
+    rows = [UsageRow(month, slug, names.get(slug, slug), discussed, handed_out)
+            for (month, slug), (discussed, handed_out) in counts.items()]
+    return sorted(rows, key=lambda r: (r.month, -r.discussed, -r.handed_out, r.slug))
+
+
+def to_csv(items: Iterable[ConsultationItem]) -> str:
+    def when(value: dt.datetime | None) -> str:
+        return value.isoformat(timespec="seconds") if value else ""
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for i in items:
+        cells = (i.id, when(i.recorded_at), when(i.started_at), i.clinician, i.patient_label, "; ".join(i.therapies),
+                 "; ".join(i.rows), i.notes, "; ".join(str(p) for p, _ in i.handouts), "; ".join(d for _, d in i.handouts),
+                 i.corrects, i.corrected_by, i.library_version)
+        writer.writerow([_safe_csv("" if cell is None else str(cell)) for cell in cells])
+    return out.getvalue()

@@ -1,0 +1,225 @@
+"""Consultation records: what is kept, what can never change, corrections, privacy, counts, CSV."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import sqlite3
+
+import pytest
+
+from clinic_app.errors import NotFoundError
+from clinic_app.printing import handout_jobs
+from clinic_app.services import consultations
+from clinic_app.services.consultations import ConsultationDraft, ConsultationError
+from clinic_app.services.handouts import HandoutRequest
+
+UTC = dt.UTC
+
+
+def at(year, month, day, hour=10):
+    return dt.datetime(year, month, day, hour, tzinfo=UTC)
+
+
+def draft(**fields):
+    values = {"clinician": "Dr A. Shah", "therapies": ("nsaids",), "started_at": at(2026, 11, 20)}
+    return ConsultationDraft(**(values | fields))
+
+
+def sql(location, statement, params=()):
+    with sqlite3.connect(location.sqlite_path) as conn:
+        return conn.execute(statement, params).fetchall()
+
+
+def keep_patient_names(location):
+    sql(location, "INSERT INTO clinic_profile (name, address, phone, website, clinicians, disclaimer, paper_size, "
+                  "large_print, keep_patient_names) VALUES ('Spine Clinic', '', '', '', '[]', '', 'a4', 0, 1)")
+
+
+def handout(location, reader, tmp_path, slug="nsaids"):
+    return handout_jobs.produce(location, reader, HandoutRequest(therapies=(slug,)), output=tmp_path / f"{slug}.pdf")
+
+
+def test_record_keeps_what_was_discussed_and_handed_out(prepared_location, reader, tmp_path):
+    printed = handout(prepared_location, reader, tmp_path)
+    before = dt.datetime.now(UTC).replace(tzinfo=None)
+    cid = consultations.record(prepared_location, reader, draft(
+        therapies=("nsaids", "self-care", "nsaids"), rows=("main_risks", "cost"), patient_label="J. Smith",
+        notes="  Worried about the stomach.  ", handout_print_ids=(printed.record_id,), clinician=" Dr A. Shah "))
+    item = consultations.get(reader, cid)
+    assert item.therapies == ("nsaids", "self-care") and item.rows == ("main_risks", "cost")
+    assert item.clinician == "Dr A. Shah" and item.notes == "Worried about the stomach."
+    assert item.patient_label is None  # the clinic did not turn on keeping names
+    assert item.started_at == dt.datetime(2026, 11, 20, 10)
+    assert before <= item.recorded_at <= dt.datetime.now(UTC).replace(tzinfo=None)
+    assert item.handouts == ((printed.record_id, printed.sha256),)
+    assert item.content_versions == {"nsaids": 1, "self-care": 1}
+    assert item.library_version == sql(prepared_location, "SELECT value FROM app_meta WHERE key = 'library_version'")[0][0]
+    assert item.corrects is None and item.corrected_by is None and item.purged_at is None
+    assert consultations.verify_handouts(reader, cid) == [(printed.record_id, True, f"handout #{printed.record_id}: "
+                                                           f"SHA-256 {printed.sha256[:12]} verified")]
+    with pytest.raises(NotFoundError, match="no consultation with id 99"):
+        consultations.get(reader, 99)
+
+
+def test_patient_label_is_kept_only_when_the_clinic_turned_it_on(prepared_location, reader):
+    first = consultations.record(prepared_location, reader, draft(patient_label="J. Smith"))
+    keep_patient_names(prepared_location)
+    second = consultations.record(prepared_location, reader, draft(patient_label="  J. Smith "))
+    assert consultations.get(reader, first).patient_label is None
+    assert consultations.get(reader, second).patient_label == "J. Smith"
+    assert sql(prepared_location, "SELECT patient_label FROM consultation ORDER BY id") == [(None,), ("J. Smith",)]
+
+
+def test_list_filters_by_day_clinician_and_therapy_newest_first(prepared_location, reader):
+    record = consultations.record
+    a = record(prepared_location, reader, draft(started_at=at(2026, 11, 1, 9), therapies=("nsaids", "self-care")))
+    b = record(prepared_location, reader, draft(started_at=at(2026, 11, 15, 23), clinician="Dr Émile Roux",
+                                                therapies=("exercise-therapy",)))
+    c = record(prepared_location, reader, draft(started_at=at(2026, 11, 16, 0), therapies=("self-care",)))
+
+    def ids(**filters):
+        return [i.id for i in consultations.list_consultations(reader, **filters)]
+
+    assert ids() == [c, b, a]
+    assert ids(since=dt.date(2026, 11, 15)) == [c, b]
+    assert ids(until=dt.date(2026, 11, 15)) == [b, a]  # the whole last day is included
+    assert ids(since=dt.date(2026, 11, 2), until=dt.date(2026, 11, 15)) == [b]
+    assert ids(clinician="shah") == [c, a] and ids(clinician="ÉMILE") == [b] and ids(clinician="nobody") == []
+    assert ids(therapy="self-care") == [c, a] and ids(therapy="self") == [] and ids(therapy="nsaids") == [a]
+    assert ids(clinician="shah", therapy="self-care", since=dt.date(2026, 11, 2)) == [c]
+    assert ids(limit=2) == [c, b] and ids(clinician="shah", limit=1) == [c]
+
+
+def test_records_cannot_be_changed_or_deleted(prepared_location, reader, tmp_path):
+    printed = handout(prepared_location, reader, tmp_path)
+    cid = consultations.record(prepared_location, reader, draft(notes="note", handout_print_ids=(printed.record_id,)))
+    for statement in ("UPDATE consultation SET therapies = '[\"lumbar-fusion\"]'",
+                      "UPDATE consultation SET clinician = 'someone else'",
+                      "UPDATE consultation SET notes = 'rewritten'",
+                      "UPDATE consultation SET patient_label = 'J. Smith'",
+                      "UPDATE consultation_handout SET sha256 = 'x'"):
+        with pytest.raises(sqlite3.IntegrityError, match="consultation records cannot be changed"):
+            sql(prepared_location, statement)
+    for table in ("consultation_handout", "consultation"):
+        with pytest.raises(sqlite3.IntegrityError, match="consultation records cannot be deleted"):
+            sql(prepared_location, f"DELETE FROM {table}")
+    sql(prepared_location, "UPDATE consultation SET notes = NULL, purged_at = '2026-11-25 10:00:00'")  # the purge
+    with pytest.raises(sqlite3.IntegrityError, match="cannot be changed"):
+        sql(prepared_location, "UPDATE consultation SET purged_at = NULL")
+    item = consultations.get(reader, cid)
+    assert item.therapies == ("nsaids",) and item.notes is None and item.handouts == ((printed.record_id, printed.sha256),)
+
+
+def test_a_correction_is_a_new_record_and_only_the_latest_can_be_corrected(prepared_location, reader):
+    first = consultations.record(prepared_location, reader, draft(therapies=("nsaids", "self-care"), notes="first"))
+    second = consultations.record(prepared_location, reader, draft(therapies=("nsaids",)), corrects=first)
+    assert [i.id for i in consultations.list_consultations(reader)] == [second]
+    listed = consultations.list_consultations(reader, include_superseded=True)
+    assert [(i.id, i.corrects, i.corrected_by) for i in listed] == [(second, first, None), (first, None, second)]
+    assert consultations.get(reader, first).notes == "first"  # the old record is kept as it was
+    with pytest.raises(ConsultationError, match=f"#{first} has already been corrected; the latest record is #{second}"):
+        consultations.record(prepared_location, reader, draft(), corrects=first)
+    third = consultations.record(prepared_location, reader, draft(therapies=("self-care",)), corrects=second)
+    with pytest.raises(ConsultationError, match=f"the latest record is #{third}"):
+        consultations.record(prepared_location, reader, draft(), corrects=first)
+    with pytest.raises(NotFoundError, match="no consultation with id 42 to correct"):
+        consultations.record(prepared_location, reader, draft(), corrects=42)
+    with pytest.raises(sqlite3.IntegrityError):  # the database refuses a second correction of one record too
+        sql(prepared_location, "INSERT INTO consultation (recorded_at, started_at, clinician, therapies, rows, "
+                               "content_versions, library_version, corrects) VALUES ('2026-11-25', '2026-11-25', '', "
+                               "'[]', '[]', '{}', '', ?)", (first,))
+    assert sql(prepared_location, "SELECT COUNT(*) FROM consultation") == [(3,)]
+
+
+@pytest.mark.parametrize(("fields", "error", "message"), [
+    ({"therapies": ()}, ConsultationError, "choose at least one therapy discussed; known therapies: .*nsaids"),
+    ({"therapies": ("nsaids", "unicorn")}, NotFoundError, "unknown therapy 'unicorn'; known therapies: .*self-care"),
+    ({"rows": ("cost", "colour")}, NotFoundError, "unknown comparison row 'colour'; valid rows: .*main_risks"),
+    ({"handout_print_ids": (99,)}, NotFoundError, "no handout with id 99"),
+    ({"clinician": "x" * 201}, ConsultationError, "clinician name is 201 characters long; the limit is 200"),
+    ({"patient_label": "x" * 101}, ConsultationError, "patient label is 101 characters long; the limit is 100"),
+    ({"notes": "x" * 10_001}, ConsultationError, "visit notes is 10001 characters long; the limit is 10000"),
+])
+def test_bad_input_is_named_and_nothing_is_written(prepared_location, reader, fields, error, message):
+    with pytest.raises(error, match=message):
+        consultations.record(prepared_location, reader, draft(**fields))
+    assert sql(prepared_location, "SELECT COUNT(*) FROM consultation") == [(0,)]
+
+
+def test_purge_blanks_names_and_notes_before_the_day_and_keeps_the_counts(prepared_location, reader, tmp_path):
+    keep_patient_names(prepared_location)
+    printed = handout_jobs.produce(prepared_location, reader, HandoutRequest(therapies=("nsaids",), patient_name="J. Smith"),
+                                   output=tmp_path / "h.pdf")
+    old = consultations.record(prepared_location, reader, draft(started_at=at(2025, 1, 10), patient_label="J. Smith",
+                                                                notes="back pain", handout_print_ids=(printed.record_id,)))
+    recent = consultations.record(prepared_location, reader, draft(started_at=at(2025, 3, 10), patient_label="A. Lee",
+                                                                   notes="knee", therapies=("self-care",)))
+    assert consultations.purgeable(reader, dt.date(2025, 3, 10)) == consultations.PurgeResult(1, 0)
+    assert consultations.purge(prepared_location, dt.date(2025, 3, 10)) == consultations.PurgeResult(1, 0)
+    purged, kept = consultations.get(reader, old), consultations.get(reader, recent)
+    assert purged.patient_label is None and purged.notes is None and purged.purged_at is not None
+    assert purged.therapies == ("nsaids",) and purged.handouts == ((printed.record_id, printed.sha256),)
+    assert (kept.patient_label, kept.notes, kept.purged_at) == ("A. Lee", "knee", None)
+    assert sql(prepared_location, "SELECT patient_name FROM handout_print") == [("J. Smith",)]  # printed today
+
+    tomorrow = dt.datetime.now(UTC).date() + dt.timedelta(days=1)
+    assert consultations.purge(prepared_location, tomorrow) == consultations.PurgeResult(1, 1)
+    assert sql(prepared_location, "SELECT patient_name FROM handout_print") == [(None,)]
+    assert consultations.verify_handouts(reader, old)[0][1]  # the document of record is still intact
+    assert consultations.purge(prepared_location, tomorrow) == consultations.PurgeResult(0, 0)
+    assert [i.therapies for i in consultations.list_consultations(reader)] == [("self-care",), ("nsaids",)]
+
+
+def test_verify_handouts_finds_a_changed_print_record(prepared_location, reader, tmp_path):
+    printed = handout(prepared_location, reader, tmp_path)
+    cid = consultations.record(prepared_location, reader, draft(handout_print_ids=(printed.record_id,)))
+    with sqlite3.connect(prepared_location.sqlite_path) as conn:
+        conn.execute("DROP TRIGGER handout_print_unchanged")
+        conn.execute("UPDATE handout_print SET sha256 = ? WHERE id = ?", ("0" * 64, printed.record_id))
+    [(print_id, ok, message)] = consultations.verify_handouts(reader, cid)
+    assert print_id == printed.record_id and not ok
+    assert "no longer has the SHA-256 recorded with consultation" in message
+
+
+def test_usage_counts_the_latest_correction_and_no_reprints(prepared_location, reader, tmp_path):
+    now = dt.datetime.now(UTC)
+    today = now.date()
+    printed = handout(prepared_location, reader, tmp_path)
+    handout_jobs.reprint(prepared_location, reader, printed.record_id, output=tmp_path / "again.pdf")
+    handout(prepared_location, reader, tmp_path, "exercise-therapy")
+    first = consultations.record(prepared_location, reader, draft(started_at=now, therapies=("nsaids", "self-care")))
+    consultations.record(prepared_location, reader, draft(started_at=now, therapies=("nsaids",)), corrects=first)
+    for _ in range(2):
+        consultations.record(prepared_location, reader, draft(started_at=now, therapies=("exercise-therapy",)))
+    consultations.record(prepared_location, reader, draft(started_at=now - dt.timedelta(days=400), therapies=("self-care",)))
+
+    month = today.strftime("%Y-%m")
+    rows = [(r.month, r.slug, r.discussed, r.handed_out) for r in consultations.usage(reader, today=today)]
+    assert rows == [(month, "exercise-therapy", 2, 1), (month, "nsaids", 1, 1)]
+    assert consultations.usage(reader, today=today)[1].name.startswith("NSAIDs")
+    older = consultations.usage(reader, months=15, today=today)
+    assert [(r.slug, r.discussed) for r in older][0] == ("self-care", 1) and older[0].month < month
+    next_year = dt.date(today.year + 2, 1, 1)
+    assert consultations.usage(reader, today=next_year) == []
+    with pytest.raises(ConsultationError, match="at least 1 month"):
+        consultations.usage(reader, months=0)
+
+
+def test_csv_has_one_row_per_record_and_guards_formulas(prepared_location, reader, tmp_path):
+    printed = handout(prepared_location, reader, tmp_path)
+    first = consultations.record(prepared_location, reader, draft(notes='=HYPERLINK("http://evil.example")',
+                                                                  therapies=("nsaids", "self-care"), rows=("cost",),
+                                                                  handout_print_ids=(printed.record_id,)))
+    second = consultations.record(prepared_location, reader, draft(clinician="@Dr B"), corrects=first)
+    text = consultations.to_csv(consultations.list_consultations(reader, include_superseded=True))
+    header, *rows = list(csv.reader(io.StringIO(text)))
+    assert header == list(consultations.CSV_COLUMNS)
+    by_id = {row[0]: dict(zip(header, row, strict=True)) for row in rows}
+    assert by_id[str(first)]["notes"] == "'=HYPERLINK(\"http://evil.example\")"
+    assert by_id[str(first)]["therapies"] == "nsaids; self-care" and by_id[str(first)]["rows"] == "cost"
+    assert by_id[str(first)]["handout ids"] == str(printed.record_id)
+    assert by_id[str(first)]["handout sha256s"] == printed.sha256
+    assert by_id[str(first)]["corrected_by"] == str(second) and by_id[str(second)]["corrects"] == str(first)
+    assert by_id[str(second)]["clinician"] == "'@Dr B" and by_id[str(second)]["notes"] == ""
