@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Slot
+from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QWidget
 
@@ -33,6 +33,8 @@ class MainWindow(QMainWindow):
         self._reader: Reader | None = None
         self._location: Location | None = None
         self._current_slug: str | None = None
+        self.consultation_panel = None
+        self.records_window = None
         self.setWindowTitle(APP_NAME)
         self.search_panel = SearchPanel(self)
         self.detail_view = DetailView(self, zoom=self.settings.zoom)
@@ -46,6 +48,7 @@ class MainWindow(QMainWindow):
         self.library_label = QLabel(self)
         self.statusBar().addPermanentWidget(self.library_label)
         self._build_menus()
+        self._update_visit_actions()
         self.search_panel.therapy_opened.connect(self._on_therapy_opened)
         self.detail_view.zoom_changed.connect(self._on_zoom_changed)
         self._restore_layout()
@@ -85,6 +88,20 @@ class MainWindow(QMainWindow):
                                               "Therapy text at its normal size")
         for action in (self.zoom_in_action, self.zoom_out_action, self.zoom_reset_action):
             view.addAction(action)
+        visit = bar.addMenu("Vi&sit")
+        self.new_consultation_action = self._action("&New consultation", [QKeySequence.StandardKey.New],
+                                                    self._on_new_consultation, "Start a visit: therapies discussed, "
+                                                    "what matters, handouts, notes (Ctrl+N)")
+        self.add_to_visit_action = self._action("&Add shown therapy to the visit", ["Ctrl+D"], self._on_add_to_visit,
+                                                "Put the therapy on screen on the visit's list (Ctrl+D)")
+        self.end_consultation_action = self._action("&End consultation", [], self._on_end_consultation,
+                                                    "Record the visit")
+        self.records_action = self._action("Consultation &records…", ["Ctrl+Shift+R"], self._on_records_requested,
+                                           "Past consultations, reprints, usage")
+        for action in (self.new_consultation_action, self.add_to_visit_action, self.end_consultation_action):
+            visit.addAction(action)
+        visit.addSeparator()
+        visit.addAction(self.records_action)
         compare = bar.addMenu("&Compare")
         self.compare_action = self._action("&Compare options…", ["Ctrl+Shift+C"], self._on_compare_requested,
                                            "Put the selected therapy side by side with others")
@@ -144,11 +161,90 @@ class MainWindow(QMainWindow):
         slugs = tuple(dict.fromkeys(s for s in (self._current_slug, SELF_CARE) if s))
         open_compare(self, self._reader, self._location, slugs)  # a child window: this window keeps it
 
+    # -- the visit -------------------------------------------------------------------------
+    def _panel(self):  # noqa: ANN202
+        from clinic_app.ui.consultation_panel import ConsultationPanel
+
+        if self.consultation_panel is None:
+            self.consultation_panel = ConsultationPanel(self._reader, self._location, self)
+            self.consultation_panel.recorded.connect(self._on_consultation_recorded)
+            self.consultation_panel.visibilityChanged.connect(lambda *_: self._update_visit_actions())
+            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.consultation_panel)
+        return self.consultation_panel
+
+    def consultation_active(self) -> bool:
+        return self.consultation_panel is not None and self.consultation_panel.isVisible()
+
+    @Slot()
+    def _on_new_consultation(self) -> None:
+        if self._reader is None or self._location is None:
+            return
+        if not self.consultation_active():
+            self._panel().start()
+            if self._current_slug:
+                self.consultation_panel.add_therapy(self._current_slug)
+        self.consultation_panel.show()
+        self.consultation_panel.patient_field.setFocus()
+        self._update_visit_actions()
+
+    @Slot()
+    def _on_add_to_visit(self) -> None:
+        if not self.consultation_active():
+            self._on_new_consultation()
+        elif self.consultation_panel.add_therapy(self._current_slug):
+            self.show_status("Added to the visit.")
+
+    @Slot()
+    def _on_end_consultation(self) -> None:
+        if self.consultation_active():
+            self.consultation_panel.end()
+        self._update_visit_actions()
+
+    def correct_consultation(self, consultation_id: int) -> None:
+        from clinic_app.services import consultations
+
+        try:
+            item = consultations.get(self._reader, consultation_id)
+        except ClinicAppError as exc:
+            messages.show_error(self, "Cannot open the consultation", exc.message, exc.detail)
+            return
+        panel = self._panel()
+        panel.start(item)
+        panel.show()
+        self._update_visit_actions()
+
+    @Slot(int)
+    def _on_consultation_recorded(self, record_id: int) -> None:
+        self.show_status(f"Consultation #{record_id} recorded.")
+        if self.records_window is not None and self.records_window.isVisible():
+            self.records_window.refresh()
+        self._update_visit_actions()
+
+    @Slot()
+    def _on_records_requested(self) -> None:
+        from clinic_app.ui.consultation_records import open_records
+
+        if self._reader is None or self._location is None:
+            return
+        if self.records_window is not None and self.records_window.isVisible():
+            self.records_window.refresh()
+            self.records_window.activateWindow()
+            return
+        self.records_window = open_records(self, self._reader, self._location)
+        self.records_window.correct_requested.connect(self.correct_consultation)
+        self.records_window.destroyed.connect(lambda *_: setattr(self, "records_window", None))
+
+    def _update_visit_actions(self) -> None:
+        self.end_consultation_action.setEnabled(self.consultation_active())
+
     @Slot()
     def _on_handout_requested(self) -> None:
         from clinic_app.ui.handout_builder import open_builder
 
         if self._reader is None or self._location is None:
+            return
+        if self.consultation_active():  # Ctrl+P during a visit prints the visit's bundle
+            self.handout_builder = self.consultation_panel.print_handouts()
             return
         therapies = (self._current_slug,) if self._current_slug else ()
         self.handout_builder = open_builder(self, self._reader, self._location, therapies=therapies)

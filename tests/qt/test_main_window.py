@@ -28,7 +28,7 @@ def test_zoom_keys_change_the_detail_view_and_persist(qtbot, make_window):
 
 def test_zoom_actions_are_in_the_view_menu(window):
     texts = [a.text() for a in window.menuBar().actions()]
-    assert texts == ["&File", "&View", "&Compare", "&Help"]
+    assert texts == ["&File", "&View", "Vi&sit", "&Compare", "&Help"]
     assert window.zoom_in_action.shortcut().toString() == "Ctrl++"
     assert window.zoom_reset_action.shortcut().toString() == "Ctrl+0"
 

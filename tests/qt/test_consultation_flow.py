@@ -1,0 +1,144 @@
+"""A visit as a doctor runs it: start a consultation, build the list from search, tick what
+matters, compare, print the handout bundle, end and record; correct a record; reprint it exactly."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from clinic_app.printing import consultation_jobs
+from clinic_app.services import consultations, handout_log
+from clinic_app.ui import compare_dialogs, messages
+from clinic_app.ui.consultation_panel import WorkingListModel
+
+
+@pytest.fixture
+def errors(monkeypatch):
+    shown = []
+    monkeypatch.setattr(messages, "show_error", lambda parent, title, message, detail="": shown.append(message))
+    return shown
+
+
+def open_therapy(window, slug):
+    assert window.search_panel.select_slug(slug)
+    window.search_panel._open_current()
+
+
+def test_working_list_model_obeys_qt_rules_and_keeps_order(qtmodeltester):
+    model = WorkingListModel({"a": "Alpha", "b": "Beta", "c": "Gamma"})
+    for slug in ("a", "b", "c", "b", "zzz"):
+        model.add(slug)
+    assert model.slugs() == ("a", "b", "c")
+    assert model.move(2, -1) == 1 and model.slugs() == ("a", "c", "b")
+    model.remove(0)
+    assert model.slugs() == ("c", "b")
+    qtmodeltester.check(model)
+
+
+def test_a_whole_visit_is_recorded_with_its_handout(qtbot, window, reader, prepared_location, monkeypatch, tmp_path,
+                                                    errors):
+    open_therapy(window, "prolotherapy")
+    window.new_consultation_action.trigger()
+    panel = window.consultation_panel
+    assert panel.isVisible() and window.end_consultation_action.isEnabled()
+    assert panel.working_model.slugs() == ("prolotherapy",)
+    open_therapy(window, "self-care")
+    window.add_to_visit_action.trigger()
+    assert panel.working_model.slugs() == ("prolotherapy", "self-care")
+    panel.patient_field.setText("JS-1042")
+    panel.clinician_combo.setCurrentText("Dr A. Shah")
+    panel.row_model.set_chosen(["main_risks", "cost"])
+    panel.notes_field.setPlainText("Wants to avoid injections for now.")
+
+    compare = panel.compare()
+    assert compare.view.therapies() == ["prolotherapy", "self-care"]
+    assert set(compare.view.shown_matrix().row_keys) == {"main_risks", "cost"}
+    compare.close()
+
+    builder = panel.print_handouts()
+    request = builder.request()
+    assert request.therapies == ("prolotherapy", "self-care") and request.include_comparison
+    assert set(request.comparison_rows) == {"main_risks", "cost"} and request.patient_name == "JS-1042"
+    monkeypatch.setattr(compare_dialogs.SaveFileDialog, "ask", classmethod(lambda cls, *a: tmp_path / "bundle.pdf"))
+    builder.save_pdf()
+    assert len(panel.handout_ids) == 1 and "#" in panel.handouts_label.text()
+    builder.close()
+
+    with qtbot.waitSignal(panel.recorded) as signal:
+        window.end_consultation_action.trigger()
+    assert not errors and not panel.isVisible() and not window.end_consultation_action.isEnabled()
+    item = consultations.get(reader, signal.args[0])
+    assert item.therapies == ("prolotherapy", "self-care") and set(item.rows) == {"main_risks", "cost"}
+    assert item.notes == "Wants to avoid injections for now." and item.clinician == "Dr A. Shah"
+    assert item.patient_label is None  # the clinic has not turned on keeping labels
+    printed = handout_log.get_print(reader, panel.handout_ids[0])
+    assert item.handouts == ((printed.id, printed.sha256),)
+    assert f"#{item.id}" in window.statusBar().currentMessage()
+
+
+def test_reopened_visit_reprints_the_same_document_after_the_content_changed(qtbot, window, reader, prepared_location,
+                                                                           monkeypatch, tmp_path, errors):
+    open_therapy(window, "nsaids")
+    window.new_consultation_action.trigger()
+    panel = window.consultation_panel
+    builder = panel.print_handouts()
+    monkeypatch.setattr(compare_dialogs.SaveFileDialog, "ask", classmethod(lambda cls, *a: tmp_path / "first.pdf"))
+    builder.save_pdf()
+    builder.close()
+    record_id = panel.end()
+    original = handout_log.get_print(reader, panel.handout_ids[0])
+    with sqlite3.connect(prepared_location.sqlite_path) as conn:  # the library moves on
+        conn.execute("UPDATE therapy SET content_version = content_version + 1 WHERE slug = 'nsaids'")
+    out = tmp_path / "again"
+    out.mkdir()
+    results = consultation_jobs.reprint_consultation(prepared_location, reader, record_id, output_dir=out)
+    assert [r.sha256 for r in results] == [original.sha256]
+    again = handout_log.get_print(reader, results[0].record_id)
+    assert again.reprint_of == original.id and again.sha256 == original.sha256
+
+
+def test_a_correction_is_a_new_record_pointing_at_the_old(qtbot, window, reader, errors):
+    open_therapy(window, "nsaids")
+    window.new_consultation_action.trigger()
+    first = window.consultation_panel.end()
+    window.correct_consultation(first)
+    panel = window.consultation_panel
+    assert panel.isVisible() and f"#{first}" in panel.started_label.text()
+    assert panel.working_model.slugs() == ("nsaids",)
+    open_therapy(window, "exercise-therapy")
+    window.add_to_visit_action.trigger()
+    second = panel.end()
+    assert second != first and consultations.get(reader, second).corrects == first
+    assert consultations.get(reader, first).therapies == ("nsaids",)  # the old record is unchanged
+    assert [i.id for i in consultations.list_consultations(reader)] == [second]
+
+
+def test_a_refused_record_keeps_the_panel_open(qtbot, window, reader, errors):
+    open_therapy(window, "nsaids")
+    window.new_consultation_action.trigger()
+    panel = window.consultation_panel
+    panel.notes_field.setPlainText("x" * (consultations.MAX_NOTES + 1))
+    assert panel.end() is None
+    assert errors and "notes" in errors[0] and panel.isVisible()
+    assert consultations.list_consultations(reader) == []
+
+
+def test_discard_asks_first_and_records_nothing(qtbot, window, reader, monkeypatch, errors):
+    open_therapy(window, "nsaids")
+    window.new_consultation_action.trigger()
+    panel = window.consultation_panel
+    answers = [False]
+    monkeypatch.setattr(compare_dialogs.ConfirmDialog, "ask", classmethod(lambda cls, *a: answers[0]))
+    panel.discard()
+    assert panel.isVisible()
+    answers[0] = True
+    panel.discard()
+    assert not panel.isVisible() and consultations.list_consultations(reader) == []
+
+
+def test_an_empty_list_cannot_be_ended(qtbot, window):
+    window.new_consultation_action.trigger()  # nothing on screen yet
+    panel = window.consultation_panel
+    assert panel.working_model.rowCount() == 0
+    assert not panel.end_button.isEnabled() and not panel.handout_button.isEnabled()
