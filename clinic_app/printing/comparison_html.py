@@ -76,11 +76,13 @@ def _chunks(matrix: ComparisonMatrix, breaks: Collection[str]) -> list[list]:
     return chunks
 
 
-def comparison_table_html(matrix: ComparisonMatrix, body_pt: int = 12, breaks: Collection[str] = ()) -> str:
+def comparison_table_html(matrix: ComparisonMatrix, body_pt: int = 12, breaks: Collection[str] = (),
+                          side_question_max: int = SIDE_QUESTION_MAX) -> str:
     """The comparison grid as an HTML fragment; a new page starts before each row whose anchor
-    (``row-KEY``, which lets a renderer find where the row falls on the page) is in ``breaks``."""
+    (``row-KEY``, which lets a renderer find where the row falls on the page) is in ``breaks``.
+    Up to ``side_question_max`` options the question has its own column; beyond, it runs across."""
     count = len(matrix.columns)
-    side = count <= SIDE_QUESTION_MAX
+    side = count <= side_question_max
     question_width = 22 if side else 0
     same_refs = {row.key: list(dict.fromkeys(k for cell in row.cells for k in cell.reference_keys))
                  for row in matrix.rows}

@@ -24,6 +24,7 @@ from clinic_app.printing.comparison_html import ROW_ANCHOR, ComparisonDocument, 
 
 KEEP_ANCHOR = "keep-"
 KEEP_NEXT_ANCHOR = "keep-next-"  # a heading kept with what follows it
+KEEP_NEXT_GRID = "keep-next-grid"
 T = TypeVar("T")
 
 
@@ -98,12 +99,19 @@ def _table_spans(document: QTextDocument, table, layout) -> list[Span]:  # noqa:
     return spans
 
 
-def _keep_next_bottom(block, layout) -> float:  # noqa: ANN001
+def _keep_next_bottom(block, layout, anchor: str) -> float:  # noqa: ANN001
     """Where a heading's company ends: the first two lines of the paragraph after it, or the
-    whole table after it (a checklist or a box)."""
+    whole table after it (a checklist or a box). The comparison grid's heading (``keep-next-grid``)
+    stays with the grid's heading row and first comparison row."""
     following = block.next()
     if not following.isValid():
         return layout.blockBoundingRect(block).bottom()
+    if anchor == KEEP_NEXT_GRID:
+        while following.isValid() and QTextCursor(following).currentTable() is None:
+            following = following.next()
+        table = QTextCursor(following).currentTable() if following.isValid() else None
+        rows = _table_spans(block.document(), table, layout) if table is not None else []
+        return rows[0].bottom if rows else layout.blockBoundingRect(block).bottom()
     table = QTextCursor(following).currentTable()
     if table is not None:
         return layout.frameBoundingRect(table).bottom()
@@ -132,7 +140,7 @@ def spans(document: QTextDocument) -> list[Span]:
             rect = layout.blockBoundingRect(block)
             table = QTextCursor(block).currentTable()  # a one-row table is kept whole
             if anchor.startswith(KEEP_NEXT_ANCHOR):
-                rect.setBottom(_keep_next_bottom(block, layout))
+                rect.setBottom(_keep_next_bottom(block, layout, anchor))
             elif table is not None:
                 rect = layout.frameBoundingRect(table)
             found.append(Span(anchor, rect.top(), rect.bottom(), True))
@@ -142,7 +150,14 @@ def spans(document: QTextDocument) -> list[Span]:
 
 def _straddlers(found: list[Span], page_height: float, breaks: set[str]) -> list[str]:
     """The blocks, not already after a break, that start on one page and end on the next, taking
-    into account that each break found moves everything after it down."""
+    into account that each break found moves everything after it down.
+
+    A block that straddles a page in this layout has already been stretched by Qt, which pushes
+    the lines that do not fit to the next page; positions after it no longer tell how the text
+    would fall, so the search stops there and the next layout goes on from it."""
+    def straddles(top: float, bottom: float) -> bool:
+        return int(top // page_height) != int((bottom - slack) // page_height)
+
     shift = 0.0
     slack = page_height * 0.004  # about a millimetre: a box whose border just touches the margin fits
     chosen: list[str] = []
@@ -151,12 +166,18 @@ def _straddlers(found: list[Span], page_height: float, breaks: set[str]) -> list
             if shift:
                 shift = (int((span.bottom + shift) // page_height) + 1) * page_height - span.top
             continue
-        if span.anchor in breaks or not span.movable or span.bottom - span.top >= page_height * 0.8:
+        if span.anchor in breaks or not span.movable:
+            if straddles(span.top, span.bottom) and span.bottom - span.top < page_height * 0.8:
+                break
+            continue
+        if span.bottom - span.top >= page_height * 0.8:
             continue
         top, bottom = span.top + shift, span.bottom + shift
-        if int(top // page_height) != int((bottom - slack) // page_height):
+        if straddles(top, bottom):
             chosen.append(span.anchor)
             shift += (int(top // page_height) + 1) * page_height - top + span.added
+        if straddles(span.top, span.bottom):
+            break
     return chosen
 
 

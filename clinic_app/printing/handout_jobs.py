@@ -50,10 +50,13 @@ def build_document(reader: Reader, request: HandoutRequest, printer: QPrinter | 
         configure(printer, Printable(html="", header="", footer="", paper=request.paper))
 
     def make(breaks: frozenset[str]) -> HandoutDocument:
-        grid = comparison_table_html(table, body_pt, breaks) if table is not None else ""
+        # A handout page is portrait: past two options the question runs across the table, so
+        # each option keeps a readable width.
+        grid = comparison_table_html(table, body_pt, breaks, side_question_max=2) if table is not None else ""
         return render_handout_html(handout, grid, breaks)
 
-    return handout, comparison_paper.keep_rows_whole(make, printable, printer, passes=8)
+    passes = (len(table.rows) if table is not None else 0) + 10 * len(handout.therapies) + 4
+    return handout, comparison_paper.keep_rows_whole(make, printable, printer, passes=passes)
 
 
 def _send(doc: HandoutDocument, output: Path | None, printer: str | None) -> tuple[int, str, str]:

@@ -96,11 +96,12 @@ def body_lines(path):
     return pages
 
 
-@pytest.mark.parametrize("paper", ["a4", "letter"])
-def test_three_therapy_handout_with_comparison_keeps_headings_with_their_text(prepared_location, tmp_path, paper):
+@pytest.mark.parametrize(("paper", "large"), [("a4", False), ("letter", False), ("letter", True)])
+def test_three_therapy_handout_with_comparison_keeps_headings_with_their_text(prepared_location, tmp_path, paper, large):
     out = tmp_path / "options.pdf"
     assert run(prepared_location, "handout", "--therapy", "platelet-rich-plasma", "--therapy", "prolotherapy",
-               "--therapy", "self-care", "--compare", "--patient", "Jane Smith", "--paper", paper, "-o", out) == 0
+               "--therapy", "self-care", "--compare", "--patient", "Jane Smith", "--paper", paper, "-o", out,
+               *(["--large-print"] if large else [])) == 0
     pages, size = pdf_text(out)
     assert size == (A4 if paper == "a4" else LETTER)
     text = " ".join(pages)
