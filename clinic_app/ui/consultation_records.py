@@ -1,0 +1,578 @@
+"""The consultation records window: past consultations with their details, handout reprints,
+corrections and a CSV export, and a usage tab showing which therapies were discussed and handed
+out most, drawn as bars beside the counts.
+
+Times are shown in the computer's time zone and the From/To filter dates are local days. Reprints
+run on the GUI thread: the handouts are laid out with Qt's text classes, which belong to it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeySequence, QPainter, QPalette, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from clinic_app import APP_NAME
+from clinic_app.errors import ClinicAppError
+from clinic_app.printing.comparison_jobs import write_text
+from clinic_app.printing.consultation_jobs import reprint_consultation
+from clinic_app.services import consultations, library
+from clinic_app.services.comparison import row_catalogue
+from clinic_app.services.consultations import ConsultationItem, UsageRow
+from clinic_app.ui import messages
+from clinic_app.ui.compare_dialogs import SaveFileDialog
+
+if TYPE_CHECKING:
+    from clinic_app.printing.handout_jobs import HandoutResult
+    from clinic_app.settings import Location
+    from clinic_app.storage.reader import Reader
+
+Index = QModelIndex | QPersistentModelIndex
+BarRole = Qt.ItemDataRole.UserRole + 1  # a count as a fraction of its column's largest count
+DISCUSSED_COLOUR, HANDED_OUT_COLOUR = "#143d59", "#2e7d32"
+SUPERSEDED_COLOUR = QColor("#6b6b6b")
+DEFAULT_DAYS = 90
+USAGE_MONTHS = 12
+ALL_MONTHS = f"Last {USAGE_MONTHS} months"
+USAGE_CAPTION = "Which therapies were discussed and handed out most"
+EMPTY_USAGE = "No consultations recorded in this period."
+DASH = "—"
+PAD, GAP = 8, 6
+
+
+def local_time(value: dt.datetime) -> dt.datetime:
+    """A stored (UTC) time in the computer's time zone."""
+    return value.replace(tzinfo=dt.UTC).astimezone()
+
+
+def when_text(value: dt.datetime) -> str:
+    moment = local_time(value)
+    return f"{moment.day} {moment:%b %Y %H:%M}"
+
+
+def month_label(month: str) -> str:
+    """'2026-11' as 'November 2026'."""
+    year, number = (int(part) for part in month.split("-"))
+    return f"{dt.date(year, number, 1):%B %Y}"
+
+
+def times(count: int) -> str:
+    return "once" if count == 1 else f"{count} times"
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def patient_text(item: ConsultationItem) -> str:
+    return "purged" if item.purged_at else item.patient_label or DASH
+
+
+def usage_for(rows: list[UsageRow], month: str | None = None) -> list[UsageRow]:
+    """Each therapy's counts in ``month`` ('YYYY-MM'), or summed over all ``rows``; most discussed first."""
+    totals: dict[str, UsageRow] = {}
+    for row in rows:
+        if month is None or row.month == month:
+            seen = totals.get(row.slug)
+            totals[row.slug] = row if seen is None else replace(
+                seen, discussed=seen.discussed + row.discussed, handed_out=seen.handed_out + row.handed_out)
+    return sorted(totals.values(), key=lambda r: (-r.discussed, -r.handed_out, r.name.casefold()))
+
+
+def _date(value: QDate) -> dt.date:
+    return dt.date(value.year(), value.month(), value.day())
+
+
+class ConsultationTableModel(QAbstractTableModel):
+    """One consultation per row, in the order given (newest first); UserRole is the record's id."""
+
+    HEADERS = ("Started", "Clinician", "Patient", "Therapies discussed", "Handouts", "Notes", "Correction")
+
+    def __init__(self, names: dict[str, str] | None = None, parent=None) -> None:  # noqa: ANN001
+        super().__init__(parent)
+        self._names = dict(names or {})
+        self._items: list[ConsultationItem] = []
+
+    def set_items(self, items) -> None:  # noqa: ANN001
+        self.beginResetModel()
+        self._items = list(items)
+        self.endResetModel()
+
+    def items(self) -> list[ConsultationItem]:
+        return list(self._items)
+
+    def item(self, row: int) -> ConsultationItem:
+        return self._items[row]
+
+    def row_of(self, consultation_id: int | None) -> int:
+        return next((row for row, item in enumerate(self._items) if item.id == consultation_id), -1)
+
+    def therapy_name(self, slug: str) -> str:
+        return self._names.get(slug, slug)
+
+    def therapy_names(self, item: ConsultationItem) -> str:
+        return ", ".join(map(self.therapy_name, item.therapies))
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self._items)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def _text(self, item: ConsultationItem, column: int) -> str:
+        if column == 0:
+            return when_text(item.started_at)
+        if column == 1:
+            return item.clinician or DASH
+        if column == 2:
+            return patient_text(item)
+        if column == 3:
+            return self.therapy_names(item)
+        if column == 4:
+            return str(len(item.handouts))
+        if column == 5:
+            return (item.notes or "").strip().split("\n", 1)[0] or DASH
+        marks = (f"corrects #{item.corrects}" if item.corrects else "",
+                 f"corrected by #{item.corrected_by}" if item.corrected_by else "")
+        return "; ".join(mark for mark in marks if mark)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201
+        if not index.isValid() or not 0 <= index.row() < len(self._items):
+            return None
+        item, column = self._items[index.row()], index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(item, column)
+        if role == Qt.ItemDataRole.UserRole:
+            return item.id
+        if role == Qt.ItemDataRole.ToolTipRole and column in (3, 5):
+            return self._text(item, column) if column == 3 else item.notes or None
+        if role == Qt.ItemDataRole.ForegroundRole and item.corrected_by:
+            return SUPERSEDED_COLOUR
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == 4:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802, ANN201
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(self.HEADERS):
+            return self.HEADERS[section]
+        return None
+
+
+class UsageModel(QAbstractTableModel):
+    """One therapy per row with how often it was discussed and handed out in a period. The counts
+    stay numbers (DisplayRole); BarRole gives each as a fraction of its column's largest."""
+
+    HEADERS = ("Therapy", "Discussed", "Handed out")
+
+    def __init__(self, parent=None) -> None:  # noqa: ANN001
+        super().__init__(parent)
+        self._rows: list[UsageRow] = []
+        self._period = ""
+        self._largest = (0, 0)
+
+    def set_rows(self, rows, period: str) -> None:  # noqa: ANN001
+        """Show ``rows`` as they are ordered; ``period`` completes 'discussed 4 times …' ('in November 2026')."""
+        self.beginResetModel()
+        self._rows, self._period = list(rows), period
+        self._largest = (max((r.discussed for r in self._rows), default=0), max((r.handed_out for r in self._rows), default=0))
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row, column = self._rows[index.row()], index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (row.name, row.discussed, row.handed_out)[column]
+        if role == Qt.ItemDataRole.UserRole:
+            return row.slug
+        if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
+            said = {1: f"discussed {times(row.discussed)}", 2: f"handed out {times(row.handed_out)}"}
+            return f"{row.name}: {said.get(column, f'{said[1]}, {said[2]}')} {self._period}"
+        if role == BarRole and column:
+            count, largest = (row.discussed, row.handed_out)[column - 1], self._largest[column - 1]
+            return count / largest if largest else 0.0
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802, ANN201
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(self.HEADERS):
+            return self.HEADERS[section]
+        return None
+
+
+class BarDelegate(QStyledItemDelegate):
+    """A count drawn as a horizontal bar in ``colour``, as long as BarRole says, with the number beside it."""
+
+    MIN_BAR = 120
+
+    def __init__(self, colour: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.colour = QColor(colour)
+
+    @staticmethod
+    def _number_width(metrics: QFontMetrics) -> int:
+        return metrics.horizontalAdvance("0000")
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:  # noqa: N802
+        metrics = QFontMetrics(option.font)
+        return QSize(2 * PAD + self.MIN_BAR + GAP + self._number_width(metrics), metrics.height() + 2 * PAD)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        text, opt.text = opt.text, ""
+        style = opt.widget.style() if opt.widget else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)  # background, selection, focus
+        metrics = QFontMetrics(opt.font)
+        room = opt.rect.adjusted(PAD, 0, -PAD, 0)
+        length = round(max(0, room.width() - GAP - self._number_width(metrics)) * float(index.data(BarRole) or 0))
+        height = max(6, metrics.height() - 2)
+        painter.save()
+        if length:
+            painter.fillRect(QRect(room.left(), room.center().y() - height // 2 + 1, length, height), self.colour)
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        painter.setPen(opt.palette.color(QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text))
+        painter.setFont(opt.font)
+        left = room.left() + length + (GAP if length else 0)
+        painter.drawText(QRect(left, room.top(), room.right() - left + 1, room.height()),
+                         int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), text)
+        painter.restore()
+
+
+class FolderDialog:
+    @classmethod
+    def ask(cls, parent: QWidget | None) -> Path | None:
+        name = QFileDialog.getExistingDirectory(parent, f"Folder for the reprinted handouts — {APP_NAME}", str(Path.home()))
+        return Path(name) if name else None
+
+
+class ConsultationsWindow(QWidget):
+    """Records (filters, list, details, reprint/correct/export) and Usage (the bar table)."""
+
+    correct_requested = Signal(int)  # id of the latest record in the chain of the chosen one
+
+    def __init__(self, reader: Reader, location: Location, parent: QWidget | None = None) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        self.reader, self.location = reader, location
+        self.setWindowTitle(f"Consultation records — {APP_NAME}")
+        therapies = library.list_therapies(reader)
+        self._row_labels = {row.key: row.clinician_label for row in row_catalogue(reader)}
+        self._usage: list[UsageRow] = []
+        self.table_model = ConsultationTableModel({t.slug: t.name for t in therapies}, self)
+        self.usage_model = UsageModel(self)
+        self.tabs = QTabWidget(self)
+        self.tabs.addTab(self._build_records(therapies), "&Records")
+        self.tabs.addTab(self._build_usage(), "&Usage")
+        self.note_label = QLabel(self)
+        self.note_label.setWordWrap(True)
+        self.note_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.note_label.setAccessibleName("Result of the last action")
+        self.close_button = QPushButton("Close", self)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.note_label, 1)
+        bottom.addWidget(self.close_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs, 1)
+        layout.addLayout(bottom)
+        self._connect()
+        self.resize(1240, 760)
+        self.refresh()
+
+    # -- widgets ---------------------------------------------------------------------------
+    def _date_edit(self, value: QDate, name: str) -> QDateEdit:
+        edit = QDateEdit(value, self)
+        edit.setCalendarPopup(True)
+        edit.setDisplayFormat("d MMM yyyy")
+        edit.setAccessibleName(name)
+        return edit
+
+    def _build_records(self, therapies) -> QWidget:  # noqa: ANN001
+        page = QWidget(self)
+        today = QDate.currentDate()
+        self.from_edit = self._date_edit(today.addDays(-DEFAULT_DAYS), "From date")
+        self.to_edit = self._date_edit(today, "To date")
+        self.clinician_field = QLineEdit(page)
+        self.clinician_field.setPlaceholderText("Any clinician")
+        self.clinician_field.setClearButtonEnabled(True)
+        self.clinician_field.setMinimumWidth(150)
+        self.clinician_field.setAccessibleName("Clinician name contains")
+        self.therapy_combo = QComboBox(page)
+        self.therapy_combo.addItem("Any therapy", "")
+        for therapy in therapies:
+            self.therapy_combo.addItem(therapy.name, therapy.slug)
+        self.therapy_combo.setAccessibleName("Therapy discussed")
+        self.therapy_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.therapy_combo.setMinimumContentsLength(18)
+        self.superseded_box = QCheckBox("&Show corrected records too", page)
+        filters = QHBoxLayout()
+        for text, widget in (("&From:", self.from_edit), ("&To:", self.to_edit), ("C&linician:", self.clinician_field),
+                             ("T&herapy:", self.therapy_combo)):
+            label = QLabel(text, page)
+            label.setBuddy(widget)
+            filters.addWidget(label)
+            filters.addWidget(widget)
+        filters.addWidget(self.superseded_box)
+        filters.addStretch(1)
+        self.summary_label = QLabel(page)
+        self.summary_label.setAccessibleName("Consultations shown")
+        self.table = QTableView(page)
+        self.table.setModel(self.table_model)
+        self.table.setAccessibleName("Consultations")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setMaximumSectionSize(440)
+        self.details = QPlainTextEdit(page)
+        self.details.setReadOnly(True)
+        self.details.setAccessibleName("Consultation details")
+        splitter = QSplitter(Qt.Orientation.Vertical, page)
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.details)
+        splitter.setStretchFactor(0, 1)
+        splitter.setSizes([400, 240])
+        self.export_button = QPushButton("&Export CSV…", page)
+        self.export_button.setToolTip("Save the consultations listed as a CSV file")
+        self.reprint_button = QPushButton("Re&print handouts…", page)
+        self.reprint_button.setToolTip("Write the handouts of this consultation again as PDFs, exactly as they were given")
+        self.correct_button = QPushButton("&Correct…", page)
+        self.correct_button.setToolTip("Record a correction of this consultation")
+        actions = QHBoxLayout()
+        actions.addWidget(self.export_button)
+        actions.addStretch(1)
+        actions.addWidget(self.reprint_button)
+        actions.addWidget(self.correct_button)
+        layout = QVBoxLayout(page)
+        layout.addLayout(filters)
+        layout.addWidget(self.summary_label)
+        layout.addWidget(splitter, 1)
+        layout.addLayout(actions)
+        return page
+
+    def _build_usage(self) -> QWidget:
+        page = QWidget(self)
+        caption = QLabel(USAGE_CAPTION, page)
+        font = QFont(caption.font())
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        font.setWeight(QFont.Weight.DemiBold)
+        caption.setFont(font)
+        self.period_combo = QComboBox(page)
+        self.period_combo.setAccessibleName("Period")
+        period_label = QLabel("&Period:", page)
+        period_label.setBuddy(self.period_combo)
+        period = QHBoxLayout()
+        period.addWidget(period_label)
+        period.addWidget(self.period_combo)
+        period.addStretch(1)
+        self.usage_table = QTableView(page)
+        self.usage_table.setModel(self.usage_model)
+        self.usage_table.setAccessibleName("Therapy usage")
+        self.usage_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.usage_table.verticalHeader().hide()
+        for column, colour in ((1, DISCUSSED_COLOUR), (2, HANDED_OUT_COLOUR)):
+            self.usage_table.setItemDelegateForColumn(column, BarDelegate(colour, self.usage_table))
+        header = self.usage_table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        for column in (1, 2):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+        self.usage_empty = QLabel(EMPTY_USAGE, page)
+        self.usage_empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.usage_empty.hide()
+        layout = QVBoxLayout(page)
+        layout.addWidget(caption)
+        layout.addLayout(period)
+        layout.addWidget(self.usage_table, 1)
+        layout.addWidget(self.usage_empty, 1)
+        return page
+
+    def _connect(self) -> None:
+        for edit in (self.from_edit, self.to_edit):
+            edit.dateChanged.connect(self.refresh)
+        self.clinician_field.textChanged.connect(self.refresh)
+        self.therapy_combo.currentIndexChanged.connect(self.refresh)
+        self.superseded_box.toggled.connect(self.refresh)
+        self.table.selectionModel().currentRowChanged.connect(self._show_details)
+        self.period_combo.currentIndexChanged.connect(self._show_usage)
+        self.export_button.clicked.connect(self.export_csv)
+        self.reprint_button.clicked.connect(self.reprint)
+        self.correct_button.clicked.connect(self.correct)
+        self.close_button.clicked.connect(self.close)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)
+
+    # -- reading ---------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Read the records and the usage again, keeping the chosen record and period."""
+        chosen = self.selected_item()
+        since, until = _date(self.from_edit.date()), _date(self.to_edit.date())
+        day = dt.timedelta(days=1)
+        try:  # the store filters by UTC day; a day either side covers every time zone, then local days decide
+            items = consultations.list_consultations(
+                self.reader, since - day, until + day, self.clinician_field.text(), self.therapy_combo.currentData(),
+                self.superseded_box.isChecked())
+            self._usage = consultations.usage(self.reader, USAGE_MONTHS)
+        except ClinicAppError as exc:
+            items, self._usage, summary = [], [], exc.message
+        else:
+            items = [item for item in items if since <= local_time(item.started_at).date() <= until]
+            span = f"started {since.day} {since:%b %Y} – {until.day} {until:%b %Y}"
+            summary = f"{plural(len(items), 'consultation')} {span}." if items else "No consultations match these filters."
+        self.summary_label.setText(summary)
+        self.table_model.set_items(items)
+        self.table.resizeColumnsToContents()
+        if items:
+            self.table.selectRow(max(0, self.table_model.row_of(chosen.id if chosen else None)))
+        self._show_details()
+        month = self.period_combo.currentData()
+        self.period_combo.blockSignals(True)
+        self.period_combo.clear()
+        self.period_combo.addItem(ALL_MONTHS, "")
+        for value in sorted({row.month for row in self._usage}, reverse=True):
+            self.period_combo.addItem(month_label(value), value)
+        self.period_combo.setCurrentIndex(max(0, self.period_combo.findData(month)) if month else 0)
+        self.period_combo.blockSignals(False)
+        self._show_usage()
+
+    def selected_item(self) -> ConsultationItem | None:
+        index = self.table.currentIndex()
+        return self.table_model.item(index.row()) if index.isValid() else None
+
+    def _show_details(self) -> None:
+        item = self.selected_item()
+        self.reprint_button.setEnabled(bool(item and item.handouts))
+        self.correct_button.setEnabled(item is not None)
+        self.export_button.setEnabled(self.table_model.rowCount() > 0)
+        if item is not None:
+            self.details.setPlainText(self.details_text(item))
+        else:
+            self.details.setPlainText("Choose a consultation to see its details." if self.table_model.rowCount() else "")
+
+    def details_text(self, item: ConsultationItem) -> str:
+        """Every field of ``item``, and whether each handout's stored copy is the one handed out."""
+        name = self.table_model.therapy_name
+        versions = ", ".join(f"{name(slug)} v{version}" for slug, version in item.content_versions.items())
+        rows = ", ".join(self._row_labels.get(key, key) for key in item.rows)
+        lines = [f"Consultation #{item.id}", f"Started: {when_text(item.started_at)}",
+                 f"Recorded: {when_text(item.recorded_at)}", f"Clinician: {item.clinician or DASH}",
+                 f"Patient: {patient_text(item)}", f"Therapies discussed: {self.table_model.therapy_names(item)}",
+                 f"Comparison rows chosen: {rows or 'none'}",
+                 f"Content versions: {versions or DASH} (library {item.library_version or 'unknown'})"]
+        if item.corrects:
+            lines.append(f"Corrects consultation #{item.corrects}.")
+        if item.corrected_by:
+            lines.append(f"Corrected by consultation #{item.corrected_by}, which is the record that counts.")
+        if item.purged_at:
+            lines.append(f"Patient label and notes purged on {when_text(item.purged_at)}.")
+        lines += ["", "Notes:", item.notes or DASH, "", "Handouts:"]
+        try:
+            checks = consultations.verify_handouts(self.reader, item.id)
+        except ClinicAppError as exc:
+            checks = [(0, False, exc.message)]
+        lines += [f"{'✓' if ok else '✗'} {message}" for _, ok, message in checks] or ["none given"]
+        return "\n".join(lines)
+
+    def _show_usage(self) -> None:
+        month = self.period_combo.currentData()
+        rows = usage_for(self._usage, month or None)
+        self.usage_model.set_rows(rows, f"in {month_label(month)}" if month else f"in the last {USAGE_MONTHS} months")
+        self.usage_table.setVisible(bool(rows))
+        self.usage_empty.setVisible(not rows)
+
+    # -- actions ---------------------------------------------------------------------------
+    def reprint(self) -> list[HandoutResult] | None:
+        """Write the chosen consultation's handouts again, hash-checked, into a folder the user picks."""
+        item = self.selected_item()
+        if item is None or not item.handouts:
+            return None
+        folder = FolderDialog.ask(self)
+        if folder is None:
+            return None
+        try:
+            results = reprint_consultation(self.location, self.reader, item.id, output_dir=folder)
+        except ClinicAppError as exc:
+            messages.show_error(self, "Cannot reprint the handouts", exc.message, exc.detail)
+            return None
+        ids = ", ".join(f"#{result.record_id}" for result in results)
+        self.note_label.setText(f"Wrote {plural(len(results), 'PDF')} to {folder}. "
+                                f"Logged as {'handout' if len(results) == 1 else 'handouts'} {ids}.")
+        return results
+
+    def correct(self) -> None:
+        item = self.selected_item()
+        if item is None:
+            return
+        try:
+            latest = consultations.latest_in_chain(self.reader, item.id)
+        except ClinicAppError as exc:
+            messages.show_error(self, "Cannot correct the consultation", exc.message, exc.detail)
+            return
+        self.correct_requested.emit(latest)
+
+    def export_csv(self) -> Path | None:
+        """Save the consultations listed as CSV, in the order shown."""
+        items = self.table_model.items()
+        if not items:
+            return None
+        suggested = Path.home() / f"consultations-{dt.date.today():%Y-%m-%d}.csv"
+        path = SaveFileDialog.ask(self, "Export consultations as CSV", suggested, "CSV file (*.csv)")
+        if path is None:
+            return None
+        path = path if path.suffix else path.with_suffix(".csv")
+        try:
+            write_text(path, consultations.to_csv(items))
+        except ClinicAppError as exc:
+            messages.show_error(self, "Cannot export the consultations", exc.message, exc.detail)
+            return None
+        self.note_label.setText(f"Exported {plural(len(items), 'consultation')} to {path}.")
+        return path
+
+
+def open_records(parent: QWidget | None, reader: Reader, location: Location) -> ConsultationsWindow:
+    """Open the records window (not modal); the caller keeps the reference."""
+    window = ConsultationsWindow(reader, location, parent)
+    window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    window.show()
+    window.activateWindow()
+    return window

@@ -1,0 +1,225 @@
+"""The consultation records window as a clinic uses it: find past consultations, check and reprint
+what the patient took home, ask for a correction, export the list, and see which therapies were
+discussed and handed out most."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import sqlite3
+
+import pytest
+from PySide6.QtCore import Qt
+
+from clinic_app.printing import handout_jobs
+from clinic_app.services import consultations, handout_log
+from clinic_app.services.consultations import ConsultationDraft
+from clinic_app.services.handouts import HandoutRequest
+from clinic_app.ui import compare_dialogs, messages
+from clinic_app.ui.consultation_records import (
+    BarRole,
+    ConsultationsWindow,
+    ConsultationTableModel,
+    FolderDialog,
+    UsageModel,
+    month_label,
+    open_records,
+    usage_for,
+)
+
+PRP = "platelet-rich-plasma"
+NSAIDS = "NSAIDs (non-steroidal anti-inflammatory drugs)"
+
+
+@pytest.fixture
+def errors(monkeypatch):
+    shown = []
+    monkeypatch.setattr(messages, "show_error", lambda parent, title, message, detail="": shown.append(message))
+    return shown
+
+
+@pytest.fixture
+def records(prepared_location, reader, tmp_path):
+    """Ana's consultation with an NSAIDs handout, and Ben's PRP consultation corrected to PRP and NSAIDs."""
+    now = dt.datetime.now(dt.UTC)
+    handout = handout_jobs.produce(prepared_location, reader, HandoutRequest(therapies=("nsaids",)), output=tmp_path / "h.pdf")
+
+    def record(corrects=None, **fields):
+        return consultations.record(prepared_location, reader, ConsultationDraft(**fields), corrects=corrects)
+
+    ana = record(clinician="Dr Ana Lee", therapies=("nsaids",), notes="Knee pain.\nSecond line.",
+                 started_at=now - dt.timedelta(minutes=2), handout_print_ids=(handout.record_id,))
+    ben = record(clinician="Dr Ben Ortiz", therapies=(PRP,), started_at=now - dt.timedelta(minutes=1))
+    fixed = record(corrects=ben, clinician="Dr Ben Ortiz", therapies=(PRP, "nsaids"), notes="Also discussed NSAIDs",
+                   started_at=now - dt.timedelta(minutes=1))
+    return {"ana": ana, "ben": ben, "fixed": fixed, "print": handout.record_id, "sha256": handout.sha256}
+
+
+@pytest.fixture
+def make_records_window(qtbot, reader, prepared_location, errors):
+    def make():
+        window = ConsultationsWindow(reader, prepared_location)
+        window.errors = errors
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        return window
+    return make
+
+
+@pytest.fixture
+def window(records, make_records_window):
+    return make_records_window()
+
+
+def shown_ids(window):
+    model = window.table_model
+    return [model.index(r, 0).data(Qt.ItemDataRole.UserRole) for r in range(model.rowCount())]
+
+
+def select(window, consultation_id):
+    window.table.selectRow(window.table_model.row_of(consultation_id))
+    assert window.selected_item().id == consultation_id
+
+
+def usage_rows(window):
+    model = window.usage_model
+    return {model.index(r, 0).data(Qt.ItemDataRole.UserRole): (model.index(r, 1).data(), model.index(r, 2).data())
+            for r in range(model.rowCount())}
+
+
+def test_models_pass_the_model_tester(qtmodeltester, reader, records):
+    table = ConsultationTableModel({"nsaids": "NSAIDs"})
+    table.set_items(consultations.list_consultations(reader, include_superseded=True))
+    qtmodeltester.check(table)
+    usage = UsageModel()
+    usage.set_rows(usage_for(consultations.usage(reader, 12)), "in the last 12 months")
+    qtmodeltester.check(usage)
+
+
+def test_the_list_shows_the_latest_records_and_all_with_the_checkbox(window, records):
+    assert shown_ids(window) == [records["fixed"], records["ana"]]
+    assert "2 consultations" in window.summary_label.text()
+    model = window.table_model
+    first = [model.index(0, c).data() for c in range(model.columnCount())]
+    assert first[1:] == ["Dr Ben Ortiz", "—", f"Intradiscal platelet-rich plasma (PRP), {NSAIDS}", "0",
+                         "Also discussed NSAIDs", f"corrects #{records['ben']}"]
+    started = consultations.get(window.reader, records["fixed"]).started_at.replace(tzinfo=dt.UTC).astimezone()
+    assert first[0] == f"{started.day} {started:%b %Y %H:%M}"
+    ana = model.row_of(records["ana"])
+    assert model.index(ana, 4).data() == "1" and model.index(ana, 5).data() == "Knee pain."
+    window.superseded_box.setChecked(True)
+    assert shown_ids(window) == [records["fixed"], records["ben"], records["ana"]]
+    assert model.index(model.row_of(records["ben"]), 6).data() == f"corrected by #{records['fixed']}"
+
+
+def test_filters_narrow_the_rows(window, records):
+    window.clinician_field.setText("ana")
+    assert shown_ids(window) == [records["ana"]]
+    window.clinician_field.clear()
+    window.therapy_combo.setCurrentIndex(window.therapy_combo.findData(PRP))
+    assert shown_ids(window) == [records["fixed"]]
+    window.superseded_box.setChecked(True)
+    assert shown_ids(window) == [records["fixed"], records["ben"]]
+    window.therapy_combo.setCurrentIndex(0)
+    window.to_edit.setDate(window.to_edit.date().addDays(-3))
+    assert shown_ids(window) == [] and window.summary_label.text() == "No consultations match these filters."
+    assert not window.export_button.isEnabled() and not window.correct_button.isEnabled()
+
+
+def test_details_show_every_field_and_the_verified_hash(window, records):
+    select(window, records["ana"])
+    text = window.details.toPlainText()
+    assert f"Consultation #{records['ana']}" in text and "Clinician: Dr Ana Lee" in text
+    assert "Knee pain.\nSecond line." in text and f"{NSAIDS} v" in text
+    assert f"✓ handout #{records['print']}: SHA-256 {records['sha256'][:12]} verified" in text
+    assert window.reprint_button.isEnabled()
+    select(window, records["fixed"])
+    assert f"Corrects consultation #{records['ben']}." in window.details.toPlainText()
+    assert "none given" in window.details.toPlainText() and not window.reprint_button.isEnabled()
+
+
+def test_reprint_writes_the_handouts_and_logs_them_as_reprints(window, records, reader, tmp_path, monkeypatch):
+    folder = tmp_path / "reprints"
+    folder.mkdir()
+    monkeypatch.setattr(FolderDialog, "ask", classmethod(lambda cls, parent: folder))
+    select(window, records["ana"])
+    results = window.reprint()
+    assert window.errors == []
+    assert [p.name for p in folder.iterdir()] == [f"consultation-{records['ana']}-handout-{records['print']}.pdf"]
+    latest = handout_log.list_prints(reader)[0]
+    assert latest.id == results[0].record_id and latest.reprint_of == records["print"]
+    assert latest.sha256 == records["sha256"]
+    assert window.note_label.text() == f"Wrote 1 PDF to {folder}. Logged as handout #{latest.id}."
+
+
+def test_a_tampered_handout_is_not_reprinted(window, records, prepared_location, tmp_path, monkeypatch):
+    with sqlite3.connect(prepared_location.sqlite_path) as conn:
+        conn.execute("DROP TRIGGER handout_print_unchanged")
+        conn.execute("UPDATE handout_print SET sha256 = ? WHERE id = ?", ("0" * 64, records["print"]))
+    folder = tmp_path / "reprints"
+    folder.mkdir()
+    monkeypatch.setattr(FolderDialog, "ask", classmethod(lambda cls, parent: folder))
+    window.refresh()
+    select(window, records["ana"])
+    assert f"✗ handout #{records['print']}" in window.details.toPlainText()
+    assert window.reprint() is None
+    assert len(window.errors) == 1 and "was not reprinted" in window.errors[0]
+    assert list(folder.iterdir()) == [] and window.note_label.text() == ""
+
+
+def test_correct_asks_for_the_latest_record_of_the_chain(window, records, qtbot):
+    window.superseded_box.setChecked(True)
+    select(window, records["ben"])
+    with qtbot.waitSignal(window.correct_requested) as signal:
+        window.correct_button.click()
+    assert signal.args == [records["fixed"]]
+
+
+def test_usage_counts_each_consultation_once_and_draws_bars(window, records):
+    window.tabs.setCurrentIndex(1)
+    assert window.usage_table.isVisible() and not window.usage_empty.isVisible()
+    assert usage_rows(window) == {"nsaids": (2, 1), PRP: (1, 0)}
+    model = window.usage_model
+    assert model.index(0, 0).data(Qt.ItemDataRole.UserRole) == "nsaids"
+    assert model.index(0, 1).data(BarRole) == 1.0 and model.index(1, 1).data(BarRole) == 0.5
+    assert model.index(1, 2).data(BarRole) == 0.0
+    this_month = month_label(dt.datetime.now(dt.UTC).strftime("%Y-%m"))
+    combo = window.period_combo
+    assert [combo.itemText(i) for i in range(combo.count())] == ["Last 12 months", this_month]
+    combo.setCurrentIndex(1)
+    assert usage_rows(window) == {"nsaids": (2, 1), PRP: (1, 0)}
+    assert model.index(0, 1).data(Qt.ItemDataRole.ToolTipRole) == f"{NSAIDS}: discussed 2 times in {this_month}"
+    assert model.index(0, 2).data(Qt.ItemDataRole.ToolTipRole).endswith(f"handed out once in {this_month}")
+    image = window.usage_table.viewport().grab().toImage()
+    rect = window.usage_table.visualRect(model.index(0, 1))
+    assert image.pixelColor(rect.left() + 20, rect.center().y()).name() == "#143d59"
+
+
+def test_an_empty_store_says_so(make_records_window):
+    window = make_records_window()
+    assert window.table_model.rowCount() == 0 and window.usage_model.rowCount() == 0
+    window.tabs.setCurrentIndex(1)
+    assert window.usage_empty.isVisible() and not window.usage_table.isVisible()
+    assert window.usage_empty.text() == "No consultations recorded in this period."
+    assert not any(b.isEnabled() for b in (window.export_button, window.reprint_button, window.correct_button))
+
+
+def test_export_writes_the_listed_consultations(window, records, tmp_path, monkeypatch):
+    target = tmp_path / "list"
+    monkeypatch.setattr(compare_dialogs.SaveFileDialog, "ask", classmethod(lambda cls, *a: target))
+    assert window.export_csv() == target.with_suffix(".csv")
+    rows = list(csv.reader(io.StringIO(target.with_suffix(".csv").read_text(encoding="utf-8"))))
+    assert rows[0] == list(consultations.CSV_COLUMNS)
+    assert [int(r[0]) for r in rows[1:]] == [records["fixed"], records["ana"]]
+    assert window.note_label.text() == f"Exported 2 consultations to {target.with_suffix('.csv')}."
+
+
+def test_open_records_and_refresh_after_a_new_record(qtbot, reader, prepared_location, records, errors):
+    window = open_records(None, reader, prepared_location)
+    qtbot.addWidget(window)
+    assert window.isVisible() and window.testAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    new = consultations.record(prepared_location, reader, ConsultationDraft(clinician="Dr Cho", therapies=("self-care",)))
+    window.refresh()
+    assert shown_ids(window)[0] == new and usage_rows(window)["self-care"] == (1, 0)
