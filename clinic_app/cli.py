@@ -341,8 +341,8 @@ def _cmd_handout(args: argparse.Namespace) -> int:
         large_print=args.large_print or profile.large_print,
     )
     result = handout_jobs.produce(location, reader, request, output=args.output, printer=args.printer)
-    print(f"handout written to {result.destination} ({result.pages} pages); logged as #{result.record_id}, "
-          f"sha256 {result.sha256[:12]}")
+    where = f"sent to printer {result.destination}" if args.printer else f"written to {result.destination}"
+    print(f"handout {where} ({result.pages} pages); logged as #{result.record_id}, sha256 {result.sha256[:12]}")
     return 0
 
 
