@@ -23,12 +23,14 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListView,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
+from clinic_app import APP_NAME
 from clinic_app.errors import ClinicAppError
 from clinic_app.ui import messages
 from clinic_app.ui.compare_model import RowChoiceModel
@@ -102,6 +104,25 @@ class WorkingListModel(QAbstractListModel):
         self.endMoveRows()
         self.changed.emit()
         return target
+
+
+class OpenVisitDialog:
+    """Asked when the window closes during a visit: record it, discard it, or stay."""
+
+    @classmethod
+    def ask(cls, parent: QWidget | None) -> str:
+        box = QMessageBox(QMessageBox.Icon.Question, f"Consultation still open — {APP_NAME}",
+                          "This consultation has not been recorded. Record it before closing?", parent=parent)
+        record = box.addButton("Record and close", QMessageBox.ButtonRole.AcceptRole)
+        discard = box.addButton("Close without recording", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(record)
+        try:
+            box.exec()
+            clicked = box.clickedButton()
+            return "record" if clicked is record else "discard" if clicked is discard else "cancel"
+        finally:
+            box.deleteLater()
 
 
 def _button(text: str, tip: str, parent: QWidget) -> QPushButton:
@@ -316,11 +337,26 @@ class ConsultationPanel(QDockWidget):
         self.hide()
         return record_id
 
+    def is_dirty(self) -> bool:
+        return self.isVisible() and bool(self.working_model.rowCount() or self.notes_field.toPlainText().strip()
+                                         or self.handout_ids)
+
+    def settle_before_close(self) -> bool:
+        """Before the window closes: True when nothing open would be lost (recorded, discarded or empty)."""
+        if not self.is_dirty():
+            return True
+        answer = OpenVisitDialog.ask(self)
+        if answer == "record":
+            return self.end() is not None
+        if answer == "discard":
+            self.hide()
+            return True
+        return False
+
     def discard(self) -> None:
         from clinic_app.ui.compare_dialogs import ConfirmDialog
 
-        dirty = self.working_model.rowCount() or self.notes_field.toPlainText().strip() or self.handout_ids
-        if dirty and not ConfirmDialog.ask(self, "Discard consultation",
+        if self.is_dirty() and not ConfirmDialog.ask(self, "Discard consultation",
                                            "Close this consultation without recording it? Handouts already printed "
                                            "stay in the handout log.", "Discard"):
             return

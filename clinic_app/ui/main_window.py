@@ -304,5 +304,8 @@ class MainWindow(QMainWindow):
         self.settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if self.consultation_panel is not None and not self.consultation_panel.settle_before_close():
+            event.ignore()  # the doctor chose to stay, or the visit could not be recorded
+            return
         self.save_layout()
         super().closeEvent(event)

@@ -33,6 +33,15 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(autouse=True)
+def _no_modal_question_at_teardown(monkeypatch):
+    """A window closed at the end of a test with a consultation still open would ask, in a modal
+    box, whether to record it; tests answer "close without recording" unless they ask otherwise."""
+    from clinic_app.ui import consultation_panel
+
+    monkeypatch.setattr(consultation_panel.OpenVisitDialog, "ask", classmethod(lambda cls, parent: "discard"))
+
+
+@pytest.fixture(autouse=True)
 def _isolated_qsettings(qapp, tmp_path):
     """QSettings() anywhere in the code under test writes an INI file in this test's folder."""
     qapp.setOrganizationName("Clinic Reference")

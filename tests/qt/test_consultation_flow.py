@@ -142,3 +142,18 @@ def test_an_empty_list_cannot_be_ended(qtbot, window):
     panel = window.consultation_panel
     assert panel.working_model.rowCount() == 0
     assert not panel.end_button.isEnabled() and not panel.handout_button.isEnabled()
+
+
+@pytest.mark.parametrize(("answer", "closes", "recorded"), [("cancel", False, 0), ("record", True, 1),
+                                                           ("discard", True, 0)])
+def test_closing_the_window_during_a_visit_asks_first(qtbot, window, reader, monkeypatch, errors, answer, closes,
+                                                      recorded):
+    from clinic_app.ui import consultation_panel
+
+    open_therapy(window, "nsaids")
+    window.new_consultation_action.trigger()
+    asked = []
+    monkeypatch.setattr(consultation_panel.OpenVisitDialog, "ask",
+                        classmethod(lambda cls, parent: asked.append(1) or answer))
+    assert window.close() is closes
+    assert asked == [1] and len(consultations.list_consultations(reader)) == recorded
