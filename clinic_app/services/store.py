@@ -58,15 +58,44 @@ def prepare(location: Location) -> PrepareResult:
         db.close()
 
 
-def daily_backup(location: Location) -> None:
-    """The automatic backup, at most one a day; a failure here must not stop a consultation."""
+BACKUP_PROBLEM_FILE = "backup-problem.txt"
+
+
+def daily_backup(location: Location) -> str | None:
+    """The automatic backup, at most one a day. A failure must not stop a consultation, but it must
+    not go unnoticed either: it returns a plain message, which is also kept in the data folder
+    (``backup-problem.txt``) for the window's status bar and ``clinic-app db check`` until a
+    backup succeeds again."""
+    import datetime as dt
+
     from clinic_app.errors import ClinicAppError
     from clinic_app.storage import backup
 
+    marker = location.data_dir / BACKUP_PROBLEM_FILE
     try:
         backup.daily(location)
-    except (ClinicAppError, OSError):
+    except (ClinicAppError, OSError) as exc:
+        reason = exc.message if isinstance(exc, ClinicAppError) else (exc.strerror or str(exc))
+        message = (f"The automatic backup could not be made ({reason}). Check the free disk space and the "
+                   f"backups folder {location.backup_dir}, or run 'clinic-app db backup'.")
+        try:
+            marker.write_text(f"{dt.datetime.now():%Y-%m-%d %H:%M}  {message}\n", encoding="utf-8")
+        except OSError:
+            pass
+        return message
+    try:
+        marker.unlink(missing_ok=True)
+    except OSError:
         pass
+    return None
+
+
+def backup_problem(location: Location) -> str | None:
+    """The last automatic backup's failure, if the last attempt failed."""
+    try:
+        return (location.data_dir / BACKUP_PROBLEM_FILE).read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
 
 
 def open_reader(location: Location, prepare_if_needed: bool = True) -> Reader:

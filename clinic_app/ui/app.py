@@ -132,6 +132,9 @@ class Startup(QObject):
             self._on_failed(exc)
             return
         self.window.statusBar().clearMessage()
+        from clinic_app.services.store import backup_problem
+
+        self.window.show_warning(backup_problem(self.location) or "")
         if self.window.detail_view.detail is None:
             self.window.detail_view.show_message("")
         _probe("ready")

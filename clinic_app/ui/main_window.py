@@ -45,6 +45,11 @@ class MainWindow(QMainWindow):
         self.splitter.setChildrenCollapsible(False)
         self.splitter.setSizes([400, 800])
         self.setCentralWidget(self.splitter)
+        self.warning_label = QLabel(self)
+        self.warning_label.setStyleSheet("color: #b3261e; font-weight: 600;")
+        self.warning_label.setWordWrap(False)
+        self.warning_label.hide()
+        self.statusBar().addPermanentWidget(self.warning_label)
         self.library_label = QLabel(self)
         self.statusBar().addPermanentWidget(self.library_label)
         self._build_menus()
@@ -125,6 +130,13 @@ class MainWindow(QMainWindow):
         last = self.settings.last_therapy
         if last and self.search_panel.select_slug(last):
             self._open(last, remember=False)
+
+    def show_warning(self, text: str) -> None:
+        """A problem the clinic must see until it is fixed (a failed automatic backup); '' hides it."""
+        first = text.split(". ")[0].split("  ", 1)[-1]
+        self.warning_label.setText(f"⚠ {first}" if text else "")
+        self.warning_label.setToolTip(text)
+        self.warning_label.setVisible(bool(text))
 
     def show_status(self, text: str) -> None:
         self.statusBar().showMessage(text)

@@ -167,3 +167,15 @@ def test_a_bug_while_filling_the_list_ends_the_start_with_code_1(qapp, prepared_
     assert ui_app.run(prepared_location) == 1
     assert dialogs[0][0] == "unexpected"
     assert "a fault while filling the list" in (prepared_location.data_dir / "clinic-app.log").read_text(encoding="utf-8")
+
+
+def test_a_failed_automatic_backup_shows_in_the_status_bar(qapp, prepared_location, dialogs, probe, capsys,
+                                                           monkeypatch):
+    from clinic_app.ui.main_window import MainWindow
+
+    prepared_location.backup_dir.write_text("a file where the backups folder should be")
+    shown = []
+    original = MainWindow.show_warning
+    monkeypatch.setattr(MainWindow, "show_warning", lambda self, text: (shown.append(text), original(self, text)))
+    assert ui_app.run(prepared_location) == 0
+    assert dialogs == [] and shown and "could not be made" in shown[-1]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import sqlite3
 
 import pytest
@@ -73,3 +74,21 @@ def test_daily_backup_once_a_day_and_manual_backups_survive(store):
     assert backup.daily(store) is None
     backup.prune(store)
     assert manual.path.exists() and first.path.exists()
+
+
+def test_a_failed_automatic_backup_is_reported_until_one_succeeds(prepared_location):
+    from clinic_app.services import store
+    from clinic_app.services.maintenance import check_database
+
+    folder = prepared_location.backup_dir
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.write_text("a file where the backups folder should be")
+    message = store.daily_backup(prepared_location)
+    assert message and str(folder) in message
+    assert store.backup_problem(prepared_location) and "could not be made" in store.backup_problem(prepared_location)
+    report = check_database(prepared_location)
+    assert not report.ok and any("last automatic backup failed" in p for p in report.problems)
+    folder.unlink()
+    assert store.daily_backup(prepared_location) is None
+    assert store.backup_problem(prepared_location) is None and check_database(prepared_location).ok
