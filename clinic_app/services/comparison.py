@@ -146,10 +146,11 @@ class ComparisonMatrix:
     def all_cited_references(self) -> tuple[ReferenceItem, ...]:
         """Every reference behind the cells shown, once each, in key order (A2 before A10)."""
         found = {ref.key: ref for i in range(len(self.columns)) for ref in self.cited_references(i)}
-        return tuple(found[k] for k in sorted(found, key=_natural))
+        return tuple(found[k] for k in sorted(found, key=natural_key))
 
 
-def _natural(key: str) -> tuple:
+def natural_key(key: str) -> tuple:
+    """Reference keys in reading order: A2 before A10."""
     return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", key))
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from clinic_app.errors import NotFoundError
 from clinic_app.services import library
 from clinic_app.services.clinic import ClinicProfileData, load_profile
+from clinic_app.services.comparison import natural_key
 from clinic_app.services.library import CERTAINTY_PLAIN, STATUS_PLAIN, ReferenceItem, TherapyDetail
 from clinic_app.storage.reader import Reader
 
@@ -189,7 +190,7 @@ def compose_handout(reader: Reader, request: HandoutRequest) -> Handout:
         request=request,
         clinic=clinic_info(reader),
         therapies=tuple(_therapy(d) for d in details),
-        references=tuple(sorted(seen.values(), key=lambda r: r.key)),
+        references=tuple(sorted(seen.values(), key=lambda r: natural_key(r.key))),
         library_version=meta.get("library_version", ""),
         production_date=library_meta.get("production_date", ""),
         update_policy=library_meta.get("update_policy", ""),

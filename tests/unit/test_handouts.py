@@ -94,3 +94,9 @@ def test_patient_name_is_kept_only_when_the_clinic_opted_in_and_a_purge_removes_
     purged = handout_log.load_snapshot(reader, first)
     assert purged.sha256 == doc.sha256  # the document is intact; only the name is gone
     assert "Díaz" not in purged.filled_html() + purged.filled_header()
+
+
+def test_references_are_listed_in_reading_order(reader):
+    handout = compose_handout(reader, HandoutRequest(therapies=("bone-marrow-concentrate",)))
+    keys = [r.key for r in handout.references]
+    assert keys.index("A2") < keys.index("A10") < keys.index("A11") < keys.index("F1")
