@@ -1,9 +1,10 @@
 """A three-therapy handout with the comparison grid: compose + render + write PDF, next to a raw
 QTextDocument print of the same HTML to PDF, both measured in this run on this machine.
 
-The floor is Qt alone: setHtml + print() of the final document source, with no fitting, header,
-footer or page numbers. The app's path adds composing from the store, the template, the page-break
-fitting (so no heading ends a page and no comparison row is split) and the running header/footer.
+The floor is Qt alone: setHtml + print() of the final document source, with Qt's own page breaks
+and no header, footer or page numbers. The app's path adds composing from the store, the template,
+its own pagination (no heading ends a page, no comparison row is split, table headings repeat) and
+the running header/footer.
 Prints medians and the ratio app / floor. Targets: ratio <= 1.3, app median < 100 ms.
 Run: make bench   (or .venv/bin/python bench/handout.py [--runs N])
 """

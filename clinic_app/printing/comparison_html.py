@@ -9,7 +9,6 @@ the disclaimer.
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass
 
 from clinic_app.printing.templates import environment
@@ -19,7 +18,6 @@ from clinic_app.services.library import GRADE_LABELS, STATUS_LABELS
 
 FONT = "DejaVu Sans"
 PAPERS = ("a4", "letter")
-ROW_ANCHOR = "row-"  # the anchor name of each comparison row; other unsplittable blocks use "keep-"
 SIDE_QUESTION_MAX = 3  # up to this many options the question has its own column; beyond, it spans
 # (background, text) for tags and badges; every pair reaches 7:1 contrast and the word is printed.
 STATUS_COLOURS = {"established": ("#dcefe2", "#14472a"), "emerging": ("#fdebc8", "#5c3800"),
@@ -67,27 +65,17 @@ def _widths(count: int, question_width: float) -> list[float]:
     return [share] * (count - 1) + [round(100 - question_width - share * (count - 1), 1)]
 
 
-def _chunks(matrix: ComparisonMatrix, breaks: Collection[str]) -> list[list]:
-    chunks: list[list] = [[]]
-    for row in matrix.rows:
-        if f"{ROW_ANCHOR}{row.key}" in breaks and chunks[-1]:
-            chunks.append([])
-        chunks[-1].append(row)
-    return chunks
-
-
-def comparison_table_html(matrix: ComparisonMatrix, body_pt: int = 12, breaks: Collection[str] = (),
-                          side_question_max: int = SIDE_QUESTION_MAX) -> str:
-    """The comparison grid as an HTML fragment; a new page starts before each row whose anchor
-    (``row-KEY``, which lets a renderer find where the row falls on the page) is in ``breaks``.
-    Up to ``side_question_max`` options the question has its own column; beyond, it runs across."""
+def comparison_table_html(matrix: ComparisonMatrix, body_pt: int = 12, side_question_max: int = SIDE_QUESTION_MAX) -> str:
+    """The comparison grid as an HTML fragment. Each row carries a ``row-KEY`` anchor, which the
+    paginator uses to keep it on one page. Up to ``side_question_max`` options the question has its
+    own column; beyond, it runs across the table above the answers."""
     count = len(matrix.columns)
     side = count <= side_question_max
     question_width = 22 if side else 0
     same_refs = {row.key: list(dict.fromkeys(k for cell in row.cells for k in cell.reference_keys))
                  for row in matrix.rows}
     return _environment().get_template("comparison_table.html.j2").render(
-        matrix=matrix, chunks=_chunks(matrix, breaks), side_questions=side, question_width=question_width,
+        matrix=matrix, side_questions=side, question_width=question_width,
         column_widths=_widths(count, question_width), pad=6 if count <= 4 else 4,
         legends={row.key: scale_legend(row) for row in matrix.rows}, same_refs=same_refs,
         scale_max=SCALE_MAX, status_colours=_Palette(STATUS_COLOURS), grade_colours=_Palette(GRADE_COLOURS),
@@ -97,8 +85,7 @@ def comparison_table_html(matrix: ComparisonMatrix, body_pt: int = 12, breaks: C
 
 @dataclass(frozen=True)
 class ComparisonPrint:
-    """A comparison on its way to paper. ``document(breaks)`` can be asked again with page breaks
-    before some anchored rows and paragraphs, which is how the renderer keeps each on one page."""
+    """A comparison on its way to paper: the matrix, its context and the print options."""
 
     matrix: ComparisonMatrix
     context: ComparisonContext
@@ -115,13 +102,13 @@ class ComparisonPrint:
     def body_pt(self) -> int:
         return 14 if self.large_print else 12
 
-    def document(self, breaks: Collection[str] = ()) -> ComparisonDocument:
+    def document(self) -> ComparisonDocument:
         from markupsafe import Markup
 
         matrix, context = self.matrix, self.context
-        table = comparison_table_html(matrix, self.body_pt, breaks)
+        table = comparison_table_html(matrix, self.body_pt)
         html = _environment().get_template("comparison.html.j2").render(
-            matrix=matrix, context=context, title=TITLE, how_to_read=HOW_TO_READ, breaks=frozenset(breaks),
+            matrix=matrix, context=context, title=TITLE, how_to_read=HOW_TO_READ,
             table_html=Markup(table),  # noqa: S704 - rendered above with autoescape on
             has_logo=bool(context.logo), logo_width=72, font=FONT, **_sizes(self.body_pt),
         )
@@ -137,5 +124,5 @@ class ComparisonPrint:
 
 def comparison_document(matrix: ComparisonMatrix, context: ComparisonContext, paper: str = "a4",
                         large_print: bool = False) -> ComparisonDocument:
-    """The printout with no page breaks forced (the renderer adds them; see ComparisonPrint)."""
+    """The printout of ``matrix`` (pages are cut by :mod:`clinic_app.printing.paginate`)."""
     return ComparisonPrint(matrix, context, paper, large_print).document()

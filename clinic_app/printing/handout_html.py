@@ -5,8 +5,6 @@ name ``clinic-logo``; nothing else is referenced.
 
 from __future__ import annotations
 
-from collections.abc import Collection
-
 from clinic_app.printing.templates import environment
 from clinic_app.services.handouts import PATIENT_SLOT, Handout, HandoutDocument
 
@@ -23,9 +21,9 @@ def handout_title(handout: Handout) -> str:
     return "About your treatment options"
 
 
-def render_handout_html(handout: Handout, comparison_html: str = "", breaks: Collection[str] = ()) -> HandoutDocument:
-    """The document; a page break goes before each ``keep-...`` anchored heading or box in ``breaks``
-    (chosen by :func:`clinic_app.printing.comparison_paper.keep_rows_whole` so nothing is split badly)."""
+def render_handout_html(handout: Handout, comparison_html: str = "") -> HandoutDocument:
+    """The document source. Headings carry ``keep-next-...`` anchors, which the paginator
+    (:mod:`clinic_app.printing.paginate`) uses to keep each with the text under it."""
     from markupsafe import Markup
 
     request = handout.request
@@ -36,7 +34,7 @@ def render_handout_html(handout: Handout, comparison_html: str = "", breaks: Col
         comparison_html=Markup(comparison_html) if comparison_html else "",  # noqa: S704 - built autoescaped
         has_logo=bool(handout.clinic.logo), logo_width=110 if request.large_print else 96,
         font=FONT, body_pt=body_pt, h1_pt=body_pt + 8, h2_pt=body_pt + 3, small_pt=max(10, body_pt - 2),
-        status_colours=STATUS_COLOURS, patient_slot=PATIENT_SLOT, breaks=frozenset(breaks),
+        status_colours=STATUS_COLOURS, patient_slot=PATIENT_SLOT,
     )
     date = request.date.strftime("%d %B %Y").lstrip("0")
     header = f"{handout.clinic.name or 'Clinic Reference'}  ·  {PATIENT_SLOT}{date}"

@@ -12,10 +12,9 @@ from pathlib import Path
 from PySide6.QtPrintSupport import QPrinter
 
 from clinic_app.errors import NotFoundError
-from clinic_app.printing import comparison_paper
 from clinic_app.printing.comparison_html import comparison_table_html
 from clinic_app.printing.handout_html import render_handout_html
-from clinic_app.printing.paged import Printable, configure, paint, print_to, write_pdf
+from clinic_app.printing.paged import Printable, paint, print_to, write_pdf
 from clinic_app.services import comparison, handout_log
 from clinic_app.services.handouts import Handout, HandoutDocument, HandoutRequest, compose_handout
 from clinic_app.settings import Location
@@ -35,28 +34,18 @@ def printable(doc: HandoutDocument) -> Printable:
                      paper=doc.paper, logo=doc.logo)
 
 
-def build_document(reader: Reader, request: HandoutRequest, printer: QPrinter | None = None) -> tuple[Handout, HandoutDocument]:
-    """The handout and its document laid out for ``printer`` (a PDF page when None): page breaks
-    are placed so that no heading is left at the foot of a page and no comparison row is split."""
+def build_document(reader: Reader, request: HandoutRequest) -> tuple[Handout, HandoutDocument]:
+    """The handout and its document source (with the comparison grid when asked for)."""
     handout = compose_handout(reader, request)
-    table = None
+    grid = ""
     if request.include_comparison:
         if len(handout.therapies) < 2:
             raise NotFoundError("the comparison grid needs at least two therapies; add another or leave the grid out")
         table = comparison.compare(reader, [t.slug for t in handout.therapies], request.comparison_rows or None)
-    body_pt = 14 if request.large_print else 12
-    if printer is None:
-        printer = comparison_paper.pdf_probe()
-        configure(printer, Printable(html="", header="", footer="", paper=request.paper))
-
-    def make(breaks: frozenset[str]) -> HandoutDocument:
         # A handout page is portrait: past two options the question runs across the table, so
         # each option keeps a readable width.
-        grid = comparison_table_html(table, body_pt, breaks, side_question_max=2) if table is not None else ""
-        return render_handout_html(handout, grid, breaks)
-
-    passes = (len(table.rows) if table is not None else 0) + 10 * len(handout.therapies) + 4
-    return handout, comparison_paper.keep_rows_whole(make, printable, printer, passes=passes)
+        grid = comparison_table_html(table, 14 if request.large_print else 12, side_question_max=2)
+    return handout, render_handout_html(handout, grid)
 
 
 def _send(doc: HandoutDocument, output: Path | None, printer: str | None) -> tuple[int, str, str]:
@@ -83,7 +72,7 @@ def produce(location: Location, reader: Reader, request: HandoutRequest, output:
 
 def print_on(location: Location, reader: Reader, request: HandoutRequest, printer: QPrinter) -> HandoutResult:
     """Paint the handout on a printer the user set up in a print dialog, then record it."""
-    handout, doc = build_document(reader, request, printer)
+    handout, doc = build_document(reader, request)
     pages = paint(printable(doc), printer)
     to_file = printer.outputFormat() == QPrinter.OutputFormat.PdfFormat and printer.outputFileName()
     kind, destination = ("pdf", printer.outputFileName()) if to_file else ("printer", printer.printerName())

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from PySide6.QtGui import QFont, QGuiApplication, QImage, QPageLayout, QPageSize
 from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
 
 from clinic_app.errors import ClinicAppError
+from clinic_app.printing.paginate import LONG_PAGE, Page, paginate
 
 MARGIN_MM = 25.0
 BAND_MM = 11.0  # header and footer sit this far from the paper's edge, inside the margin
@@ -68,24 +68,7 @@ def configure(printer: QPrinter, item: Printable) -> None:
     printer.setCopyCount(1)
 
 
-# The last document laid out, with the printer it was laid out for (its layout keeps a pointer to
-# that printer, so the printer is kept alive with it). Fitting page breaks lays out the final
-# document to check it; painting it on a printer of the same resolution and page then reuses that
-# layout instead of doing it again.
-_last_layout: tuple[tuple, QTextDocument, QPrinter] | None = None
-
-
 def _document(item: Printable, printer: QPrinter, body: QRectF) -> QTextDocument:
-    global _last_layout
-    key = (item, printer.resolution(), round(body.width()), round(body.height()), threading.get_ident())
-    if _last_layout is not None and _last_layout[0] == key:
-        return _last_layout[1]
-    doc = _layout(item, printer, body)
-    _last_layout = (key, doc, printer)
-    return doc
-
-
-def _layout(item: Printable, printer: QPrinter, body: QRectF) -> QTextDocument:
     doc = _SealedDocument()
     doc.documentLayout().setPaintDevice(printer)
     font = QFont(FONT)
@@ -97,32 +80,53 @@ def _layout(item: Printable, printer: QPrinter, body: QRectF) -> QTextDocument:
         if not image.isNull():
             doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl("clinic-logo"), image)
     doc.setHtml(item.html)
-    doc.setPageSize(QSizeF(body.width(), body.height()))
+    doc.setPageSize(QSizeF(body.width(), LONG_PAGE))  # one long page; paginate() decides the cuts
     return doc
+
+
+def _body(printer: QPrinter) -> tuple[QRectF, QRectF, float]:
+    """The page, the body inside the margins, and a millimetre, in the printer's pixels."""
+    dpi = printer.resolution()
+    mm = dpi / 25.4
+    page = printer.pageLayout().fullRectPixels(dpi)
+    body = QRectF(MARGIN_MM * mm, MARGIN_MM * mm, page.width() - 2 * MARGIN_MM * mm, page.height() - 2 * MARGIN_MM * mm)
+    return QRectF(page), body, mm
+
+
+def pages_of(item: Printable, printer: QPrinter) -> list[Page]:
+    """Where each page of ``item`` begins and ends on ``printer`` (configured)."""
+    ensure_gui_application()
+    _, body, _ = _body(printer)
+    return paginate(_document(item, printer, body), body.height())
+
+
+def _slice(painter: QPainter, doc: QTextDocument, top: float, bottom: float, x: float, y: float, width: float) -> None:
+    painter.save()
+    painter.translate(x, y - top)
+    doc.drawContents(painter, QRectF(0, top, width, bottom - top))
+    painter.restore()
 
 
 def paint(item: Printable, printer: QPrinter) -> int:
     """Paint every page of ``item`` on ``printer`` (already configured); returns the page count."""
     ensure_gui_application()
-    dpi = printer.resolution()
-    mm = dpi / 25.4
-    page = printer.pageLayout().fullRectPixels(dpi)
-    body = QRectF(MARGIN_MM * mm, MARGIN_MM * mm, page.width() - 2 * MARGIN_MM * mm, page.height() - 2 * MARGIN_MM * mm)
+    page, body, mm = _body(printer)
     doc = _document(item, printer, body)
-    pages = max(1, doc.pageCount())
+    pages = paginate(doc, body.height())
     painter = QPainter()
     if not painter.begin(printer):
         raise PrintError("the printer or PDF file could not be opened for writing")
     try:
         band_font = QFont(FONT)
         band_font.setPointSizeF(9)
-        for index in range(pages):
+        for index, cut in enumerate(pages):
             if index:
                 printer.newPage()
-            painter.save()
-            painter.translate(body.left(), body.top() - index * body.height())
-            doc.drawContents(painter, QRectF(0, index * body.height(), body.width(), body.height()))
-            painter.restore()
+            y = body.top()
+            if cut.header:  # the table this page continues: its heading row first
+                _slice(painter, doc, cut.header[0], cut.header[1], body.left(), y, body.width())
+                y += cut.header_height
+            _slice(painter, doc, cut.top, cut.bottom, body.left(), y, body.width())
             painter.setFont(band_font)
             painter.setPen(Qt.GlobalColor.darkGray)
             top = QRectF(body.left(), BAND_MM * mm - 5 * mm, body.width(), 6 * mm)
@@ -130,10 +134,10 @@ def paint(item: Printable, printer: QPrinter) -> int:
             painter.drawText(top, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), item.header)
             painter.drawText(bottom, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), item.footer)
             painter.drawText(bottom, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
-                             f"Page {index + 1} of {pages}")
+                             f"Page {index + 1} of {len(pages)}")
     finally:
         painter.end()
-    return pages
+    return len(pages)
 
 
 def write_pdf(item: Printable, path: Path, title: str = "") -> int:

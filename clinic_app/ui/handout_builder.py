@@ -334,7 +334,7 @@ class HandoutBuilder(QDialog):
         if not request.therapies:
             return
         try:
-            _, doc = handout_jobs.build_document(self.reader, request, printer)
+            _, doc = handout_jobs.build_document(self.reader, request)
             paint(handout_jobs.printable(doc), printer)
             self.last_error = ""
         except ClinicAppError as exc:

@@ -1,0 +1,70 @@
+"""The paginator: where pages of a laid-out document are cut (QtGui, offscreen)."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QSizeF
+from PySide6.QtGui import QTextDocument
+
+from clinic_app.printing.paged import ensure_gui_application
+from clinic_app.printing.paginate import LONG_PAGE, paginate, units
+
+WIDTH, HEIGHT = 400.0, 300.0
+
+
+def laid_out(html: str) -> QTextDocument:
+    ensure_gui_application()
+    doc = QTextDocument()
+    doc.setDocumentMargin(0)
+    doc.setHtml(html)
+    doc.setPageSize(QSizeF(WIDTH, LONG_PAGE))
+    return doc
+
+
+def where(doc: QTextDocument, text: str) -> tuple[float, float]:
+    block = doc.find(text).block()
+    rect = doc.documentLayout().blockBoundingRect(block)
+    return rect.top(), rect.bottom()
+
+
+def page_of(pages, top: float, bottom: float) -> int:
+    hits = [i for i, p in enumerate(pages) if p.top - 0.5 <= top and bottom <= p.bottom + 0.5]
+    assert hits, f"{top}-{bottom} is split across pages {pages}"
+    return hits[0]
+
+
+@pytest.mark.parametrize("filler", range(0, 14))
+def test_a_heading_never_ends_a_page(filler):
+    body = "".join(f"<p>Line {i} of filler text.</p>" for i in range(filler))
+    html = (body + '<p><a name="keep-next-h">&#8203;</a><b>Heading</b></p>'
+            + "<p>" + "Words under the heading. " * 40 + "</p>")
+    doc = laid_out(html)
+    pages = paginate(doc, HEIGHT)
+    heading = where(doc, "Heading")
+    first_line = doc.find("Words under").block()
+    line_top = doc.documentLayout().blockBoundingRect(first_line).top()
+    assert page_of(pages, *heading) == page_of(pages, line_top, line_top + 1)
+    assert all(p.bottom - p.top <= HEIGHT + 0.5 for p in pages)
+
+
+def test_table_rows_stay_whole_and_the_heading_row_repeats():
+    rows = "".join(f'<tr><td><a name="row-{i}">&#8203;</a>Row {i}</td><td>' + "answer text " * (16 + 4 * (i % 5))
+                   + "</td></tr>" for i in range(14))
+    doc = laid_out(f"<table border='1' width='100%'><thead><tr><th>Q</th><th>A</th></tr></thead>{rows}</table>")
+    pages = paginate(doc, HEIGHT)
+    assert len(pages) > 2
+    table_units = units(doc)
+    for unit in table_units:
+        page_of(pages, unit.top + 1, unit.bottom - 1)  # each comparison row on one page
+    assert pages[0].header is None and all(p.header is not None for p in pages[1:])
+    assert all(p.bottom - p.top + p.header_height <= HEIGHT + 0.5 for p in pages)
+
+
+def test_a_forced_break_starts_a_new_page_and_an_oversized_block_is_cut():
+    html = ("<p>Short first page.</p><p style='page-break-before: always'>Second page starts here.</p>"
+            + "<table border='1'><tr><td>" + "<br>".join(f"tall cell line {i}" for i in range(80)) + "</td></tr></table>")
+    doc = laid_out(html)
+    pages = paginate(doc, HEIGHT)
+    assert page_of(pages, *where(doc, "Short first")) == 0
+    assert page_of(pages, *where(doc, "Second page")) == 1
+    assert len(pages) >= 4 and all(p.bottom - p.top <= HEIGHT + 0.5 for p in pages)
