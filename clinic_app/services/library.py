@@ -92,6 +92,17 @@ class ReferenceItem:
         parts.append(source + ".")
         return " ".join(parts) + (" " + self.identifiers() if self.identifiers() else "")
 
+    def short_line(self) -> str:
+        """For patients: first author, title, journal and year, and one identifier to look it up."""
+        parts = []
+        if self.authors:
+            names = [a.strip() for a in self.authors.split(",") if a.strip()]
+            parts.append(names[0].rstrip(".") + (" et al." if len(names) > 1 or "et al" in self.authors else "."))
+        parts.append(self.title.rstrip(".") + ".")
+        parts.append(" ".join(p for p in (self.journal, str(self.year)) if p) + ".")
+        lookup = (f"PMID {self.pmid}" if self.pmid else f"doi:{self.doi}" if self.doi else self.pmcid or self.other_id)
+        return " ".join(parts) + (f" {lookup}" if lookup else "")
+
     def identifiers(self) -> str:
         ids = []
         if self.pmid:

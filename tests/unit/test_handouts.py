@@ -100,3 +100,14 @@ def test_references_are_listed_in_reading_order(reader):
     handout = compose_handout(reader, HandoutRequest(therapies=("bone-marrow-concentrate",)))
     keys = [r.key for r in handout.references]
     assert keys.index("A2") < keys.index("A10") < keys.index("A11") < keys.index("F1")
+
+
+def test_handout_references_are_short_but_can_be_looked_up(reader):
+    handout = compose_handout(reader, HandoutRequest(therapies=("bone-marrow-concentrate",)))
+    by_key = {r.key: r for r in handout.references}
+    line = by_key["A1"].short_line()
+    assert line.startswith("Pettine KA et al. Percutaneous injection") and "Stem Cells 2015." in line
+    assert line.endswith(by_key["A1"].pmid and f"PMID {by_key['A1'].pmid}" or f"doi:{by_key['A1'].doi}")
+    assert all(r.short_line() and len(r.short_line()) < len(r.citation_line()) + 1 for r in handout.references)
+    html = render_handout_html(handout).html
+    assert all(f">{r.key}<" in html for r in handout.references)
