@@ -23,6 +23,7 @@ from clinic_app.storage.reader import Reader
 
 PAPERS = ("a4", "letter")
 MAX_THERAPIES = 6
+TEXT_LIMITS = {"patient_name": 120, "clinician": 200, "notes": 4000, "next_steps": 2000}
 
 @dataclass(frozen=True)
 class HandoutRequest:
@@ -175,10 +176,18 @@ def validate_request(reader: Reader, request: HandoutRequest) -> None:
         raise NotFoundError(f"unknown therapy {', '.join(map(repr, unknown))}; known therapies: {', '.join(known)}")
     if request.paper not in PAPERS:
         raise NotFoundError(f"unknown paper size {request.paper!r}; choose {' or '.join(PAPERS)}")
+    for name, limit in TEXT_LIMITS.items():
+        value = getattr(request, name)
+        if len(value) > limit:
+            raise NotFoundError(f"the {name.replace('_', ' ')} is {len(value):,} characters long; a handout takes at "
+                                f"most {limit:,}")
 
 
 def compose_handout(reader: Reader, request: HandoutRequest) -> Handout:
     validate_request(reader, request)
+    # The patient's name is filled in where PATIENT_SLOT stands; typed text must not stand for it.
+    request = replace(request, **{name: getattr(request, name).replace(PATIENT_SLOT, "")
+                                  for name in TEXT_LIMITS})
     details = [library.get_therapy(reader, slug) for slug in dict.fromkeys(request.therapies)]
     seen: dict[str, ReferenceItem] = {}
     for detail in details:

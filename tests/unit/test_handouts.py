@@ -111,3 +111,14 @@ def test_handout_references_are_short_but_can_be_looked_up(reader):
     assert all(r.short_line() and len(r.short_line()) < len(r.citation_line()) + 1 for r in handout.references)
     html = render_handout_html(handout).html
     assert all(f">{r.key}<" in html for r in handout.references)
+
+
+def test_oversized_or_slot_bearing_text_is_handled(reader):
+    with pytest.raises(NotFoundError, match="notes is 4,001 characters"):
+        compose_handout(reader, HandoutRequest(therapies=("nsaids",), notes="x" * 4001))
+    from clinic_app.services.handouts import PATIENT_SLOT
+
+    handout = compose_handout(reader, HandoutRequest(therapies=("nsaids",), patient_name="Ana",
+                                                     notes=f"Typed {PATIENT_SLOT} here"))
+    doc = render_handout_html(handout)
+    assert "Typed  here" in doc.filled_html() and doc.filled_html().count("Ana") == 1
