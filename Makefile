@@ -43,6 +43,7 @@ bench: $(TEST_STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/startup.py
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/handout.py
+	$(BIN)/python bench/keystroke.py
 
 wheel: $(TEST_STAMP)
 	$(BIN)/python -m build --wheel --outdir dist .
