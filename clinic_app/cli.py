@@ -429,7 +429,9 @@ def _cmd_consultations(args: argparse.Namespace) -> int:
             return 1
         done = consultations.purge(location, before)
         print(f"removed patient labels and notes from {done.consultations} consultation(s) and patient names from "
-              f"{done.handouts} handout record(s) before {before}; what was discussed and handed out is kept")
+              f"{done.handouts} handout record(s) before {before}; what was discussed and handed out is kept. "
+              f"Backups made earlier still hold them until the retention ladder removes them (at most 9 months); "
+              f"delete older files in {location.backup_dir} to remove them sooner.")
         return 0
     if action == "reprint":
         from clinic_app.printing.consultation_jobs import reprint_consultation

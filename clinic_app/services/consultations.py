@@ -268,10 +268,14 @@ def purge(location: Location, before: dt.date) -> PurgeResult:
     try:
         with db.session() as session:
             run = session.connection().exec_driver_sql
+            run("PRAGMA secure_delete = ON")  # the old text is overwritten in the file, not just unlinked
             consultations = run("UPDATE consultation SET patient_label = NULL, notes = NULL, purged_at = ? "
                                 f"WHERE {_PURGE_CONSULTATIONS}", (_utcnow().isoformat(sep=" "), _day(before)))
             handouts = run(f"UPDATE handout_print SET patient_name = NULL WHERE {_PURGE_HANDOUTS}", (_day(before),))
-            return PurgeResult(consultations.rowcount, handouts.rowcount)
+            result = PurgeResult(consultations.rowcount, handouts.rowcount)
+        with db.engine.connect() as connection:  # and the write-ahead log holding the old pages is emptied
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        return result
     finally:
         db.close()
 

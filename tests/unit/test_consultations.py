@@ -223,3 +223,23 @@ def test_csv_has_one_row_per_record_and_guards_formulas(prepared_location, reade
     assert by_id[str(first)]["handout sha256s"] == printed.sha256
     assert by_id[str(first)]["corrected_by"] == str(second) and by_id[str(second)]["corrects"] == str(first)
     assert by_id[str(second)]["clinician"] == "'@Dr B" and by_id[str(second)]["notes"] == ""
+
+
+def test_a_purge_leaves_no_trace_of_the_label_or_notes_in_the_database_file(prepared_location, reader, tmp_path):
+    keep_patient_names(prepared_location)
+    printed = handout_jobs.produce(prepared_location, reader,
+                                   HandoutRequest(therapies=("nsaids",), patient_name="Quentin Zyxwv"),
+                                   output=tmp_path / "h.pdf")
+    consultations.record(prepared_location, reader, draft(patient_label="QZ-90210", notes="zebra-crossing-note",
+                                                          handout_print_ids=(printed.record_id,)))
+
+    def file_bytes() -> bytes:
+        paths = [prepared_location.sqlite_path, prepared_location.sqlite_path.with_name(
+            prepared_location.sqlite_path.name + "-wal")]
+        return b"".join(p.read_bytes() for p in paths if p.exists())
+
+    assert b"QZ-90210" in file_bytes() and b"Quentin Zyxwv" in file_bytes()
+    tomorrow = dt.datetime.now(UTC).date() + dt.timedelta(days=1)
+    assert consultations.purge(prepared_location, tomorrow) == consultations.PurgeResult(1, 1)
+    data = file_bytes()
+    assert b"QZ-90210" not in data and b"zebra-crossing-note" not in data and b"Quentin Zyxwv" not in data
