@@ -248,6 +248,8 @@ class HandoutBuilder(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.grade_label)
         layout.addWidget(self.checklist_view, 1)
+        self.pages_label = QLabel(self)
+        self.pages_label.setAccessibleName("Pages")
         self.note_label = QLabel(self)
         self.note_label.setWordWrap(True)
         self.note_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -259,6 +261,7 @@ class HandoutBuilder(QDialog):
         self.print_button.setDefault(True)
         self.close_button = QPushButton("Close", self)
         self.bottom_bar = QHBoxLayout()
+        self.bottom_bar.addWidget(self.pages_label)
         self.bottom_bar.addWidget(self.note_label, 1)
         for button in (self.preview_button, self.pdf_button, self.print_button, self.close_button):
             self.bottom_bar.addWidget(button)
@@ -335,8 +338,11 @@ class HandoutBuilder(QDialog):
             return
         try:
             _, doc = handout_jobs.build_document(self.reader, request)
-            paint(handout_jobs.printable(doc), printer)
+            pages = paint(handout_jobs.printable(doc), printer)
             self.last_error = ""
+            paper = "Letter" if request.paper == "letter" else "A4"
+            self.pages_label.setText(f"{pages} page{'s' if pages != 1 else ''}, {paper}"
+                                     + (", large print" if request.large_print else ""))
         except ClinicAppError as exc:
             self.last_error = exc.message
             self.show_note(exc.message)

@@ -78,6 +78,7 @@ def test_chosen_therapies_come_first_and_the_preview_follows_the_options(qtbot, 
     assert builder.therapy_model.index(0, 0).data(Qt.ItemDataRole.UserRole) == "prolotherapy"
     one = builder.preview.pageCount()
     assert one >= 2 and not builder.compare_box.isEnabled()
+    assert builder.pages_label.text() == f"{one} pages, A4"
     tick(builder, "self-care")
     qtbot.waitUntil(lambda: builder.compare_box.isEnabled())
     builder.compare_box.setChecked(True)
