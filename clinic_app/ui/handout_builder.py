@@ -148,6 +148,9 @@ class HandoutBuilder(QDialog):
         self.assessment: Assessment | None = None
         self.last_error = ""
         self.setWindowTitle(f"Patient handout — {APP_NAME}")
+        from clinic_app.services.comparison import row_catalogue
+
+        self.row_questions = {row.key: row.patient_question for row in row_catalogue(reader)}
         self.therapy_model = TherapyChoiceModel(library.list_therapies(reader), therapies, self)
         self.checklist_model = ChecklistModel(self)
         self._build(patient_label, clinician, notes, include_comparison)
@@ -179,6 +182,8 @@ class HandoutBuilder(QDialog):
         self.therapy_view.setModel(self.therapy_model)
         self.therapy_view.setAccessibleName("Therapies on the handout")
         self.therapy_view.setMinimumHeight(150)
+        self.therapy_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.therapy_view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.compare_box = QCheckBox("Include the &comparison grid", self)
         self.compare_box.setChecked(include_comparison)
         self.rows_label = QLabel(self)
@@ -309,8 +314,8 @@ class HandoutBuilder(QDialog):
         request = self.request()
         count = len(request.therapies)
         self.compare_box.setEnabled(count >= 2)
-        rows = ", ".join(self.comparison_rows) if self.comparison_rows else "all rows"
-        self.rows_label.setText(f"Comparison rows: {rows}." if self.compare_box.isChecked() and count >= 2 else "")
+        rows = "  ·  ".join(self.row_questions.get(k, k) for k in self.comparison_rows) if self.comparison_rows else "all"
+        self.rows_label.setText(f"Comparison rows: {rows}" if self.compare_box.isChecked() and count >= 2 else "")
         for button in (self.preview_button, self.pdf_button, self.print_button):
             button.setEnabled(count > 0)
         if not count:
