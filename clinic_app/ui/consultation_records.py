@@ -378,12 +378,16 @@ class ConsultationsWindow(QWidget):
         self.export_button.setToolTip("Save the consultations listed as a CSV file")
         self.reprint_button = QPushButton("Re&print handouts…", page)
         self.reprint_button.setToolTip("Write the handouts of this consultation again as PDFs, exactly as they were given")
+        self.print_again_button = QPushButton("Print a&gain…", page)
+        self.print_again_button.setToolTip("Send the handouts of this consultation to a printer again, exactly as they "
+                                           "were given, marked as reprints")
         self.correct_button = QPushButton("&Correct…", page)
         self.correct_button.setToolTip("Record a correction of this consultation")
         actions = QHBoxLayout()
         actions.addWidget(self.export_button)
         actions.addStretch(1)
         actions.addWidget(self.reprint_button)
+        actions.addWidget(self.print_again_button)
         actions.addWidget(self.correct_button)
         layout = QVBoxLayout(page)
         layout.addLayout(filters)
@@ -438,6 +442,7 @@ class ConsultationsWindow(QWidget):
         self.period_combo.currentIndexChanged.connect(self._show_usage)
         self.export_button.clicked.connect(self.export_csv)
         self.reprint_button.clicked.connect(self.reprint)
+        self.print_again_button.clicked.connect(self.print_again)
         self.correct_button.clicked.connect(self.correct)
         self.close_button.clicked.connect(self.close)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)
@@ -482,6 +487,7 @@ class ConsultationsWindow(QWidget):
     def _show_details(self) -> None:
         item = self.selected_item()
         self.reprint_button.setEnabled(bool(item and item.handouts))
+        self.print_again_button.setEnabled(bool(item and item.handouts))
         self.correct_button.setEnabled(item is not None)
         self.export_button.setEnabled(self.table_model.rowCount() > 0)
         if item is not None:
@@ -537,6 +543,32 @@ class ConsultationsWindow(QWidget):
         ids = ", ".join(f"#{result.record_id}" for result in results)
         self.note_label.setText(f"Wrote {plural(len(results), 'PDF')} to {folder}. "
                                 f"Logged as {'handout' if len(results) == 1 else 'handouts'} {ids}.")
+        return results
+
+    def print_again(self) -> list[HandoutResult] | None:
+        """Send the chosen consultation's handouts to a printer picked in the print dialog."""
+        from PySide6.QtPrintSupport import QPrinter
+
+        from clinic_app.ui.compare_dialogs import PrintDialog
+
+        item = self.selected_item()
+        if item is None or not item.handouts:
+            return None
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        if not PrintDialog.ask(self, printer, "Print the handouts again"):
+            return None
+        name = printer.printerName()
+        if printer.outputFormat() == QPrinter.OutputFormat.PdfFormat or not name:
+            self.note_label.setText("Choose a printer to print on; to save the handouts as PDFs use "
+                                    "Reprint handouts.")
+            return None
+        try:
+            results = reprint_consultation(self.location, self.reader, item.id, printer=name)
+        except ClinicAppError as exc:
+            messages.show_error(self, "Cannot print the handouts again", exc.message, exc.detail)
+            return None
+        ids = ", ".join(f"#{result.record_id}" for result in results)
+        self.note_label.setText(f"Sent {plural(len(results), 'handout')} to {name}. Logged as {ids}.")
         return results
 
     def correct(self) -> None:

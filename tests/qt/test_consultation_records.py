@@ -223,3 +223,39 @@ def test_open_records_and_refresh_after_a_new_record(qtbot, reader, prepared_loc
     new = consultations.record(prepared_location, reader, ConsultationDraft(clinician="Dr Cho", therapies=("self-care",)))
     window.refresh()
     assert shown_ids(window)[0] == new and usage_rows(window)["self-care"] == (1, 0)
+
+
+def test_print_again_asks_for_a_real_printer(window, records, reader, monkeypatch, tmp_path):
+    from PySide6.QtPrintSupport import QPrinter
+
+    def choose_pdf(cls, parent, printer, title=""):
+        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        printer.setOutputFileName(str(tmp_path / "x.pdf"))
+        return True
+
+    monkeypatch.setattr(compare_dialogs.PrintDialog, "ask", classmethod(choose_pdf))
+    select(window, records["ana"])
+    before = len(handout_log.list_prints(reader))
+    assert window.print_again() is None
+    assert "Choose a printer" in window.note_label.text() and len(handout_log.list_prints(reader)) == before
+
+
+@pytest.mark.skipif(not __import__("os").environ.get("CLINIC_APP_TEST_PRINTER"), reason="no CUPS test queue here")
+def test_print_again_sends_the_handouts_to_the_printer(window, records, reader, monkeypatch):
+    import os
+
+    from PySide6.QtPrintSupport import QPrinter
+
+    name = os.environ["CLINIC_APP_TEST_PRINTER"]
+
+    def choose_queue(cls, parent, printer, title=""):
+        printer.setOutputFormat(QPrinter.OutputFormat.NativeFormat)
+        printer.setPrinterName(name)
+        return True
+
+    monkeypatch.setattr(compare_dialogs.PrintDialog, "ask", classmethod(choose_queue))
+    select(window, records["ana"])
+    results = window.print_again()
+    assert window.errors == [] and results and results[0].destination == name
+    latest = handout_log.get_print(reader, results[0].record_id)
+    assert latest.kind == "printer" and latest.reprint_of == records["print"] and latest.sha256 == records["sha256"]
