@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QWidget
 
@@ -175,6 +175,8 @@ class MainWindow(QMainWindow):
 
     # -- the visit -------------------------------------------------------------------------
     def _panel(self):  # noqa: ANN202
+        from PySide6.QtCore import Qt  # not at import: building Qt's namespace would delay the first paint
+
         from clinic_app.ui.consultation_panel import ConsultationPanel
 
         if self.consultation_panel is None:
