@@ -68,7 +68,8 @@ def _build_parser() -> argparse.ArgumentParser:
     handout.add_argument("--next-steps", default="", metavar="TEXT")
     handout.add_argument("--follow-up", metavar="YYYY-MM-DD", help="date of the next visit")
     handout.add_argument("--paper", choices=("a4", "letter"), help="paper size (default: the clinic profile's)")
-    handout.add_argument("--large-print", action="store_true", help="14 pt body text")
+    handout.add_argument("--large-print", action=argparse.BooleanOptionalAction, default=None,
+                         help="14 pt body text (default: the clinic profile's); --no-large-print for 12 pt")
     handout.add_argument("-o", "--output", type=Path, metavar="FILE.pdf", help="PDF file to write")
     handout.add_argument("--printer", metavar="NAME", help="send to this printer instead of a PDF")
     handout.add_argument("--json", action="store_true", help="with 'log': print JSON")
@@ -338,7 +339,7 @@ def _cmd_handout(args: argparse.Namespace) -> int:
         therapies=tuple(args.therapy), include_comparison=args.compare, comparison_rows=rows,
         patient_name=args.patient, clinician=args.clinician, notes=args.notes,
         next_steps=args.next_steps, follow_up=follow_up, paper=args.paper or profile.paper_size,
-        large_print=args.large_print or profile.large_print,
+        large_print=profile.large_print if args.large_print is None else args.large_print,
     )
     result = handout_jobs.produce(location, reader, request, output=args.output, printer=args.printer)
     where = f"sent to printer {result.destination}" if args.printer else f"written to {result.destination}"

@@ -131,3 +131,19 @@ def test_comparison_rows_that_matter_are_the_only_rows(prepared_location, tmp_pa
                "main_risks,cost", "-o", out) == 0
     text = " ".join(pdf_text(out)[0])
     assert "What are the main risks?" in text and "What does it cost" in text and "How invasive is it?" not in text
+
+
+def test_the_profile_sets_large_print_and_the_command_line_can_turn_it_off(prepared_location, tmp_path, capsys):
+    import json
+    import sqlite3
+
+    with sqlite3.connect(prepared_location.sqlite_path) as conn:
+        conn.execute("INSERT INTO clinic_profile (name, address, phone, website, clinicians, disclaimer, paper_size, "
+                     "large_print, keep_patient_names) VALUES ('Northside', '', '', '', '[]', '', 'letter', 1, 0)")
+    assert run(prepared_location, "handout", "--therapy", "nsaids", "-o", tmp_path / "a.pdf") == 0
+    assert run(prepared_location, "handout", "--therapy", "nsaids", "--no-large-print", "-o", tmp_path / "b.pdf") == 0
+    capsys.readouterr()
+    assert run(prepared_location, "handout", "log", "--json") == 0
+    log = json.loads(capsys.readouterr().out)
+    assert [entry["options"]["large_print"] for entry in log] == [False, True]
+    assert {entry["paper"] for entry in log} == {"letter"}
