@@ -124,6 +124,7 @@ class MainWindow(QMainWindow):
         self._reader = reader
         self._location = location
         self.search_panel.set_reader(reader)
+        self._enable_list_menu()
         info = library.library_info(reader)
         self.library_label.setText(f"Content library {info.get('library_version', '')} · "
                                    f"{info.get('therapies', '0')} therapies")
@@ -164,14 +165,56 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_compare_requested(self) -> None:
-        from clinic_app.ui.compare_view import open_compare
-
-        if self._reader is None or self._location is None:
-            return
         # A fair comparison includes the option of doing little or nothing: start with it beside the
         # therapy on screen; the doctor adds, removes or reorders options in the compare window.
-        slugs = tuple(dict.fromkeys(s for s in (self._current_slug, SELF_CARE) if s))
-        open_compare(self, self._reader, self._location, slugs)  # a child window: this window keeps it
+        self.open_comparison(s for s in (self._current_slug, SELF_CARE) if s)
+
+    # -- the list's context menu --------------------------------------------------------------
+    def _enable_list_menu(self) -> None:
+        from PySide6.QtCore import Qt  # after the first paint (see _panel)
+
+        view = self.search_panel.list_view
+        if view.contextMenuPolicy() != Qt.ContextMenuPolicy.CustomContextMenu:
+            view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+            view.customContextMenuRequested.connect(self._on_list_menu_requested)
+
+    def list_menu(self, slug: str):  # noqa: ANN201 - QMenu
+        """What can be done with one therapy of the list: open it, a handout, compare, the visit."""
+        from PySide6.QtWidgets import QMenu
+
+        menu = QMenu(self)
+        menu.addAction("&Open", lambda: self._open(slug))
+        menu.addAction("Patient &handout…", lambda: self.open_handout((slug,)))
+        menu.addAction("&Compare with self-care…", lambda: self.open_comparison((slug, SELF_CARE)))
+        visit = "&Add to the visit" if self.consultation_active() else "Start a &visit with it"
+        menu.addAction(visit, lambda: self.add_to_visit(slug))
+        return menu
+
+    def _on_list_menu_requested(self, pos) -> None:  # noqa: ANN001 - QPoint
+        view = self.search_panel.list_view
+        slug = self.search_panel.model.slug_at(view.indexAt(pos).row()) if self.search_panel.model else ""
+        if slug:
+            menu = self.list_menu(slug)
+            menu.aboutToHide.connect(menu.deleteLater)
+            menu.popup(view.viewport().mapToGlobal(pos))
+
+    def open_handout(self, therapies) -> None:  # noqa: ANN001 - a sequence of slugs
+        from clinic_app.ui.handout_builder import open_builder
+
+        if self._reader is not None and self._location is not None:
+            self.handout_builder = open_builder(self, self._reader, self._location, therapies=tuple(therapies))
+
+    def open_comparison(self, slugs) -> None:  # noqa: ANN001
+        from clinic_app.ui.compare_view import open_compare
+
+        if self._reader is not None and self._location is not None:
+            self.compare_window = open_compare(self, self._reader, self._location, tuple(dict.fromkeys(slugs)))
+
+    def add_to_visit(self, slug: str) -> None:
+        if not self.consultation_active():
+            self._on_new_consultation()
+        if self.consultation_panel is not None and self.consultation_panel.add_therapy(slug):
+            self.show_status("Added to the visit.")
 
     # -- the visit -------------------------------------------------------------------------
     def _panel(self):  # noqa: ANN202
@@ -204,9 +247,9 @@ class MainWindow(QMainWindow):
     @Slot()
     def _on_add_to_visit(self) -> None:
         if not self.consultation_active():
-            self._on_new_consultation()
-        elif self.consultation_panel.add_therapy(self._current_slug):
-            self.show_status("Added to the visit.")
+            self._on_new_consultation()  # starts with the therapy on screen
+        elif self._current_slug:
+            self.add_to_visit(self._current_slug)
 
     @Slot()
     def _on_end_consultation(self) -> None:
@@ -253,15 +296,10 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_handout_requested(self) -> None:
-        from clinic_app.ui.handout_builder import open_builder
-
-        if self._reader is None or self._location is None:
-            return
         if self.consultation_active():  # Ctrl+P during a visit prints the visit's bundle
             self.handout_builder = self.consultation_panel.print_handouts()
             return
-        therapies = (self._current_slug,) if self._current_slug else ()
-        self.handout_builder = open_builder(self, self._reader, self._location, therapies=therapies)
+        self.open_handout((self._current_slug,) if self._current_slug else ())
 
     @Slot()
     def _on_profile_requested(self) -> None:

@@ -119,3 +119,21 @@ def test_compare_opens_with_the_selected_therapy(qtbot, window):
     finally:
         for w in opened:
             w.close()
+
+
+def test_the_list_menu_opens_a_handout_a_comparison_and_the_visit_for_that_therapy(qtbot, window):
+    window.search_panel.select_slug("nsaids")
+    window.search_panel._open_current()
+    menu = window.list_menu("prolotherapy")
+    texts = [a.text() for a in menu.actions()]
+    assert texts == ["&Open", "Patient &handout…", "&Compare with self-care…", "Start a &visit with it"]
+    menu.actions()[1].trigger()
+    assert window.handout_builder.therapy_model.chosen() == ("prolotherapy",)
+    window.handout_builder.close()
+    menu.actions()[2].trigger()
+    assert window.compare_window.view.therapies() == ["prolotherapy", "self-care"]
+    window.compare_window.close()
+    menu.actions()[3].trigger()
+    assert window.consultation_panel.working_model.slugs() == ("nsaids", "prolotherapy")
+    assert window.list_menu("self-care").actions()[3].text() == "&Add to the visit"
+    assert window.search_panel.list_view.contextMenuPolicy().name == "CustomContextMenu"
