@@ -12,6 +12,7 @@ SHORTCUTS = (
     ("Down / Up", "Move into and through the results"),
     ("Enter", "Open the selected therapy"),
     ("Escape", "Clear the search"),
+    ("Right-click a therapy", "Handout, compare with self-care, or add it to the visit"),
     ("Ctrl++ / Ctrl+-", "Make the therapy text larger / smaller"),
     ("Ctrl+0", "Normal text size"),
     ("Ctrl+N", "New consultation: list the therapies discussed, tick what matters, add notes"),
