@@ -21,17 +21,13 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from PySide6.QtWidgets import QApplication  # noqa: E402
+from search import percentile  # noqa: E402 - bench/search.py
 from synthetic import build  # noqa: E402
 
 from clinic_app.services import search  # noqa: E402
 from clinic_app.storage.reader import Reader  # noqa: E402
 from clinic_app.ui.main_window import MainWindow  # noqa: E402
 from clinic_app.ui.search_panel import SEARCH_DELAY_MS  # noqa: E402
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
 def main() -> int:
