@@ -18,7 +18,7 @@ from PySide6.QtGui import QFont, QGuiApplication, QImage, QPageLayout, QPageSize
 from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
 
 from clinic_app.errors import ClinicAppError
-from clinic_app.printing.paginate import LONG_PAGE, Page, paginate
+from clinic_app.printing.paginate import LONG_PAGE, paginate
 
 MARGIN_MM = 25.0
 BAND_MM = 11.0  # header and footer sit this far from the paper's edge, inside the margin
@@ -91,13 +91,6 @@ def _body(printer: QPrinter) -> tuple[QRectF, QRectF, float]:
     page = printer.pageLayout().fullRectPixels(dpi)
     body = QRectF(MARGIN_MM * mm, MARGIN_MM * mm, page.width() - 2 * MARGIN_MM * mm, page.height() - 2 * MARGIN_MM * mm)
     return QRectF(page), body, mm
-
-
-def pages_of(item: Printable, printer: QPrinter) -> list[Page]:
-    """Where each page of ``item`` begins and ends on ``printer`` (configured)."""
-    ensure_gui_application()
-    _, body, _ = _body(printer)
-    return paginate(_document(item, printer, body), body.height())
 
 
 def _slice(painter: QPainter, doc: QTextDocument, top: float, bottom: float, x: float, y: float, width: float) -> None:
