@@ -147,3 +147,15 @@ def test_the_profile_sets_large_print_and_the_command_line_can_turn_it_off(prepa
     log = json.loads(capsys.readouterr().out)
     assert [entry["options"]["large_print"] for entry in log] == [False, True]
     assert {entry["paper"] for entry in log} == {"letter"}
+
+
+@pytest.mark.parametrize("slug", ["bone-marrow-concentrate", "growth-factors", "platelet-rich-plasma", "prolotherapy",
+                                  "nsaids", "exercise-therapy", "lumbar-fusion", "self-care"])
+def test_the_printed_handout_reads_at_grade_7_or_lower_sources_and_all(prepared_location, tmp_path, slug):
+    """Measured on the text of the PDF itself, as a reader (or a reviewer) gets it."""
+    import textstat
+
+    out = tmp_path / f"{slug}.pdf"
+    assert run(prepared_location, "handout", "--therapy", slug, "-o", out) == 0
+    text = "\n".join(page.extract_text() for page in PdfReader(str(out)).pages).replace("\u200b", "")
+    assert textstat.flesch_kincaid_grade(text) <= 7.0
