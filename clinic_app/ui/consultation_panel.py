@@ -139,8 +139,6 @@ class ConsultationPanel(QDockWidget):
         super().__init__("Consultation", parent)
         from clinic_app.services import comparison, library
         from clinic_app.services.clinic import load_profile
-        from clinic_app.services.handout_log import keeps_patient_names
-
         self.setObjectName("consultation_panel")
         self.reader, self.location = reader, location
         self.started_at = dt.datetime.now().astimezone()
@@ -158,7 +156,7 @@ class ConsultationPanel(QDockWidget):
         self.patient_field = QLineEdit(body)
         self.patient_field.setMaxLength(100)
         self.patient_field.setPlaceholderText("Initials or chart number (optional)")
-        self.patient_note = QLabel("" if keeps_patient_names(reader) else NOT_KEPT, body)
+        self.patient_note = QLabel(body)
         self.patient_note.setWordWrap(True)
         self.patient_note.setStyleSheet("color: #555555;")
         self.clinician_combo = QComboBox(body)
@@ -245,6 +243,9 @@ class ConsultationPanel(QDockWidget):
     # -- the visit -------------------------------------------------------------------------
     def start(self, item: ConsultationItem | None = None) -> None:
         """A fresh visit, or (with ``item``) a correction of that record, prefilled from it."""
+        from clinic_app.services.handout_log import keeps_patient_names
+
+        self.patient_note.setText("" if keeps_patient_names(self.reader) else NOT_KEPT)  # the profile may have changed
         self.corrects = item.id if item is not None else None
         self.started_at = item.started_at.replace(tzinfo=dt.UTC).astimezone() if item else dt.datetime.now().astimezone()
         self.handout_ids = [print_id for print_id, _ in item.handouts] if item else []
