@@ -17,16 +17,8 @@ from clinic_app.services import consultations, handout_log
 from clinic_app.services.consultations import ConsultationDraft
 from clinic_app.services.handouts import HandoutRequest
 from clinic_app.ui import compare_dialogs, messages
-from clinic_app.ui.consultation_records import (
-    BarRole,
-    ConsultationsWindow,
-    ConsultationTableModel,
-    FolderDialog,
-    UsageModel,
-    month_label,
-    open_records,
-    usage_for,
-)
+from clinic_app.ui.consultation_records import ConsultationsWindow, ConsultationTableModel, FolderDialog, open_records
+from clinic_app.ui.usage_chart import BarRole, UsageModel, month_label, usage_for
 
 PRP = "platelet-rich-plasma"
 NSAIDS = "NSAIDs (non-steroidal anti-inflammatory drugs)"

@@ -1,0 +1,132 @@
+"""The usage chart: which therapies were discussed and handed out most, as a table whose count
+cells are drawn as bars. The counts stay numbers in the model, so the chart reads aloud and copies
+as text; :class:`BarDelegate` only draws them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
+from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPalette
+from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+
+from clinic_app.services.consultations import UsageRow
+
+Index = QModelIndex | QPersistentModelIndex
+BarRole = Qt.ItemDataRole.UserRole + 1  # a count as a fraction of its column's largest count
+DISCUSSED_COLOUR, HANDED_OUT_COLOUR = "#143d59", "#2e7d32"
+PAD, GAP = 8, 6
+
+
+def month_label(month: str) -> str:
+    """'2026-11' as 'November 2026'."""
+    year, number = (int(part) for part in month.split("-"))
+    return f"{dt.date(year, number, 1):%B %Y}"
+
+
+def times(count: int) -> str:
+    return "once" if count == 1 else f"{count} times"
+
+
+def usage_for(rows: list[UsageRow], month: str | None = None) -> list[UsageRow]:
+    """Each therapy's counts in ``month`` ('YYYY-MM'), or summed over all ``rows``; most discussed first."""
+    totals: dict[str, UsageRow] = {}
+    for row in rows:
+        if month is None or row.month == month:
+            seen = totals.get(row.slug)
+            totals[row.slug] = row if seen is None else replace(
+                seen, discussed=seen.discussed + row.discussed, handed_out=seen.handed_out + row.handed_out)
+    return sorted(totals.values(), key=lambda r: (-r.discussed, -r.handed_out, r.name.casefold()))
+
+
+class UsageModel(QAbstractTableModel):
+    """One therapy per row with how often it was discussed and handed out in a period. The counts
+    stay numbers (DisplayRole); BarRole gives each as a fraction of its column's largest."""
+
+    HEADERS = ("Therapy", "Discussed", "Handed out")
+
+    def __init__(self, parent=None) -> None:  # noqa: ANN001
+        super().__init__(parent)
+        self._rows: list[UsageRow] = []
+        self._period = ""
+        self._largest = (0, 0)
+
+    def set_rows(self, rows, period: str) -> None:  # noqa: ANN001
+        """Show ``rows`` as they are ordered; ``period`` completes 'discussed 4 times …' ('in November 2026')."""
+        self.beginResetModel()
+        self._rows, self._period = list(rows), period
+        self._largest = (max((r.discussed for r in self._rows), default=0), max((r.handed_out for r in self._rows), default=0))
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row, column = self._rows[index.row()], index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (row.name, row.discussed, row.handed_out)[column]
+        if role == Qt.ItemDataRole.UserRole:
+            return row.slug
+        if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
+            said = {1: f"discussed {times(row.discussed)}", 2: f"handed out {times(row.handed_out)}"}
+            return f"{row.name}: {said.get(column, f'{said[1]}, {said[2]}')} {self._period}"
+        if role == BarRole and column:
+            count, largest = (row.discussed, row.handed_out)[column - 1], self._largest[column - 1]
+            return count / largest if largest else 0.0
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802, ANN201
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(self.HEADERS):
+            return self.HEADERS[section]
+        return None
+
+
+class BarDelegate(QStyledItemDelegate):
+    """A count drawn as a horizontal bar in ``colour``, as long as BarRole says, with the number beside it."""
+
+    MIN_BAR = 120
+
+    def __init__(self, colour: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.colour = QColor(colour)
+
+    @staticmethod
+    def _number_width(metrics: QFontMetrics) -> int:
+        return metrics.horizontalAdvance("0000")
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:  # noqa: N802
+        metrics = QFontMetrics(option.font)
+        return QSize(2 * PAD + self.MIN_BAR + GAP + self._number_width(metrics), metrics.height() + 2 * PAD)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        text, opt.text = opt.text, ""
+        style = opt.widget.style() if opt.widget else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)  # background, selection, focus
+        metrics = QFontMetrics(opt.font)
+        room = opt.rect.adjusted(PAD, 0, -PAD, 0)
+        length = round(max(0, room.width() - GAP - self._number_width(metrics)) * float(index.data(BarRole) or 0))
+        height = max(6, metrics.height() - 2)
+        painter.save()
+        if length:
+            painter.fillRect(QRect(room.left(), room.center().y() - height // 2 + 1, length, height), self.colour)
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        painter.setPen(opt.palette.color(QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text))
+        painter.setFont(opt.font)
+        left = room.left() + length + (GAP if length else 0)
+        painter.drawText(QRect(left, room.top(), room.right() - left + 1, room.height()),
+                         int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), text)
+        painter.restore()
