@@ -12,7 +12,7 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QDate, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -42,6 +42,7 @@ from clinic_app.services.comparison import row_catalogue
 from clinic_app.services.consultations import ConsultationItem, UsageRow
 from clinic_app.ui import messages
 from clinic_app.ui.compare_dialogs import SaveFileDialog
+from clinic_app.ui.table_model import ReadOnlyTableModel
 from clinic_app.ui.usage_chart import DISCUSSED_COLOUR, HANDED_OUT_COLOUR, BarDelegate, UsageModel, month_label, usage_for
 
 if TYPE_CHECKING:
@@ -81,7 +82,7 @@ def _date(value: QDate) -> dt.date:
     return dt.date(value.year(), value.month(), value.day())
 
 
-class ConsultationTableModel(QAbstractTableModel):
+class ConsultationTableModel(ReadOnlyTableModel):
     """One consultation per row, in the order given (newest first); UserRole is the record's id."""
 
     HEADERS = ("Started", "Clinician", "Patient", "Therapies discussed", "Handouts", "Notes", "Correction")
@@ -89,38 +90,24 @@ class ConsultationTableModel(QAbstractTableModel):
     def __init__(self, names: dict[str, str] | None = None, parent=None) -> None:  # noqa: ANN001
         super().__init__(parent)
         self._names = dict(names or {})
-        self._items: list[ConsultationItem] = []
 
     def set_items(self, items) -> None:  # noqa: ANN001
-        self.beginResetModel()
-        self._items = list(items)
-        self.endResetModel()
+        self._set_entries(items)
 
     def items(self) -> list[ConsultationItem]:
-        return list(self._items)
+        return list(self._entries)
 
     def item(self, row: int) -> ConsultationItem:
-        return self._items[row]
+        return self._entries[row]
 
     def row_of(self, consultation_id: int | None) -> int:
-        return next((row for row, item in enumerate(self._items) if item.id == consultation_id), -1)
+        return next((row for row, item in enumerate(self._entries) if item.id == consultation_id), -1)
 
     def therapy_name(self, slug: str) -> str:
         return self._names.get(slug, slug)
 
     def therapy_names(self, item: ConsultationItem) -> str:
         return ", ".join(map(self.therapy_name, item.therapies))
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self._items)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
     def _text(self, item: ConsultationItem, column: int) -> str:
         if column == 0:
@@ -140,9 +127,9 @@ class ConsultationTableModel(QAbstractTableModel):
         return "; ".join(mark for mark in marks if mark)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201
-        if not index.isValid() or not 0 <= index.row() < len(self._items):
+        item, column = self.entry(index), index.column()
+        if item is None:
             return None
-        item, column = self._items[index.row()], index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(item, column)
         if role == Qt.ItemDataRole.UserRole:
@@ -153,11 +140,6 @@ class ConsultationTableModel(QAbstractTableModel):
             return SUPERSEDED_COLOUR
         if role == Qt.ItemDataRole.TextAlignmentRole and column == 4:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802, ANN201
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(self.HEADERS):
-            return self.HEADERS[section]
         return None
 
 
@@ -408,22 +390,27 @@ class ConsultationsWindow(QWidget):
         self.usage_empty.setVisible(not rows)
 
     # -- actions ---------------------------------------------------------------------------
-    def reprint(self) -> list[HandoutResult] | None:
-        """Write the chosen consultation's handouts again, hash-checked, into a folder the user picks."""
+    def _reprint_chosen(self, title: str, **target) -> list[HandoutResult] | None:  # noqa: ANN003
+        """The chosen consultation's handouts again, hash-checked, to ``output_dir`` or ``printer``."""
         item = self.selected_item()
-        if item is None or not item.handouts:
-            return None
-        folder = FolderDialog.ask(self)
-        if folder is None:
-            return None
         try:
-            results = reprint_consultation(self.location, self.reader, item.id, output_dir=folder)
+            return reprint_consultation(self.location, self.reader, item.id, **target)
         except ClinicAppError as exc:
-            messages.show_error(self, "Cannot reprint the handouts", exc.message, exc.detail)
+            messages.show_error(self, title, exc.message, exc.detail)
             return None
-        ids = ", ".join(f"#{result.record_id}" for result in results)
-        self.note_label.setText(f"Wrote {plural(len(results), 'PDF')} to {folder}. "
-                                f"Logged as {'handout' if len(results) == 1 else 'handouts'} {ids}.")
+
+    def _chosen_has_handouts(self) -> bool:
+        item = self.selected_item()
+        return item is not None and bool(item.handouts)
+
+    def reprint(self) -> list[HandoutResult] | None:
+        """Write the chosen consultation's handouts again into a folder the user picks."""
+        folder = FolderDialog.ask(self) if self._chosen_has_handouts() else None
+        results = self._reprint_chosen("Cannot reprint the handouts", output_dir=folder) if folder else None
+        if results:
+            ids = ", ".join(f"#{result.record_id}" for result in results)
+            self.note_label.setText(f"Wrote {plural(len(results), 'PDF')} to {folder}. "
+                                    f"Logged as {'handout' if len(results) == 1 else 'handouts'} {ids}.")
         return results
 
     def print_again(self) -> list[HandoutResult] | None:
@@ -432,8 +419,7 @@ class ConsultationsWindow(QWidget):
 
         from clinic_app.ui.compare_dialogs import PrintDialog
 
-        item = self.selected_item()
-        if item is None or not item.handouts:
+        if not self._chosen_has_handouts():
             return None
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         if not PrintDialog.ask(self, printer, "Print the handouts again"):
@@ -443,13 +429,10 @@ class ConsultationsWindow(QWidget):
             self.note_label.setText("Choose a printer to print on; to save the handouts as PDFs use "
                                     "Reprint handouts.")
             return None
-        try:
-            results = reprint_consultation(self.location, self.reader, item.id, printer=name)
-        except ClinicAppError as exc:
-            messages.show_error(self, "Cannot print the handouts again", exc.message, exc.detail)
-            return None
-        ids = ", ".join(f"#{result.record_id}" for result in results)
-        self.note_label.setText(f"Sent {plural(len(results), 'handout')} to {name}. Logged as {ids}.")
+        results = self._reprint_chosen("Cannot print the handouts again", printer=name)
+        if results:
+            ids = ", ".join(f"#{result.record_id}" for result in results)
+            self.note_label.setText(f"Sent {plural(len(results), 'handout')} to {name}. Logged as {ids}.")
         return results
 
     def correct(self) -> None:

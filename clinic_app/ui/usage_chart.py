@@ -8,13 +8,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
+from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from clinic_app.services.consultations import UsageRow
+from clinic_app.ui.table_model import Index, ReadOnlyTableModel
 
-Index = QModelIndex | QPersistentModelIndex
 BarRole = Qt.ItemDataRole.UserRole + 1  # a count as a fraction of its column's largest count
 DISCUSSED_COLOUR, HANDED_OUT_COLOUR = "#143d59", "#2e7d32"
 PAD, GAP = 8, 6
@@ -41,7 +41,7 @@ def usage_for(rows: list[UsageRow], month: str | None = None) -> list[UsageRow]:
     return sorted(totals.values(), key=lambda r: (-r.discussed, -r.handed_out, r.name.casefold()))
 
 
-class UsageModel(QAbstractTableModel):
+class UsageModel(ReadOnlyTableModel):
     """One therapy per row with how often it was discussed and handed out in a period. The counts
     stay numbers (DisplayRole); BarRole gives each as a fraction of its column's largest."""
 
@@ -49,32 +49,20 @@ class UsageModel(QAbstractTableModel):
 
     def __init__(self, parent=None) -> None:  # noqa: ANN001
         super().__init__(parent)
-        self._rows: list[UsageRow] = []
         self._period = ""
         self._largest = (0, 0)
 
     def set_rows(self, rows, period: str) -> None:  # noqa: ANN001
         """Show ``rows`` as they are ordered; ``period`` completes 'discussed 4 times …' ('in November 2026')."""
-        self.beginResetModel()
-        self._rows, self._period = list(rows), period
-        self._largest = (max((r.discussed for r in self._rows), default=0), max((r.handed_out for r in self._rows), default=0))
-        self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        rows = list(rows)
+        self._period = period
+        self._largest = (max((r.discussed for r in rows), default=0), max((r.handed_out for r in rows), default=0))
+        self._set_entries(rows)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        row, column = self.entry(index), index.column()
+        if row is None:
             return None
-        row, column = self._rows[index.row()], index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return (row.name, row.discussed, row.handed_out)[column]
         if role == Qt.ItemDataRole.UserRole:
@@ -85,11 +73,6 @@ class UsageModel(QAbstractTableModel):
         if role == BarRole and column:
             count, largest = (row.discussed, row.handed_out)[column - 1], self._largest[column - 1]
             return count / largest if largest else 0.0
-        return None
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802, ANN201
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(self.HEADERS):
-            return self.HEADERS[section]
         return None
 
 

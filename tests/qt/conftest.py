@@ -32,6 +32,16 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.qt_log_ignore(OFFSCREEN_NOISE))
 
 
+@pytest.fixture
+def errors(monkeypatch):
+    """The messages an error box would have shown, instead of showing it."""
+    from clinic_app.ui import messages
+
+    shown = []
+    monkeypatch.setattr(messages, "show_error", lambda parent, title, message, detail="": shown.append(message))
+    return shown
+
+
 @pytest.fixture(autouse=True)
 def _no_modal_question_at_teardown(monkeypatch):
     """A window closed at the end of a test with a consultation still open would ask, in a modal

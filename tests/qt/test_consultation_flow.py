@@ -9,15 +9,8 @@ import pytest
 
 from clinic_app.printing import consultation_jobs
 from clinic_app.services import consultations, handout_log
-from clinic_app.ui import compare_dialogs, messages
+from clinic_app.ui import compare_dialogs
 from clinic_app.ui.consultation_panel import WorkingListModel
-
-
-@pytest.fixture
-def errors(monkeypatch):
-    shown = []
-    monkeypatch.setattr(messages, "show_error", lambda parent, title, message, detail="": shown.append(message))
-    return shown
 
 
 def open_therapy(window, slug):

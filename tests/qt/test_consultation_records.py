@@ -16,19 +16,12 @@ from clinic_app.printing import handout_jobs
 from clinic_app.services import consultations, handout_log
 from clinic_app.services.consultations import ConsultationDraft
 from clinic_app.services.handouts import HandoutRequest
-from clinic_app.ui import compare_dialogs, messages
+from clinic_app.ui import compare_dialogs
 from clinic_app.ui.consultation_records import ConsultationsWindow, ConsultationTableModel, FolderDialog, open_records
 from clinic_app.ui.usage_chart import BarRole, UsageModel, month_label, usage_for
 
 PRP = "platelet-rich-plasma"
 NSAIDS = "NSAIDs (non-steroidal anti-inflammatory drugs)"
-
-
-@pytest.fixture
-def errors(monkeypatch):
-    shown = []
-    monkeypatch.setattr(messages, "show_error", lambda parent, title, message, detail="": shown.append(message))
-    return shown
 
 
 @pytest.fixture

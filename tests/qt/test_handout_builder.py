@@ -13,17 +13,10 @@ from PySide6.QtPrintSupport import QPrinter
 
 from clinic_app.services import handout_log, library
 from clinic_app.services.clinic import load_profile
-from clinic_app.ui import clinic_profile_dialog, compare_dialogs, handout_builder, messages
+from clinic_app.ui import clinic_profile_dialog, compare_dialogs, handout_builder
 from clinic_app.ui.clinic_profile_dialog import ClinicProfileDialog
 from clinic_app.ui.compare_view import CompareView
 from clinic_app.ui.handout_builder import ChecklistModel, HandoutBuilder, TherapyChoiceModel
-
-
-@pytest.fixture
-def errors(monkeypatch):
-    shown = []
-    monkeypatch.setattr(messages, "show_error", lambda parent, title, message, detail="": shown.append(message))
-    return shown
 
 
 @pytest.fixture
