@@ -23,10 +23,11 @@ def run(location, *args):
     return main(["--data-dir", str(location.data_dir), *map(str, args)])
 
 
-def wait_for_new_pdf(before: set[Path], seconds: float = 90) -> Path:
+def wait_for_new_pdf(before: set[Path], title_word: str, seconds: float = 90) -> Path:
+    """The job this test sent (the queue names files after the document title; other tests print too)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        new = [p for p in PRINT_DIR.rglob("*.pdf") if p not in before]
+        new = [p for p in PRINT_DIR.rglob("*.pdf") if p not in before and title_word in p.name]
         if new and all(p.stat().st_size > 0 for p in new):
             time.sleep(1)  # let the backend finish writing
             return new[0]
@@ -36,11 +37,11 @@ def wait_for_new_pdf(before: set[Path], seconds: float = 90) -> Path:
 
 def test_a_handout_goes_through_the_cups_queue_and_is_logged(prepared_location, capsys):
     before = set(PRINT_DIR.rglob("*.pdf"))
-    assert run(prepared_location, "handout", "--therapy", "nsaids", "--paper", "letter", "--printer", PRINTER) == 0
+    assert run(prepared_location, "handout", "--therapy", "lumbar-fusion", "--paper", "letter", "--printer", PRINTER) == 0
     said = capsys.readouterr().out
     assert f"sent to printer {PRINTER}" in said
     pages = int(said.split("(")[1].split(" pages")[0])
-    printed = PdfReader(str(wait_for_new_pdf(before)))
+    printed = PdfReader(str(wait_for_new_pdf(before, "fusion")))
     assert len(printed.pages) == pages
     box = printed.pages[0].mediabox
     assert (round(float(box.width)), round(float(box.height))) == (612, 792)
