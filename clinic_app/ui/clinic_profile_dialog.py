@@ -171,7 +171,7 @@ class ClinicProfileDialog(QDialog):
         try:
             self.logo = read_logo_file(path)
         except ClinicAppError as exc:
-            self.error_label.setText(exc.message)
+            self.error_label.setText(exc.message[:1].upper() + exc.message[1:])
             return
         self.error_label.setText("")
         self._show_logo()
@@ -209,7 +209,7 @@ class ClinicProfileDialog(QDialog):
         try:
             save_profile(self.location, self.profile())
         except ClinicAppError as exc:
-            self.error_label.setText(exc.message)
+            self.error_label.setText(exc.message[:1].upper() + exc.message[1:])
             return
         self.saved.emit()
         self.accept()
