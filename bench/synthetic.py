@@ -46,13 +46,14 @@ def build(directory: Path, count: int, seed: int = 7) -> tuple[Location, list[st
         row.update(slug=slug, name=f"Synthetic therapy {number} {rng.choice(words)}",
                    clinician_summary=text(40), mechanism=text(40), procedure=text(30),
                    patient_text=json.dumps({"summary": text(30), "questions": [text(6)]}),
-                   category=rng.choice(["regenerative", "conventional"]),
+                   category=rng.choice(["regenerative", "procedure", "medicine", "non-drug"]),
                    status=rng.choice(["established", "emerging", "investigational"]))
         rows.append(tuple(row[c] for c in columns))
-        index_rows.append((slug, row["name"], row["clinician_summary"], text(120), text(30)))
+        index_rows.append((slug, row["name"], text(3), row["clinician_summary"], text(120), text(30)))
     with conn:
         conn.executemany(f"INSERT INTO therapy ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", rows)
-        conn.executemany("INSERT INTO search_index (slug, name, summary, body, refs) VALUES (?, ?, ?, ?, ?)",
-                         index_rows)
+        conn.executemany("INSERT INTO search_index (slug, name, aliases, summary, body) VALUES (?, ?, ?, ?, ?)",
+                         [r[:5] for r in index_rows])
+        conn.executemany("INSERT INTO search_refs (slug, refs) VALUES (?, ?)", [(r[0], r[5]) for r in index_rows])
     conn.close()
     return location, words

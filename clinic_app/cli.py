@@ -38,6 +38,8 @@ def _build_parser() -> argparse.ArgumentParser:
     search = commands.add_parser("search", help="search therapies, comparison cells and references")
     search.add_argument("query", nargs="+", help="words to look for; each is matched as a prefix")
     search.add_argument("--limit", type=int, default=20, help="at most this many results (default 20)")
+    search.add_argument("--condition", metavar="SLUG", help="only the options for this condition "
+                        "(chronic-low-back-pain, sciatica, spinal-stenosis)")
     search.add_argument("--json", action="store_true", help="print JSON for scripts")
 
     content = commands.add_parser("content", help="check the content files or report on them")
@@ -59,6 +61,9 @@ def _build_parser() -> argparse.ArgumentParser:
                          "reprint ID: print a logged handout again")
     handout.add_argument("record_id", nargs="?", type=int, metavar="ID", help="handout id for reprint")
     handout.add_argument("--therapy", action="append", default=[], metavar="SLUG", help="a therapy (repeat for more)")
+    handout.add_argument("--condition", metavar="SLUG", default="", help="the condition the visit is about "
+                         "(chronic-low-back-pain, sciatica, spinal-stenosis): the handout says so and gives its "
+                         "\"get help urgently\" signs")
     handout.add_argument("--compare", action="store_true", help="include the comparison grid of the chosen therapies")
     handout.add_argument("--rows", metavar="KEY,...", help="with --compare: the comparison rows that matter to the "
                          "patient (default: all)")
@@ -82,6 +87,8 @@ def _build_parser() -> argparse.ArgumentParser:
     compare.add_argument("slugs", nargs="+", metavar="SLUG", help="therapies, in column order")
     compare.add_argument("--rows", metavar="KEY,...", help="comparison rows to include (default: all), "
                          "shown in the library's order")
+    compare.add_argument("--condition", metavar="SLUG", help="the condition the options are for (chronic-low-back-pain, "
+                         "sciatica, spinal-stenosis)")
     compare.add_argument("--format", choices=("pdf", "csv", "md", "json"), help="default: from the -o suffix, else md")
     compare.add_argument("--paper", choices=("a4", "letter"), help="PDF paper size (default: the clinic profile's)")
     compare.add_argument("-o", "--output", type=Path, metavar="FILE", help="file to write (needed for pdf; "
@@ -198,19 +205,27 @@ def _cmd_gui(args: argparse.Namespace) -> int:
 
 def _cmd_search(args: argparse.Namespace) -> int:
     from clinic_app.services import search, store
+    from clinic_app.services.library import get_condition
 
     reader = store.open_reader(_location(args))
     query = " ".join(args.query)
-    hits = search.search(reader, query, limit=max(1, args.limit))
+    results = search.search_results(reader, query, limit=max(1, args.limit) if not args.condition else 200)
+    hits = results.hits
+    if args.condition:
+        members = {t.slug for t in get_condition(reader, args.condition).therapies}
+        hits = [h for h in hits if h.slug in members][: max(1, args.limit)]
     if args.json:
-        print(json.dumps({"query": query, "results": [
+        print(json.dumps({"query": query, "corrected": results.corrected, "conditions": list(results.conditions),
+                          "results": [
             {"slug": h.slug, "name": h.name, "category": h.category, "status": h.status,
-             "evidence_grade": h.evidence_grade, "snippet": h.snippet, "rank": round(h.rank, 4)}
+             "evidence_grade": h.evidence_grade, "snippet": h.snippet, "rank": round(h.rank, 4), "via": h.via}
             for h in hits]}, indent=2, ensure_ascii=False))
         return 0
     if not hits:
         print(f"no therapy matches {query!r}")
         return 1
+    if results.corrected:
+        print(f"nothing matches {query!r}; showing results for {results.corrected!r}")
     width = max(len(h.slug) for h in hits)
     for hit in hits:
         print(f"{hit.slug:<{width}}  {hit.name}  [{hit.status}]")
@@ -340,6 +355,7 @@ def _cmd_handout(args: argparse.Namespace) -> int:
         patient_name=args.patient, clinician=args.clinician, notes=args.notes,
         next_steps=args.next_steps, follow_up=follow_up, paper=args.paper or profile.paper_size,
         large_print=profile.large_print if args.large_print is None else args.large_print,
+        condition=args.condition,
     )
     result = handout_jobs.produce(location, reader, request, output=args.output, printer=args.printer)
     where = f"sent to printer {result.destination}" if args.printer else f"written to {result.destination}"
@@ -353,7 +369,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
     rows = [key.strip() for key in args.rows.split(",") if key.strip()] if args.rows is not None else None
     result = export(store.open_reader(_location(args)), args.slugs, rows, fmt=args.format, paper=args.paper,
-                    output=args.output)
+                    output=args.output, condition=args.condition)
     if result.text is not None:
         sys.stdout.write(result.text)
     else:

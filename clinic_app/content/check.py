@@ -15,8 +15,8 @@ from pathlib import Path
 
 from . import readability
 from .files import Problem, load_list, load_one
-from .paths import SHARED_FILES, content_fingerprint, shipped_content_dir
-from .schema import AttributeFile, ConditionFile, LibraryFile, ReferenceFile, TherapyFile
+from .paths import REFERENCE_DIR, SHARED_FILES, content_fingerprint, shipped_content_dir
+from .schema import CATEGORIES, AttributeFile, ConditionFile, LibraryFile, ReferenceFile, TherapyFile
 
 CITATION = re.compile(r"\[([A-Z][0-9]{1,2}(?:\s*[,;]\s*[A-Z][0-9]{1,2})*)\]")
 PLACEHOLDER = re.compile(
@@ -53,14 +53,29 @@ def therapy_patient_texts(therapy: TherapyFile) -> dict[str, str]:
     """Every patient-facing text of a therapy, by field path."""
     texts = {f"patient.{name}": value for name, value in therapy.patient if isinstance(value, str)}
     texts["patient.questions"] = "\n".join(therapy.patient.questions)
+    for index, position in enumerate(therapy.by_condition):
+        texts[f"by_condition[{index}].patient"] = position.patient
     for key, cell in therapy.comparison.items():
         texts[f"comparison.{key}.text"] = cell.text
     return texts
 
 
+def condition_patient_texts(condition: ConditionFile) -> dict[str, str]:
+    """Every patient-facing text of a condition, by field path (lists measured as a whole)."""
+    return {f"patient.{name}": value if isinstance(value, str) else "\n".join(value)
+            for name, value in condition.patient}
+
+
+def therapy_clinician_texts(therapy: TherapyFile) -> dict[str, str]:
+    texts = {f"clinician.{name}": value for name, value in therapy.clinician}
+    for index, position in enumerate(therapy.by_condition):
+        texts[f"by_condition[{index}].clinician"] = position.clinician
+    return texts
+
+
 def therapy_all_texts(therapy: TherapyFile) -> dict[str, str]:
     texts = therapy_patient_texts(therapy)
-    texts.update({f"clinician.{name}": value for name, value in therapy.clinician})
+    texts.update(therapy_clinician_texts(therapy))
     for index, ref in enumerate(therapy.references):
         texts[f"references[{index}].supports"] = ref.supports
     for name in ("name", "patient_name", "reviewer", "update_policy", "funding"):
@@ -94,6 +109,9 @@ def load_content(directory: Path | None = None, today: dt.date | None = None) ->
     for name in SHARED_FILES:
         if not (directory / name).is_file():
             problems.append(Problem(name, "(file)", "required content file is missing"))
+    reference_paths = sorted((directory / REFERENCE_DIR).glob("*.yaml")) if (directory / REFERENCE_DIR).is_dir() else []
+    if not reference_paths:
+        problems.append(Problem(f"{REFERENCE_DIR}/", "(directory)", "no reference files (*.yaml) found"))
     therapy_dir = directory / "therapies"
     therapy_paths = sorted(therapy_dir.glob("*.yaml")) if therapy_dir.is_dir() else []
     if not therapy_paths:
@@ -103,22 +121,33 @@ def load_content(directory: Path | None = None, today: dt.date | None = None) ->
 
     bundle.library, found, _ = load_one(LibraryFile, directory / "library.yaml", "library.yaml")
     problems += found
-    bundle.references, found, ref_doc = load_list(ReferenceFile, directory / "references.yaml", "references.yaml")
-    problems += found
+    reference_keys: list[str] = []
+    for path in reference_paths:
+        refs, found, ref_doc = load_list(ReferenceFile, path, label(path))
+        problems += found
+        problems += _check_references(refs, ref_doc, label(path))
+        bundle.references += refs
+        reference_keys += [r.key for r in refs]
     bundle.attributes, found, attr_doc = load_list(AttributeFile, directory / "attributes.yaml", "attributes.yaml")
     problems += found
-    bundle.conditions, found, _ = load_list(ConditionFile, directory / "conditions.yaml", "conditions.yaml")
+    bundle.conditions, found, cond_doc = load_list(ConditionFile, directory / "conditions.yaml", "conditions.yaml")
     problems += found
 
-    problems += _check_unique("references.yaml", "key", [r.key for r in bundle.references])
+    problems += _check_unique(f"{REFERENCE_DIR}/", "key", reference_keys)
     problems += _check_unique("attributes.yaml", "key", [a.key for a in bundle.attributes])
     problems += _check_unique("attributes.yaml", "order", [a.order for a in bundle.attributes])
     problems += _check_unique("conditions.yaml", "slug", [c.slug for c in bundle.conditions])
-    problems += _check_references(bundle.references, ref_doc)
 
     references = {r.key: r for r in bundle.references}
     attributes = {a.key: a for a in bundle.attributes}
     conditions = {c.slug for c in bundle.conditions}
+    problems += _check_unique("conditions.yaml", "order", [c.order for c in bundle.conditions])
+    for index, condition in enumerate(bundle.conditions):
+        problems += _check_condition(condition, index, cond_doc, references)
+    names_seen: dict[str, str] = {}
+    for condition in bundle.conditions:
+        for alias in (condition.name, *condition.aliases):
+            names_seen.setdefault(alias.casefold(), f"condition {condition.slug}")
     if bundle.library and bundle.library.production_date > today:
         problems.append(Problem("library.yaml", "production_date", f"{bundle.library.production_date} is in the future"))
 
@@ -140,16 +169,27 @@ def load_content(directory: Path | None = None, today: dt.date | None = None) ->
             problems.append(at("slug", f"duplicate slug {therapy.slug!r}"))
         for index, entry in enumerate(therapy.references):
             if entry.key not in references:
-                problems.append(at(f"references[{index}].key", f"unknown reference key {entry.key!r} (not in references.yaml)"))
+                problems.append(at(f"references[{index}].key", f"unknown reference key {entry.key!r} (not in references/)"))
         listed = {entry.key for entry in therapy.references}
         cited: set[str] = set()
-        for field_name, text in therapy.clinician:
+        for field_path, text in therapy_clinician_texts(therapy).items():
             for key in cited_keys(text):
                 cited.add(key)
                 if key not in references:
-                    problems.append(at(f"clinician.{field_name}", f"cites unknown reference [{key}]"))
+                    problems.append(at(field_path, f"cites unknown reference [{key}]"))
                 elif key not in listed:
-                    problems.append(at(f"clinician.{field_name}", f"cites [{key}] but it is not in this therapy's references"))
+                    problems.append(at(field_path, f"cites [{key}] but it is not in this therapy's references"))
+        for index, position in enumerate(therapy.by_condition):
+            if position.condition not in therapy.conditions:
+                problems.append(at(f"by_condition[{index}].condition",
+                                   f"{position.condition!r} is not one of this therapy's conditions"))
+        problems += [at("by_condition", f"two entries for condition {slug!r}")
+                     for slug in {p.condition for p in therapy.by_condition}
+                     if sum(p.condition == slug for p in therapy.by_condition) > 1]
+        for index, alias in enumerate((therapy.name, *therapy.aliases)):
+            owner = names_seen.setdefault(alias.casefold(), f"therapy {therapy.slug}")
+            if owner != f"therapy {therapy.slug}":
+                problems.append(at("aliases" if index else "name", f"{alias!r} already names {owner}"))
         for key, cell in therapy.comparison.items():
             if key not in attributes:
                 problems.append(at(f"comparison.{key}", f"unknown comparison row {key!r}; valid rows: {', '.join(attributes)}"))
@@ -203,7 +243,8 @@ def load_content(directory: Path | None = None, today: dt.date | None = None) ->
             if UNVERIFIED.search(text):
                 problems.append(at(field_path, "text marked unverified must not be printed"))
             normal = _normal(text)
-            if len(normal) >= 30 and field_path not in ("update_policy", "funding", "reviewer"):
+            if len(normal) >= 30 and field_path not in ("update_policy", "funding", "reviewer") \
+                    and not field_path.startswith("references["):
                 where = f"{name}: {field_path}"
                 if normal in seen_texts:
                     problems.append(at(field_path, f"duplicated text (same as {seen_texts[normal]})"))
@@ -211,9 +252,49 @@ def load_content(directory: Path | None = None, today: dt.date | None = None) ->
                     seen_texts[normal] = where
         bundle.therapies.append(therapy)
 
-    bundle.therapies.sort(key=lambda t: (t.category != "regenerative", t.name.lower()))
+    bundle.conditions.sort(key=lambda c: c.order)
+    bundle.therapies.sort(key=lambda t: (CATEGORIES.index(t.category), t.name.lower()))
     bundle.fingerprint = content_fingerprint(directory)
     return bundle, sorted(set(problems), key=lambda p: (p.file, p.line or 0, p.field, p.message))
+
+
+def _check_condition(condition: ConditionFile, index: int, doc, references: dict) -> list[Problem]:  # noqa: ANN001
+    """A condition holds to the therapy rules: cited keys resolve, patient text grade 8, nothing unverified."""
+    out = []
+
+    def at(field_path: str, message: str) -> Problem:
+        loc = (index, *(int(p) if p.isdigit() else p for p in re.split(r"[.\[\]]+", field_path) if p))
+        return Problem("conditions.yaml", f"[{index}] {condition.slug}.{field_path}", message, doc.line_of(loc) if doc else None)
+
+    listed = {entry.key for entry in condition.references}
+    cited: set[str] = set()
+    for position, entry in enumerate(condition.references):
+        if entry.key not in references:
+            out.append(at(f"references[{position}].key", f"unknown reference key {entry.key!r} (not in references/)"))
+    for name, text in condition.clinician:
+        for key in cited_keys(text):
+            cited.add(key)
+            if key not in references:
+                out.append(at(f"clinician.{name}", f"cites unknown reference [{key}]"))
+            elif key not in listed:
+                out.append(at(f"clinician.{name}", f"cites [{key}] but it is not in this condition's references"))
+    for key in sorted(listed - cited):
+        out.append(at("references", f"{key} is listed but no clinician text cites it"))
+    patient = condition_patient_texts(condition)
+    for field_path, text in patient.items():
+        report = readability.measure(text)
+        if not report.passes:
+            out.append(at(field_path, f"reading grade {report.grade} is above {report.limit:g}; "
+                          f"longest sentence: \"{report.longest_sentence}\""))
+        if CITATION.search(text):
+            out.append(at(field_path, "patient text must not carry [KEY] citation markers"))
+    everything = {**patient, **{f"clinician.{n}": t for n, t in condition.clinician}}
+    for field_path, text in everything.items():
+        if PLACEHOLDER.search(text):
+            out.append(at(field_path, f"placeholder or unfinished text: {PLACEHOLDER.search(text).group(0)!r}"))
+        if UNVERIFIED.search(text):
+            out.append(at(field_path, "text marked unverified must not be printed"))
+    return out
 
 
 def _check_unique(file: str, field_name: str, values: list) -> list[Problem]:
@@ -226,15 +307,25 @@ def _check_unique(file: str, field_name: str, values: list) -> list[Problem]:
     return out
 
 
-def _check_references(refs: list[ReferenceFile], doc) -> list[Problem]:  # noqa: ANN001
+def _check_references(refs: list[ReferenceFile], doc, file: str) -> list[Problem]:  # noqa: ANN001
     out = []
     for index, ref in enumerate(refs):
         line = doc.line_of((index,)) if doc else None
-        if not (ref.pmid or ref.doi or ref.pmcid or ref.other_id):
-            out.append(Problem("references.yaml", f"[{index}] {ref.key}", "needs a PMID, DOI, PMCID or other_id", line))
+        if not (ref.pmid or ref.doi or ref.pmcid or ref.other_id or ref.note):
+            out.append(Problem(file, f"[{index}] {ref.key}", "needs a PMID, DOI, PMCID or other_id, "
+                               "or a note saying why none was recorded", line))
+        if ref.year is None and not ref.other_id:
+            out.append(Problem(file, f"[{index}] {ref.key}.year", "only a regulation or guideline (other_id) may have no year",
+                               line))
+        if ref.other_id and re.search(r"not recorded|not seen", ref.other_id, re.IGNORECASE):
+            out.append(Problem(file, f"[{index}] {ref.key}.other_id", "a note for the content team belongs in 'note', "
+                               "not in an identifier that is printed", line))
+        if re.search(r"not seen|descriptive label", ref.title, re.IGNORECASE):
+            out.append(Problem(file, f"[{index}] {ref.key}.title", "say that the title is a description with "
+                               "'title_is_label: true' and a 'note', not in the printed title", line))
         for name, value in ref:
-            if isinstance(value, str) and name != "source_seen" and UNVERIFIED.search(value):
-                out.append(Problem("references.yaml", f"[{index}] {ref.key}.{name}",
+            if isinstance(value, str) and name not in ("source_seen", "note") and UNVERIFIED.search(value):
+                out.append(Problem(file, f"[{index}] {ref.key}.{name}",
                                    "unverified details must not be printed", line))
     return out
 

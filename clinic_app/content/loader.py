@@ -24,6 +24,7 @@ from clinic_app.storage.models import (
     Attribute,
     AttributeValue,
     Condition,
+    ConditionReference,
     ContentRevision,
     Reference,
     Therapy,
@@ -70,7 +71,7 @@ def load_into(db: Database, bundle: ContentBundle | None = None) -> LoadReport:
     with db.session() as session:
         references = _upsert_references(session, bundle)
         attributes = _upsert_attributes(session, bundle)
-        conditions = _upsert_conditions(session, bundle)
+        conditions = _upsert_conditions(session, bundle, references)
         for therapy_file in bundle.therapies:
             _load_therapy(session, therapy_file, references, attributes, conditions, report)
         session.flush()
@@ -119,11 +120,25 @@ def _upsert_attributes(session: Session, bundle: ContentBundle) -> dict[str, Att
     return out
 
 
-def _upsert_conditions(session: Session, bundle: ContentBundle) -> dict[str, Condition]:
-    return {
-        c.slug: _upsert(session, Condition, "slug", c.slug, {"name": c.name, "description": c.description})
-        for c in bundle.conditions
-    }
+def _upsert_conditions(session: Session, bundle: ContentBundle, references: dict[str, Reference]) -> dict[str, Condition]:
+    out = {}
+    for c in bundle.conditions:
+        values = {"name": c.name, "description": c.description, "patient_name": c.patient_name,
+                  "aliases": list(c.aliases), "position": c.order,
+                  "clinician_text": c.clinician.model_dump(), "patient_text": c.patient.model_dump()}
+        row = out[c.slug] = _upsert(session, Condition, "slug", c.slug, values)
+        wanted = [(entry.key, entry.supports) for entry in c.references]
+        if [(link.reference.key, link.claim) for link in row.references] != wanted:
+            if row.id is not None:
+                with session.no_autoflush:
+                    session.execute(delete(ConditionReference).where(ConditionReference.condition_id == row.id))
+                    session.expire(row, ["references"])
+            row.references = [ConditionReference(reference=references[key], claim=claim, position=index)
+                              for index, (key, claim) in enumerate(wanted)]
+    # a condition no longer shipped goes (its therapy links go with it, by cascade)
+    for old in session.scalars(select(Condition).where(Condition.slug.not_in(list(out)))).all():
+        session.delete(old)
+    return out
 
 
 def _load_therapy(session, therapy_file, references, attributes, conditions, report) -> None:  # noqa: ANN001
@@ -162,6 +177,8 @@ def apply_therapy_file(session, row: Therapy, t: TherapyFile, references, attrib
     row.candidates, row.contraindications, row.risks = c.candidates, c.contraindications, c.risks
     row.recovery, row.regulatory_note, row.evidence_summary = c.recovery, c.regulatory, c.evidence
     row.patient_text = t.patient.model_dump()
+    row.aliases = list(t.aliases)
+    row.by_condition = [p.model_dump() for p in t.by_condition]
     row.content_version = t.content_version
     row.production_date, row.last_reviewed, row.reviewer = t.production_date, t.last_reviewed, t.reviewer
     row.update_policy, row.funding = t.update_policy, t.funding
@@ -189,25 +206,39 @@ def _add_revision(session, row, t, digest, origin, author, reason) -> None:  # n
     )
 
 
+_INSERT_INDEX = text(
+    "INSERT INTO search_index (slug, name, aliases, summary, body) VALUES (:slug, :name, :aliases, :summary, :body)"
+)
+_INSERT_REFS = text("INSERT INTO search_refs (slug, refs) VALUES (:slug, :refs)")
+
+
+def _reference_text(links) -> str:  # noqa: ANN001
+    out = []
+    for link in links:
+        r = link.reference
+        out.append(" ".join(str(p) for p in (r.key, r.authors, r.year, r.title, r.journal, r.pmid, r.doi,
+                                             r.pmcid, r.other_id, r.design, r.finding) if p))
+    return "\n".join(out)
+
+
+def _flat(value) -> str:  # noqa: ANN001
+    return value if isinstance(value, str) else " ".join(value)
+
+
 def rebuild_search_index(session: Session) -> None:
-    """Refill the FTS5 index from the therapy tables (a few dozen rows: cheap, and always in step)."""
+    """Refill the FTS5 indexes from the therapy tables (cheap, and always in step)."""
     session.execute(text("DELETE FROM search_index"))
-    therapies = session.scalars(select(Therapy)).all()
-    for therapy in therapies:
+    session.execute(text("DELETE FROM search_refs"))
+    for therapy in session.scalars(select(Therapy)).all():
         patient = therapy.patient_text or {}
         body = [therapy.mechanism, therapy.procedure, therapy.candidates, therapy.contraindications,
                 therapy.risks, therapy.recovery, therapy.regulatory_note, therapy.evidence_summary]
-        body += [value if isinstance(value, str) else " ".join(value) for key, value in patient.items() if key != "summary"]
+        body += [_flat(value) for key, value in patient.items() if key != "summary"]
         body += [value.text for value in therapy.values]
-        body += [condition.name for condition in therapy.conditions]
-        refs = []
-        for link in therapy.references:
-            r = link.reference
-            refs.append(" ".join(str(p) for p in (r.key, r.authors, r.year, r.title, r.journal, r.pmid, r.doi,
-                                                  r.pmcid, r.other_id, r.design, r.finding) if p))
-        session.execute(
-            text("INSERT INTO search_index (slug, name, summary, body, refs) VALUES (:slug, :name, :summary, :body, :refs)"),
-            {"slug": therapy.slug, "name": f"{therapy.name} {therapy.patient_name}",
-             "summary": f"{therapy.clinician_summary} {patient.get('summary', '')}",
-             "body": "\n".join(body), "refs": "\n".join(refs)},
-        )
+        body += [f"{p['clinician']} {p['patient']}" for p in therapy.by_condition or []]
+        session.execute(_INSERT_INDEX, {
+            "slug": therapy.slug, "name": f"{therapy.name} {therapy.patient_name}",
+            "aliases": "\n".join(therapy.aliases or []),
+            "summary": f"{therapy.clinician_summary} {patient.get('summary', '')}", "body": "\n".join(body),
+        })
+        session.execute(_INSERT_REFS, {"slug": therapy.slug, "refs": _reference_text(therapy.references)})

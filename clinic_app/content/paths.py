@@ -7,7 +7,8 @@ import hashlib
 from importlib import resources
 from pathlib import Path
 
-SHARED_FILES = ("library.yaml", "references.yaml", "attributes.yaml", "conditions.yaml")
+SHARED_FILES = ("library.yaml", "attributes.yaml", "conditions.yaml")
+REFERENCE_DIR = "references"  # one file per bibliography section: references/<section>.yaml
 
 
 def shipped_content_dir() -> Path:
@@ -19,6 +20,7 @@ def content_fingerprint(directory: Path) -> str:
     """SHA-256 over every content file's name and bytes: changes when any content changes."""
     digest = hashlib.sha256()
     paths = [directory / name for name in SHARED_FILES]
+    paths += sorted((directory / REFERENCE_DIR).glob("*.yaml"))
     paths += sorted((directory / "therapies").glob("*.yaml"))
     for path in paths:
         if path.is_file():

@@ -19,9 +19,38 @@ class TherapyReportRow:
     highest_field: str
     last_reviewed: str
     content_version: int
+    conditions: tuple[str, ...] = ()
+    aliases: int = 0
+    # what the content team should know about the references cited: key -> what was not recorded
+    reference_notes: dict[str, str] | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+def reference_notes(bundle: ContentBundle, keys) -> dict[str, str]:  # noqa: ANN001
+    """For each cited reference that lacks something, what is missing and where the record was seen."""
+    by_key = {r.key: r for r in bundle.references}
+    notes = {}
+    for key in keys:
+        ref = by_key.get(key)
+        if ref is None:
+            continue
+        missing = [label for label, value in (("authors", ref.authors), ("journal", ref.journal), ("year", ref.year))
+                   if not value]
+        if not (ref.pmid or ref.doi or ref.pmcid):
+            missing.append("PMID/DOI")
+        if ref.title_is_label:
+            missing.append("original title")
+        if missing or ref.note or ref.verification != "VERIFIED":
+            parts = [ref.verification]
+            if missing:
+                parts.append("not recorded: " + ", ".join(missing))
+            if ref.note:
+                parts.append(ref.note)
+            parts.append("seen in: " + ref.source_seen)
+            notes[key] = "; ".join(parts)
+    return notes
 
 
 def build_report(bundle: ContentBundle) -> list[TherapyReportRow]:
@@ -36,18 +65,26 @@ def build_report(bundle: ContentBundle) -> list[TherapyReportRow]:
             references=len(therapy.references), patient_grade=round(readability.grade(whole), 1),
             highest_field_grade=round(grades[worst], 1), highest_field=worst,
             last_reviewed=therapy.last_reviewed.isoformat(), content_version=therapy.content_version,
+            conditions=tuple(therapy.conditions), aliases=len(therapy.aliases),
+            reference_notes=reference_notes(bundle, [r.key for r in therapy.references]),
         ))
     return rows
 
 
 def format_report(rows: list[TherapyReportRow]) -> str:
-    header = ("therapy", "status", "evidence", "refs", "patient grade", "worst field", "last reviewed")
+    header = ("therapy", "status", "evidence", "refs", "patient grade", "worst field", "last reviewed", "conditions")
     table = [header] + [
         (r.slug, r.status, r.evidence_grade, str(r.references), f"{r.patient_grade:.1f}",
-         f"{r.highest_field_grade:.1f} {r.highest_field}", r.last_reviewed)
+         f"{r.highest_field_grade:.1f} {r.highest_field}", r.last_reviewed, ", ".join(r.conditions))
         for r in rows
     ]
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in table]
     lines.insert(1, "  ".join("-" * w for w in widths))
+    notes: dict[str, str] = {}
+    for row in rows:
+        notes.update(row.reference_notes or {})
+    if notes:
+        lines += ["", "References with something not recorded (for the content team; never printed for patients):"]
+        lines += [f"  {key}: {text}" for key, text in sorted(notes.items(), key=lambda kv: (kv[0][0], int(kv[0][1:])))]
     return "\n".join(lines)

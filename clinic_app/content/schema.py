@@ -8,17 +8,17 @@ Unknown fields are errors (``extra="forbid"``) so a typo never silently drops te
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-Category = Literal["regenerative", "conventional"]
+Category = Literal["regenerative", "procedure", "medicine", "non-drug"]
 Status = Literal["established", "emerging", "investigational"]
 Grade = Literal["high", "moderate", "low", "very low"]
 AttributeKind = Literal["text", "scale", "grade", "status"]
 Verification = Literal["VERIFIED", "PARTIAL"]
 
-CATEGORIES: tuple[str, ...] = ("regenerative", "conventional")
+CATEGORIES: tuple[str, ...] = ("regenerative", "procedure", "medicine", "non-drug")
 STATUSES: tuple[str, ...] = ("established", "emerging", "investigational")
 GRADES: tuple[str, ...] = ("high", "moderate", "low", "very low")
 
@@ -73,6 +73,27 @@ class TherapyReferenceEntry(_Strict):
     supports: str = Field(min_length=10, description="the claim this reference supports")
 
 
+class ConditionPosition(_Strict):
+    """Where a therapy's evidence or guideline position differs by condition: said per condition."""
+
+    condition: str = Field(pattern=SLUG_PATTERN)
+    clinician: str = Field(min_length=20, description="with [KEY] citations")
+    patient: str = Field(min_length=20, description="plain words, grade 8 or lower")
+
+
+Alias = Annotated[str, Field(min_length=2, max_length=40)]
+
+
+def _check_aliases(value: list[str]) -> list[str]:
+    seen: set[str] = set()
+    for alias in value:
+        folded = alias.casefold()
+        if folded in seen:
+            raise ValueError(f"alias {alias!r} is listed twice")
+        seen.add(folded)
+    return value
+
+
 class ComparisonCell(_Strict):
     text: str = Field(min_length=3)
     scale: int | None = Field(default=None, ge=1, le=5)
@@ -92,18 +113,26 @@ class TherapyFile(_Strict):
     reviewer: str = Field(min_length=3)
     update_policy: str = Field(min_length=20)
     funding: str = Field(min_length=20)
-    conditions: list[str] = Field(default_factory=list)
+    aliases: list[Alias] = Field(default_factory=list, description="abbreviations, drug and brand names, lay words")
+    conditions: list[str] = Field(min_length=1)
     clinician: ClinicianText
     patient: PatientText
+    by_condition: list[ConditionPosition] = Field(default_factory=list)
     references: list[TherapyReferenceEntry] = Field(min_length=1)
     comparison: dict[str, ComparisonCell]
+
+    @field_validator("aliases")
+    @classmethod
+    def _unique_aliases(cls, value: list[str]) -> list[str]:
+        return _check_aliases(value)
 
 
 class ReferenceFile(_Strict):
     key: str = Field(pattern=KEY_PATTERN)
     authors: str | None = None
-    year: int = Field(ge=1900, le=2100)
+    year: int | None = Field(default=None, ge=1900, le=2100, description="publication year; null for a regulation in force")
     title: str = Field(min_length=5)
+    title_is_label: bool = Field(default=False, description="the title is a description: the original title was not seen")
     journal: str | None = None
     citation: str | None = Field(default=None, description="volume, issue, pages as verified")
     pmid: str | None = Field(default=None, pattern=r"^[0-9]{5,9}$")
@@ -117,6 +146,7 @@ class ReferenceFile(_Strict):
     finding: str = Field(min_length=10)
     verification: Verification
     source_seen: str = Field(min_length=3)
+    note: str | None = Field(default=None, description="for the content team only (what was not recorded); never printed")
 
 
 class AttributeFile(_Strict):
@@ -127,10 +157,41 @@ class AttributeFile(_Strict):
     order: int = Field(ge=1)
 
 
+class ConditionClinicianText(_Strict):
+    """The condition for the clinician, with [KEY] citations."""
+
+    what_it_is: str = Field(min_length=20)
+    natural_course: str = Field(min_length=20)
+    guidelines_first: str = Field(min_length=20)
+    red_flags: str = Field(min_length=20)
+
+
+class ConditionPatientText(_Strict):
+    """The condition in the patient's words (grade 8 or lower per field)."""
+
+    what_it_is: str = Field(min_length=20)
+    natural_course: str = Field(min_length=20)
+    first_steps: str = Field(min_length=20)
+    decision: str = Field(min_length=10, description='"You and your doctor are deciding how to treat your ..."')
+    urgent: list[str] = Field(min_length=3, description="go to the emergency department now if ...")
+    see_doctor_soon: list[str] = Field(min_length=2, description="see your doctor as soon as possible if ...")
+
+
 class ConditionFile(_Strict):
     slug: str = Field(pattern=SLUG_PATTERN)
     name: str = Field(min_length=3)
+    patient_name: str = Field(min_length=3)
     description: str = Field(min_length=10)
+    aliases: list[Alias] = Field(default_factory=list)
+    order: int = Field(ge=1)
+    clinician: ConditionClinicianText
+    patient: ConditionPatientText
+    references: list[TherapyReferenceEntry] = Field(min_length=1)
+
+    @field_validator("aliases")
+    @classmethod
+    def _unique_aliases(cls, value: list[str]) -> list[str]:
+        return _check_aliases(value)
 
 
 class LibraryFile(_Strict):

@@ -107,16 +107,17 @@ class ComparisonPrint:
 
         matrix, context = self.matrix, self.context
         table = comparison_table_html(matrix, self.body_pt)
+        title = f"{TITLE} for {matrix.condition.lower()}" if matrix.condition else TITLE
         html = _environment().get_template("comparison.html.j2").render(
-            matrix=matrix, context=context, title=TITLE, how_to_read=HOW_TO_READ,
+            matrix=matrix, context=context, title=title, how_to_read=HOW_TO_READ,
             table_html=Markup(table),  # noqa: S704 - rendered above with autoescape on
             has_logo=bool(context.logo), logo_width=72, font=FONT, **_sizes(self.body_pt),
         )
         names = " · ".join(c.patient_name for c in matrix.columns)
-        footer = f"{TITLE}: {len(matrix.columns)} options" + (
+        footer = f"{title}: {len(matrix.columns)} options" + (
             f"  ·  content {context.library_version}" if context.library_version else "")
         return ComparisonDocument(
-            html=html, title=f"{TITLE}: {names}", header=f"{context.clinic_name}  ·  {context.date_text}",
+            html=html, title=f"{title}: {names}", header=f"{context.clinic_name}  ·  {context.date_text}",
             footer=footer, body_pt=self.body_pt, paper=self.paper, landscape=landscape_for(matrix),
             logo=context.logo,
         )

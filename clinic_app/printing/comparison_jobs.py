@@ -94,13 +94,13 @@ def format_for(fmt: str | None, output: Path | None) -> str:
 
 
 def export(reader: Reader, slugs: Sequence[str], rows: Sequence[str] | None = None, fmt: str | None = None,
-           paper: str | None = None, output: Path | None = None) -> ExportResult:
+           paper: str | None = None, output: Path | None = None, condition: str | None = None) -> ExportResult:
     """Compare ``slugs`` and write the result: a PDF needs ``output``; text goes to ``output`` or
     is returned. Bad slugs, rows or paths raise before anything is written."""
     fmt = format_for(fmt, output)
     if fmt == "pdf" and output is None:
         raise ExportError("a PDF needs a file to write: add -o FILE.pdf")
-    matrix = compare(reader, slugs, rows)
+    matrix = compare(reader, slugs, rows, condition)
     if fmt == "pdf":
         pages = write_pdf(print_job(reader, matrix, paper), output)
         return ExportResult(format=fmt, text=None, path=Path(output), pages=pages)

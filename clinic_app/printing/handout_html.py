@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from clinic_app.printing.templates import environment
 from clinic_app.services.handouts import PATIENT_SLOT, Handout, HandoutDocument
+from clinic_app.services.library import SOON_LEAD, URGENT_LEAD
 
 FONT = "DejaVu Sans"
 STATUS_COLOURS = {"established": "#2e7d32", "emerging": "#b26a00", "investigational": "#b3261e"}
@@ -18,6 +19,8 @@ _environment = environment
 def handout_title(handout: Handout) -> str:
     if len(handout.therapies) == 1:
         return f"About {handout.therapies[0].title}"
+    if handout.condition is not None:
+        return f"Your options for {handout.condition.name.lower()}"
     return "About your treatment options"
 
 
@@ -34,7 +37,7 @@ def render_handout_html(handout: Handout, comparison_html: str = "") -> HandoutD
         comparison_html=Markup(comparison_html) if comparison_html else "",  # noqa: S704 - built autoescaped
         has_logo=bool(handout.clinic.logo), logo_width=110 if request.large_print else 96,
         font=FONT, body_pt=body_pt, h1_pt=body_pt + 8, h2_pt=body_pt + 3, small_pt=max(10, body_pt - 2),
-        status_colours=STATUS_COLOURS, patient_slot=PATIENT_SLOT,
+        status_colours=STATUS_COLOURS, patient_slot=PATIENT_SLOT, urgent_lead=URGENT_LEAD, soon_lead=SOON_LEAD,
     )
     date = request.date.strftime("%d %B %Y").lstrip("0")
     header = f"{handout.clinic.name or 'Clinic Reference'}  ·  {PATIENT_SLOT}{date}"

@@ -41,7 +41,8 @@ def build_document(reader: Reader, request: HandoutRequest) -> tuple[Handout, Ha
     if request.include_comparison:
         if len(handout.therapies) < 2:
             raise NotFoundError("the comparison grid needs at least two therapies; add another or leave the grid out")
-        table = comparison.compare(reader, [t.slug for t in handout.therapies], request.comparison_rows or None)
+        table = comparison.compare(reader, [t.slug for t in handout.therapies], request.comparison_rows or None,
+                                   request.condition or None)
         # A handout page is portrait: past two options the question runs across the table, so
         # each option keeps a readable width.
         grid = comparison_table_html(table, 14 if request.large_print else 12, side_question_max=2)

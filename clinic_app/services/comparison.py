@@ -19,6 +19,7 @@ from clinic_app.services.library import (
     STATUS_LABELS,
     ReferenceItem,
     TherapyDetail,
+    get_condition,
     get_therapy,
     reference_from_row,
     therapy_slugs,
@@ -101,6 +102,7 @@ class ComparisonRow:
 class ComparisonMatrix:
     columns: tuple[ComparisonColumn, ...]
     rows: tuple[ComparisonRow, ...]
+    condition: str = ""  # the condition's name, when the comparison is about one (e.g. "Sciatica")
 
     @property
     def slugs(self) -> tuple[str, ...]:
@@ -217,10 +219,13 @@ def _cell(detail: TherapyDetail, row: RowInfo) -> ComparisonCell:
     return ComparisonCell(text=found.text, scale=scale, badge=badge, reference_keys=found.reference_keys)
 
 
-def compare(reader: Reader, slugs: Sequence[str], rows: Iterable[str] | None = None) -> ComparisonMatrix:
+def compare(reader: Reader, slugs: Sequence[str], rows: Iterable[str] | None = None,
+            condition: str | None = None) -> ComparisonMatrix:
     """Put the therapies ``slugs`` side by side, in that order; ``rows`` picks comparison rows
-    (default: all of them). Raises NotFoundError naming a bad slug or row and listing valid ones."""
+    (default: all of them); ``condition`` (a slug) says which condition the options are for.
+    Raises NotFoundError naming a bad slug, row or condition and listing valid ones."""
     slugs = check_slugs(reader, list(slugs))
+    condition_name = get_condition(reader, condition).name if condition else ""
     catalogue = row_catalogue(reader)
     chosen = set(check_rows(reader, rows)) if rows is not None else {r.key for r in catalogue}
     details = [get_therapy(reader, slug) for slug in slugs]
@@ -230,7 +235,8 @@ def compare(reader: Reader, slugs: Sequence[str], rows: Iterable[str] | None = N
                       kind=info.kind if info.kind in KINDS else "text", cells=tuple(_cell(d, info) for d in details))
         for info in catalogue if info.key in chosen
     )
-    return ComparisonMatrix(columns=tuple(_column(d, refs) for d in details), rows=matrix_rows)
+    return ComparisonMatrix(columns=tuple(_column(d, refs) for d in details), rows=matrix_rows,
+                            condition=condition_name)
 
 
 def scale_text(value: int | None) -> str:

@@ -94,7 +94,8 @@ def _md(text: str) -> str:
 
 def to_markdown(matrix: ComparisonMatrix, context: ComparisonContext | None = None) -> str:
     context = context or ComparisonContext()
-    lines = [f"# {TITLE}", "", f"{_md(context.clinic_name)} · {context.date_text}", "", HOW_TO_READ, ""]
+    title = f"{TITLE} for {matrix.condition.lower()}" if matrix.condition else TITLE
+    lines = [f"# {_md(title)}", "", f"{_md(context.clinic_name)} · {context.date_text}", "", HOW_TO_READ, ""]
     lines.append("| Question | " + " | ".join(_md(c.patient_name) for c in matrix.columns) + " |")
     lines.append("| --- " * (len(matrix.columns) + 1) + "|")
     lines.append(f"| **{STATUS_HEADING}** | " + " | ".join(c.status_label for c in matrix.columns) + " |")

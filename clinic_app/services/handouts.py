@@ -38,6 +38,20 @@ class HandoutRequest:
     follow_up: dt.date | None = None
     large_print: bool = False
     paper: str = "a4"
+    condition: str = ""  # the condition this visit is about (a slug), or "" when none was chosen
+
+
+@dataclass(frozen=True)
+class HandoutCondition:
+    """The patient's condition as the handout tells it: the decision, what it is, how it usually
+    goes, what helps first, and when to get help urgently."""
+
+    slug: str
+    name: str
+    decision: str
+    sections: tuple[HandoutSection, ...]
+    urgent: tuple[str, ...]
+    see_doctor_soon: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -72,6 +86,8 @@ class Handout:
     update_policy: str
     funding: str
     printed_on: dt.date
+    condition: HandoutCondition | None = None
+    red_flags: HandoutCondition | None = None  # the condition whose "get help urgently" list is printed
 
     @property
     def content_versions(self) -> dict[str, int]:
@@ -80,6 +96,11 @@ class Handout:
     def patient_text(self) -> str:
         """All the prose a patient reads, for measuring its reading grade."""
         parts: list[str] = []
+        if self.condition is not None:
+            parts.append(self.condition.decision)
+            parts += [s.text for s in self.condition.sections]
+        if self.red_flags is not None:
+            parts += [*self.red_flags.urgent, *self.red_flags.see_doctor_soon]
         for therapy in self.therapies:
             parts.append(therapy.status_plain)
             parts.append(therapy.certainty_plain)
@@ -154,8 +175,29 @@ def clinic_info(reader: Reader) -> ClinicProfileData:
     return replace(profile, disclaimer=json.loads(meta.get("library_json", "{}")).get("disclaimer", ""))
 
 
-def _therapy(detail: TherapyDetail) -> HandoutTherapy:
-    sections = tuple(HandoutSection(heading, detail.patient[key]) for key, heading in HANDOUT_SECTIONS)
+CONDITION_SECTIONS = (
+    ("what_it_is", "What is {name}?"),
+    ("natural_course", "How does it usually go?"),
+    ("first_steps", "What helps first"),
+)
+
+
+def _condition(reader: Reader, slug: str) -> HandoutCondition:
+    c = library.get_condition(reader, slug)
+    name = c.patient_name.split(" (")[0].lower() if c.patient_name else c.name.lower()
+    sections = tuple(HandoutSection(heading.format(name=name), c.patient[key])
+                     for key, heading in CONDITION_SECTIONS if c.patient.get(key))
+    return HandoutCondition(slug=c.slug, name=c.name, decision=c.decision, sections=sections,
+                            urgent=c.urgent, see_doctor_soon=c.see_doctor_soon)
+
+
+def _therapy(detail: TherapyDetail, condition: str = "") -> HandoutTherapy:
+    sections = [HandoutSection(heading, detail.patient[key]) for key, heading in HANDOUT_SECTIONS]
+    position = detail.position_for(condition)
+    if position is not None:  # what this therapy means for the patient's condition, right after "What is it?"
+        sections.insert(1, HandoutSection(f"If you have {position.patient_condition_name.split(' (')[0].lower()}",
+                                          position.patient))
+    sections = tuple(sections)
     return HandoutTherapy(
         slug=detail.slug, title=detail.patient_name, status=detail.status,
         status_plain=STATUS_PLAIN[detail.status], grade=detail.grade_label,
@@ -174,6 +216,10 @@ def validate_request(reader: Reader, request: HandoutRequest) -> None:
     unknown = [slug for slug in request.therapies if slug not in known]
     if unknown:
         raise NotFoundError(f"unknown therapy {', '.join(map(repr, unknown))}; known therapies: {', '.join(known)}")
+    if request.condition:
+        conditions = [c.slug for c in library.list_conditions(reader)]
+        if request.condition not in conditions:
+            raise NotFoundError(f"unknown condition {request.condition!r}; known conditions: {', '.join(conditions)}")
     if request.paper not in PAPERS:
         raise NotFoundError(f"unknown paper size {request.paper!r}; choose {' or '.join(PAPERS)}")
     for name, limit in TEXT_LIMITS.items():
@@ -193,16 +239,21 @@ def compose_handout(reader: Reader, request: HandoutRequest) -> Handout:
     for detail in details:
         for ref in detail.references:
             seen.setdefault(ref.key, ref)
+    condition = _condition(reader, request.condition) if request.condition else None
+    conditions = library.list_conditions(reader)
+    red_flags = condition or (_condition(reader, conditions[0].slug) if conditions else None)
     meta = {r[0]: r[1] for r in reader.query("SELECT key, value FROM app_meta")}
     library_meta = json.loads(meta.get("library_json", "{}"))
     return Handout(
         request=request,
         clinic=clinic_info(reader),
-        therapies=tuple(_therapy(d) for d in details),
+        therapies=tuple(_therapy(d, request.condition) for d in details),
         references=tuple(sorted(seen.values(), key=lambda r: natural_key(r.key))),
         library_version=meta.get("library_version", ""),
         production_date=library_meta.get("production_date", ""),
         update_policy=library_meta.get("update_policy", ""),
         funding=library_meta.get("funding", ""),
         printed_on=request.date,
+        condition=condition,
+        red_flags=red_flags,
     )

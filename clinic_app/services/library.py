@@ -9,7 +9,12 @@ from dataclasses import dataclass
 from clinic_app.errors import NotFoundError
 from clinic_app.storage.reader import Reader
 
-CATEGORY_LABELS = {"regenerative": "Regenerative therapies", "conventional": "Conventional treatments"}
+CATEGORY_LABELS = {
+    "regenerative": "Regenerative therapies (experimental)",
+    "procedure": "Surgery and injections",
+    "medicine": "Medicines",
+    "non-drug": "Non-drug therapies and self-care",
+}
 STATUS_LABELS = {"established": "Established", "emerging": "Emerging", "investigational": "Investigational"}
 GRADE_LABELS = {"high": "High", "moderate": "Moderate", "low": "Low", "very low": "Very low"}
 STATUS_PLAIN = {
@@ -50,6 +55,22 @@ CLINICIAN_SECTIONS = (
 )
 
 
+CONDITION_PATIENT_SECTIONS = (
+    ("what_it_is", "What is it?"),
+    ("natural_course", "How does it usually go?"),
+    ("first_steps", "What helps first"),
+)
+CONDITION_CLINICIAN_SECTIONS = (
+    ("what_it_is", "What it is"),
+    ("natural_course", "Natural course"),
+    ("guidelines_first", "What guidelines advise first"),
+    ("red_flags", "Red flags"),
+)
+URGENT_LEAD = ("Go to the emergency department or call your emergency number now if you have back pain "
+               "and any of these starts suddenly:")
+SOON_LEAD = "See your doctor as soon as you can if you have back pain and:"
+
+
 @dataclass(frozen=True)
 class TherapyListItem:
     slug: str
@@ -58,13 +79,51 @@ class TherapyListItem:
     category: str
     status: str
     evidence_grade: str
+    conditions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ConditionItem:
+    """A condition as the browser lists it: the doctor picks it first, and the options follow."""
+
+    slug: str
+    name: str
+    patient_name: str
+    description: str
+
+
+@dataclass(frozen=True)
+class ConditionPosition:
+    """A therapy's evidence or guideline position for one condition."""
+
+    condition: str
+    condition_name: str
+    patient_condition_name: str
+    clinician: str
+    patient: str
+
+
+@dataclass(frozen=True)
+class ConditionDetail:
+    slug: str
+    name: str
+    patient_name: str
+    description: str
+    aliases: tuple[str, ...]
+    clinician: dict[str, str]
+    patient: dict[str, str]
+    urgent: tuple[str, ...]
+    see_doctor_soon: tuple[str, ...]
+    decision: str
+    references: tuple[ReferenceItem, ...]
+    therapies: tuple[TherapyListItem, ...]
 
 
 @dataclass(frozen=True)
 class ReferenceItem:
     key: str
     authors: str | None
-    year: int
+    year: int | None
     title: str
     journal: str | None
     citation: str | None
@@ -79,6 +138,20 @@ class ReferenceItem:
     finding: str
     verification: str
     claim: str = ""
+    source_seen: str = ""
+    note: str = ""
+    title_is_label: bool = False
+
+    def not_recorded(self) -> list[str]:
+        """What the checked record lacks, for the clinic's content team (never printed for patients)."""
+        missing = [label for label, value in (("authors", self.authors), ("journal", self.journal)) if not value]
+        if not (self.pmid or self.doi or self.pmcid):
+            missing.append("PMID and DOI")
+        if self.title_is_label:
+            missing.append("the original title (the title shown is a description)")
+        if self.note:
+            missing.append(self.note)
+        return missing
 
     def citation_line(self) -> str:
         """Vancouver-style one line: authors. title. journal year;citation. ids."""
@@ -86,10 +159,11 @@ class ReferenceItem:
         if self.authors:
             parts.append(self.authors.rstrip(".") + ".")
         parts.append(self.title.rstrip(".") + ".")
-        source = " ".join(p for p in (self.journal, str(self.year)) if p)
+        source = " ".join(p for p in (self.journal, str(self.year or "")) if p)
         if self.citation:
             source += f";{self.citation}"
-        parts.append(source + ".")
+        if source:
+            parts.append(source + ".")
         return " ".join(parts) + (" " + self.identifiers() if self.identifiers() else "")
 
     def short_line(self) -> str:
@@ -99,7 +173,9 @@ class ReferenceItem:
             names = [a.strip() for a in self.authors.split(",") if a.strip()]
             parts.append(names[0].rstrip(".") + (" et al." if len(names) > 1 or "et al" in self.authors else "."))
         parts.append(self.title.rstrip(".") + ".")
-        parts.append(" ".join(p for p in (self.journal, str(self.year)) if p) + ".")
+        source = " ".join(p for p in (self.journal, str(self.year or "")) if p)
+        if source:
+            parts.append(source + ".")
         lookup = (f"PMID {self.pmid}" if self.pmid else f"doi:{self.doi}" if self.doi else self.pmcid or self.other_id)
         return " ".join(parts) + (f" {lookup}" if lookup else "")
 
@@ -150,6 +226,13 @@ class TherapyDetail:
     funding: str
     origin: str
     pending_shipped_version: int | None
+    aliases: tuple[str, ...] = ()
+    condition_slugs: tuple[str, ...] = ()
+    by_condition: tuple[ConditionPosition, ...] = ()
+
+    def position_for(self, condition: str | None) -> ConditionPosition | None:
+        """What this therapy's entry says about one condition, if it says something apart."""
+        return next((p for p in self.by_condition if p.condition == condition), None)
 
     @property
     def status_label(self) -> str:
@@ -164,14 +247,44 @@ class TherapyDetail:
         return CATEGORY_LABELS[self.category]
 
 
+_CATEGORY_ORDER = " ".join(f"WHEN '{key}' THEN {index}" for index, key in enumerate(CATEGORY_LABELS))
 _LIST_SQL = (
-    "SELECT slug, name, patient_name, category, status, evidence_grade FROM therapy "
-    "ORDER BY CASE category WHEN 'regenerative' THEN 0 ELSE 1 END, name COLLATE NOCASE"
+    "SELECT t.slug, t.name, t.patient_name, t.category, t.status, t.evidence_grade, "
+    "(SELECT group_concat(c.slug, ' ') FROM therapy_condition tc JOIN condition c ON c.id = tc.condition_id "
+    " WHERE tc.therapy_id = t.id) FROM therapy t "
+    f"ORDER BY CASE t.category {_CATEGORY_ORDER} ELSE 9 END, t.name COLLATE NOCASE"
 )
 
 
 def list_therapies(reader: Reader) -> list[TherapyListItem]:
-    return [TherapyListItem(*row) for row in reader.query(_LIST_SQL)]
+    return [TherapyListItem(*row[:6], conditions=tuple((row[6] or "").split())) for row in reader.query(_LIST_SQL)]
+
+
+def list_conditions(reader: Reader) -> list[ConditionItem]:
+    return [ConditionItem(*row) for row in reader.query(
+        "SELECT slug, name, patient_name, description FROM condition ORDER BY position, name")]
+
+
+def get_condition(reader: Reader, slug: str) -> ConditionDetail:
+    rows = reader.query("SELECT * FROM condition WHERE slug = ?", (slug,))
+    if not rows:
+        known = ", ".join(c.slug for c in list_conditions(reader))
+        raise NotFoundError(f"unknown condition {slug!r}; known conditions: {known}")
+    row = rows[0]
+    patient = json.loads(row["patient_text"] or "{}")
+    refs = reader.query(
+        "SELECT r.*, cr.claim FROM condition_reference cr JOIN reference r ON r.id = cr.reference_id "
+        "WHERE cr.condition_id = ? ORDER BY cr.position", (row["id"],))
+    return ConditionDetail(
+        slug=row["slug"], name=row["name"], patient_name=row["patient_name"], description=row["description"],
+        aliases=tuple(json.loads(row["aliases"] or "[]")),
+        clinician=json.loads(row["clinician_text"] or "{}"),
+        patient={k: v for k, v in patient.items() if isinstance(v, str) and k != "decision"},
+        urgent=tuple(patient.get("urgent", ())), see_doctor_soon=tuple(patient.get("see_doctor_soon", ())),
+        decision=patient.get("decision", ""),
+        references=tuple(reference_from_row(r, claim=r["claim"]) for r in refs),
+        therapies=tuple(t for t in list_therapies(reader) if slug in t.conditions),
+    )
 
 
 def therapy_slugs(reader: Reader) -> list[str]:
@@ -197,9 +310,15 @@ def get_therapy(reader: Reader, slug: str) -> TherapyDetail:
         (row["id"],),
     )
     conditions = reader.query(
-        "SELECT c.name FROM condition c JOIN therapy_condition tc ON tc.condition_id = c.id "
-        "WHERE tc.therapy_id = ? ORDER BY c.name",
+        "SELECT c.name, c.slug, c.patient_name FROM condition c JOIN therapy_condition tc ON tc.condition_id = c.id "
+        "WHERE tc.therapy_id = ? ORDER BY c.position, c.name",
         (row["id"],),
+    )
+    condition_names = {c[1]: (c[0], c[2]) for c in conditions}
+    positions = tuple(
+        ConditionPosition(p["condition"], *condition_names.get(p["condition"], (p["condition"], p["condition"])),
+                          p["clinician"], p["patient"])
+        for p in json.loads(row["by_condition"] or "[]")
     )
     return TherapyDetail(
         slug=row["slug"],
@@ -229,6 +348,9 @@ def get_therapy(reader: Reader, slug: str) -> TherapyDetail:
         funding=row["funding"],
         origin=row["origin"],
         pending_shipped_version=row["pending_shipped_version"],
+        aliases=tuple(json.loads(row["aliases"] or "[]")),
+        condition_slugs=tuple(c[1] for c in conditions),
+        by_condition=positions,
     )
 
 
@@ -238,6 +360,7 @@ def reference_from_row(row, claim: str = "") -> ReferenceItem:  # noqa: ANN001
         citation=row["citation"], pmid=row["pmid"], doi=row["doi"], pmcid=row["pmcid"],
         other_id=row["other_id"], design=row["design"], n=row["n"], level=row["level"],
         certainty=row["certainty"], finding=row["finding"], verification=row["verification"], claim=claim,
+        source_seen=row["source_seen"] or "", note=row["note"] or "", title_is_label=bool(row["title_is_label"]),
     )
 
 

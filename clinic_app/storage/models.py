@@ -58,6 +58,10 @@ class Therapy(Base):
     evidence_summary: Mapped[str] = mapped_column(Text)
     # patient text (plain language), one JSON object of the PatientText fields
     patient_text: Mapped[dict] = mapped_column(JSON)
+    # what people type to find it (abbreviations, drug and brand names, lay words)
+    aliases: Mapped[list] = mapped_column(JSON, default=list)
+    # where the position differs by condition: [{"condition", "clinician", "patient"}]
+    by_condition: Mapped[list] = mapped_column(JSON, default=list)
     # governance
     content_version: Mapped[int] = mapped_column(Integer)
     production_date: Mapped[dt.date] = mapped_column(Date)
@@ -85,8 +89,9 @@ class Reference(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(10), unique=True)
     authors: Mapped[str | None] = mapped_column(Text, nullable=True)
-    year: Mapped[int] = mapped_column(Integer)
+    year: Mapped[int | None] = mapped_column(Integer, nullable=True)
     title: Mapped[str] = mapped_column(Text)
+    title_is_label: Mapped[bool] = mapped_column(Boolean, default=False)
     journal: Mapped[str | None] = mapped_column(String(300), nullable=True)
     citation: Mapped[str | None] = mapped_column(String(200), nullable=True)
     pmid: Mapped[str | None] = mapped_column(String(12), nullable=True)
@@ -100,6 +105,7 @@ class Reference(Base):
     finding: Mapped[str] = mapped_column(Text)
     verification: Mapped[str] = mapped_column(String(20))
     source_seen: Mapped[str] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class TherapyReference(Base):
@@ -149,8 +155,30 @@ class Condition(Base):
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text)
+    patient_name: Mapped[str] = mapped_column(String(200), default="")
+    aliases: Mapped[list] = mapped_column(JSON, default=list)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    clinician_text: Mapped[dict] = mapped_column(JSON, default=dict)
+    patient_text: Mapped[dict] = mapped_column(JSON, default=dict)
 
     therapies: Mapped[list[Therapy]] = relationship(secondary="therapy_condition", back_populates="conditions")
+    references: Mapped[list[ConditionReference]] = relationship(
+        back_populates="condition", cascade="all, delete-orphan", order_by="ConditionReference.position"
+    )
+
+
+class ConditionReference(Base):
+    __tablename__ = "condition_reference"
+    __table_args__ = (UniqueConstraint("condition_id", "reference_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    condition_id: Mapped[int] = mapped_column(ForeignKey("condition.id", ondelete="CASCADE"))
+    reference_id: Mapped[int] = mapped_column(ForeignKey("reference.id", ondelete="RESTRICT"))
+    claim: Mapped[str] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    condition: Mapped[Condition] = relationship(back_populates="references")
+    reference: Mapped[Reference] = relationship()
 
 
 class TherapyCondition(Base):

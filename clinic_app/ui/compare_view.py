@@ -35,6 +35,7 @@ class CompareView(CompareControls):
         super().__init__(parent)
         self.reader, self.location = reader, location
         self._slugs: list[str] = []
+        self._condition = ""  # the condition the options are for (a slug), "" for none
         self._full: ComparisonMatrix | None = None
         self._presets: list[presets.ComparisonPresetItem] = []
         self.presentation: PresentationWindow | None = None
@@ -102,6 +103,23 @@ class CompareView(CompareControls):
     def set_hide_same(self, on: bool) -> None:
         self.hide_same_box.setChecked(on)
 
+    def condition(self) -> str:
+        return self._condition
+
+    def set_condition(self, slug: str) -> None:
+        """Say which condition the options are for: the title and the printout name it."""
+        if slug != self._condition:
+            self._condition = slug
+            self._refresh()
+
+    def _stale_condition(self) -> bool:
+        wanted = ""
+        if self._condition:
+            from clinic_app.services.library import list_conditions
+
+            wanted = next((c.name for c in list_conditions(self.reader) if c.slug == self._condition), "")
+        return self._full is not None and self._full.condition != wanted
+
     def shown_matrix(self) -> ComparisonMatrix | None:
         """What the table shows, and what is presented, printed and exported."""
         return self.table_model.matrix()
@@ -109,9 +127,9 @@ class CompareView(CompareControls):
     def _refresh(self) -> None:
         if len(self._slugs) < MIN_OPTIONS:
             self._full = None
-        elif self._full is None or sorted(self._full.slugs) != sorted(self._slugs):
+        elif self._full is None or sorted(self._full.slugs) != sorted(self._slugs) or self._stale_condition():
             try:
-                self._full = comparison.compare(self.reader, self._slugs)
+                self._full = comparison.compare(self.reader, self._slugs, condition=self._condition or None)
             except ClinicAppError as exc:
                 self._full = None
                 messages.show_error(self, "Cannot compare these options", exc.message, exc.detail)
@@ -293,11 +311,16 @@ class CompareWindow(QWidget):
         self.resize(1280, 820)
 
 
-def open_compare(parent: QWidget | None, reader: Reader, location: Location, slugs=()) -> CompareWindow:  # noqa: ANN001
-    """Open a compare window with ``slugs`` already added; the caller keeps the returned window."""
+def open_compare(parent: QWidget | None, reader: Reader, location: Location, slugs=(),  # noqa: ANN001
+                 condition: str = "") -> CompareWindow:
+    """Open a compare window with ``slugs`` already added, for ``condition`` (a slug) if one was
+    chosen; the caller keeps the returned window."""
     window = CompareWindow(reader, location, parent)
     window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    window.view.set_condition(condition)
     window.view.set_therapies(list(slugs))
+    if window.view.shown_matrix() is not None and window.view.shown_matrix().condition:
+        window.setWindowTitle(f"Compare options for {window.view.shown_matrix().condition.lower()} — {APP_NAME}")
     window.show()
     window.activateWindow()
     return window

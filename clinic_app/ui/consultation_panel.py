@@ -297,10 +297,16 @@ class ConsultationPanel(QDockWidget):
     def compare(self):  # noqa: ANN201
         from clinic_app.ui.compare_view import open_compare
 
-        window = open_compare(self.window(), self.reader, self.location, self.working_model.slugs())
+        window = open_compare(self.window(), self.reader, self.location, self.working_model.slugs(),
+                              condition=self._condition())
         if self.chosen_rows():
             window.view.set_rows(self.chosen_rows())
         return self._keep(window)
+
+    def _condition(self) -> str:
+        """The condition chosen in the main window's list for this patient ("" for none)."""
+        current = getattr(self.window(), "current_condition", None)
+        return current() if callable(current) else ""
 
     def present(self) -> None:
         self.compare().view.present()
@@ -312,7 +318,7 @@ class ConsultationPanel(QDockWidget):
         builder = open_builder(self.window(), self.reader, self.location, therapies=slugs,
                                include_comparison=len(slugs) >= 2, comparison_rows=self.chosen_rows(),
                                patient_label=self.patient_field.text().strip(),
-                               clinician=self.clinician_combo.currentText().strip())
+                               clinician=self.clinician_combo.currentText().strip(), condition=self._condition())
         builder.printed.connect(self.add_handout)
         return self._keep(builder)
 

@@ -11,16 +11,25 @@ from html import escape
 from urllib.parse import quote
 
 from clinic_app.services.library import (
+    CATEGORY_LABELS,
     CERTAINTY_PLAIN,
     CLINICIAN_SECTIONS,
+    CONDITION_CLINICIAN_SECTIONS,
+    CONDITION_PATIENT_SECTIONS,
     PATIENT_SECTIONS,
+    SOON_LEAD,
+    STATUS_LABELS,
     STATUS_PLAIN,
+    URGENT_LEAD,
+    ConditionDetail,
     ReferenceItem,
     TherapyDetail,
 )
 from clinic_app.ui.status_colours import grade_colours, status_colours
 
 PATIENT_BOX = ("#f1f6fc", "#2f6db3")  # background, border
+CONDITION_BOX = ("#fff8e6", "#8a5a00")  # the note for the condition chosen
+URGENT_BOX = ("#fdeeee", "#a4262c")
 TEXT, MUTED = "#1d1d1d", "#505050"
 
 
@@ -41,14 +50,75 @@ def _heading(text: str, size: float, colour: str = TEXT, top: int = 22) -> str:
             f'margin-bottom:6px;">{escape(text)}</p>')
 
 
-def render(detail: TherapyDetail, base_pt: float = 12.0) -> str:
-    """The whole detail page for ``detail`` with body text at ``base_pt`` points."""
-    parts = [_header(detail, base_pt), _patient_box(detail, base_pt), _clinician(detail, base_pt),
-             _references(detail.references, base_pt), _about(detail, base_pt)]
+def _box(inner: str, colours: tuple[str, str], padding: int = 20, width: int = 2) -> str:
+    background, border = colours
+    return (f'<table width="100%" cellspacing="0" cellpadding="{padding}" border="{width}" '
+            f'style="border-collapse:collapse; border-color:{border}; border-style:solid; background-color:{background}; '
+            f'margin-top:8px; margin-bottom:10px;"><tr><td>{inner}</td></tr></table>')
+
+
+def render(detail: TherapyDetail, base_pt: float = 12.0, condition: str | None = None) -> str:
+    """The whole detail page for ``detail`` with body text at ``base_pt`` points; ``condition`` (a slug)
+    puts what the entry says about that condition first."""
+    parts = [_header(detail, base_pt, condition), _patient_box(detail, base_pt, condition),
+             _clinician(detail, base_pt, condition), _references(detail.references, base_pt), _about(detail, base_pt)]
     return f'<html><body style="color:{TEXT};">{"".join(parts)}</body></html>'
 
 
-def _header(d: TherapyDetail, base: float) -> str:
+def _bullets(items, size: float) -> str:  # noqa: ANN001
+    return "".join(f'<p style="font-size:{size:.1f}pt; margin-top:0; margin-bottom:4px;">•&nbsp;&nbsp;{escape(i)}</p>'
+                   for i in items)
+
+
+def urgent_box(urgent, soon, base: float) -> str:  # noqa: ANN001
+    """"Get help urgently if…": the red flags, in a box, as the handout prints them."""
+    inner = [_heading("Get help urgently if…", base * 1.3, URGENT_BOX[1], top=0),
+             f'<p style="font-size:{base * 1.05:.1f}pt; font-weight:700; margin-bottom:4px;">{escape(URGENT_LEAD)}</p>',
+             _bullets(urgent, base * 1.05)]
+    if soon:
+        inner += [f'<p style="font-size:{base * 1.05:.1f}pt; font-weight:700; margin-top:10px; margin-bottom:4px;">'
+                  f"{escape(SOON_LEAD)}</p>", _bullets(soon, base * 1.05)]
+    return _box("".join(inner), URGENT_BOX, padding=14)
+
+
+def render_condition(c: ConditionDetail, base_pt: float = 12.0) -> str:
+    """A condition's page: the patient's words first, its options (links), then the clinician's text."""
+    base = base_pt
+    html = [
+        f'<p style="font-size:{base * 0.95:.1f}pt; color:{MUTED}; margin-bottom:2px;">Condition</p>',
+        f'<p style="font-size:{base * 2.0:.1f}pt; font-weight:700; margin-top:0; margin-bottom:6px;">{escape(c.name)}</p>',
+        f'<p style="font-size:{base * 1.05:.1f}pt; color:{MUTED}; margin-top:0;">{escape(c.description)}</p>',
+    ]
+    inner = [_heading("For the patient", base * 1.5, PATIENT_BOX[1], top=0)]
+    if c.decision:
+        inner.append(f'<p style="font-size:{base * 1.2:.1f}pt; font-weight:700; margin-bottom:6px;">{escape(c.decision)}</p>')
+    for key, label in CONDITION_PATIENT_SECTIONS:
+        if c.patient.get(key):
+            inner += [_heading(label, base * 1.2, top=14), _paragraphs(c.patient[key], base * 1.1)]
+    html.append(_box("".join(inner), PATIENT_BOX))
+    html.append(urgent_box(c.urgent, c.see_doctor_soon, base))
+    html.append(_heading(f"Options for {c.name.lower()}", base * 1.5, top=22))
+    for category, label in CATEGORY_LABELS.items():
+        members = [t for t in c.therapies if t.category == category]
+        if not members:
+            continue
+        html.append(_heading(label, base * 1.1, MUTED, top=10))
+        html.append("".join(
+            f'<p style="font-size:{base * 1.05:.1f}pt; margin-top:0; margin-bottom:4px;">'
+            f'<a href="therapy:{quote(t.slug)}">{escape(t.name)}</a>'
+            f'<span style="color:{MUTED};"> — {escape(STATUS_LABELS.get(t.status, t.status))}</span></p>'
+            for t in members))
+    html.append(_heading("For the clinician", base * 1.5, top=26))
+    for key, label in CONDITION_CLINICIAN_SECTIONS:
+        if c.clinician.get(key):
+            html += [_heading(label, base * 1.15, top=14), _paragraphs(c.clinician[key], base)]
+    if c.aliases:
+        html += [_heading("Also searched as", base * 1.15, top=14), _paragraphs(", ".join(c.aliases), base)]
+    html.append(_references(c.references, base))
+    return f'<html><body style="color:{TEXT};">{"".join(html)}</body></html>'
+
+
+def _header(d: TherapyDetail, base: float, condition: str | None = None) -> str:
     status_bg, status_fg = status_colours(d.status)
     plain = STATUS_PLAIN.get(d.status, "")
     tags = (f"{_pill(d.status_label, (status_bg, status_fg), base * 0.95)}&nbsp;&nbsp;&nbsp;"
@@ -59,6 +129,12 @@ def _header(d: TherapyDetail, base: float) -> str:
         f"{escape(d.name)}</p>",
         f'<p style="margin-bottom:8px;">{tags}</p>',
     ]
+    if d.conditions:
+        html.append(f'<p style="font-size:{base * 0.95:.1f}pt; color:{MUTED}; margin-top:0; margin-bottom:6px;">'
+                    f"Used for: {escape(', '.join(d.conditions))}</p>")
+    if condition and d.condition_slugs and condition not in d.condition_slugs:
+        html.append(f'<p style="font-size:{base:.1f}pt; font-weight:700; color:{CONDITION_BOX[1]};">'
+                    "This entry does not cover the condition chosen in the list.</p>")
     if plain:
         weight = "700" if d.status != "established" else "400"
         colour = status_fg if d.status != "established" else TEXT
@@ -73,13 +149,23 @@ def _header(d: TherapyDetail, base: float) -> str:
     return "".join(html)
 
 
-def _patient_box(d: TherapyDetail, base: float) -> str:
+def _positions(d: TherapyDetail, condition: str | None):  # noqa: ANN202
+    """The per-condition notes to show: the chosen condition's alone, or all when none is chosen."""
+    chosen = d.position_for(condition)
+    return (chosen,) if chosen else (() if condition in d.condition_slugs else d.by_condition)
+
+
+def _patient_box(d: TherapyDetail, base: float, condition: str | None = None) -> str:
     background, border = PATIENT_BOX
     inner = [
         _heading("For the patient", base * 1.5, border, top=0),
         f'<p style="font-size:{base * 1.05:.1f}pt; color:{MUTED}; margin-top:0; margin-bottom:6px;">'
         f"{escape(d.patient_name)}</p>",
     ]
+    for position in _positions(d, condition):
+        inner.append(_box(_heading(f"If you have {position.patient_condition_name.lower()}", base * 1.15,
+                                   CONDITION_BOX[1], top=0) + _paragraphs(position.patient, base * 1.1),
+                          CONDITION_BOX, padding=10, width=1))
     plain = STATUS_PLAIN.get(d.status, "")
     if plain and d.status != "established":
         inner.append(f'<p style="font-size:{base * 1.1:.1f}pt; font-weight:700; color:{status_colours(d.status)[1]}; '
@@ -103,16 +189,19 @@ def _patient_box(d: TherapyDetail, base: float) -> str:
             f'margin-top:8px; margin-bottom:10px;"><tr><td>{"".join(inner)}</td></tr></table>')
 
 
-def _clinician(d: TherapyDetail, base: float) -> str:
+def _clinician(d: TherapyDetail, base: float, condition: str | None = None) -> str:
     html = [_heading("For the clinician", base * 1.5, top=26)]
+    for position in _positions(d, condition):
+        html.append(_heading(f"For {position.condition_name.lower()}", base * 1.15, CONDITION_BOX[1], top=14))
+        html.append(_paragraphs(position.clinician, base))
     for key, label in CLINICIAN_SECTIONS:
         text = d.clinician.get(key, "")
         if text:
             html.append(_heading(label, base * 1.15, top=14))
             html.append(_paragraphs(text, base))
-    if d.conditions:
-        html.append(_heading("Conditions", base * 1.15, top=14))
-        html.append(_paragraphs(", ".join(d.conditions), base))
+    if d.aliases:
+        html.append(_heading("Also searched as", base * 1.15, top=14))
+        html.append(_paragraphs(", ".join(d.aliases), base))
     return "".join(html)
 
 
@@ -138,6 +227,11 @@ def _reference(ref: ReferenceItem, base: float) -> str:
     ]
     if ref.claim:
         html.append(f'<p style="{small} margin-top:0; margin-bottom:2px;"><b>Supports:</b> {escape(ref.claim)}</p>')
+    checked = f"{ref.verification.capitalize()}; seen in {ref.source_seen}" if ref.source_seen else ref.verification
+    missing = ref.not_recorded()
+    if missing:
+        checked += f". Not recorded: {', '.join(missing)}"
+    html.append(f'<p style="{small} color:{MUTED}; margin-top:0; margin-bottom:2px;"><b>Checked:</b> {escape(checked)}</p>')
     if links:
         html.append(f'<p style="{small} margin-top:0; margin-bottom:2px;">{" &nbsp;·&nbsp; ".join(links)}</p>')
     return "".join(html)

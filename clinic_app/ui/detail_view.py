@@ -6,14 +6,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6 import QtCore
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QWheelEvent
+from PySide6.QtCore import QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QWheelEvent
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from clinic_app.ui.settings_store import ZOOM_MAX, ZOOM_MIN
 
 if TYPE_CHECKING:
-    from clinic_app.services.library import TherapyDetail
+    from clinic_app.services.library import ConditionDetail, TherapyDetail
 
 BASE_POINT_SIZE = 12.0
 
@@ -25,18 +25,23 @@ _WELCOME = (
 
 
 class DetailView(QTextBrowser):
-    """Shows one :class:`TherapyDetail` as HTML; content is always escaped, never markup."""
+    """Shows one :class:`TherapyDetail` (or a :class:`ConditionDetail`) as HTML; content is always
+    escaped, never markup. A therapy is shown for the condition chosen in the list, if any."""
 
     zoom_changed = Signal(int)
+    therapy_link_activated = Signal(str)  # a slug, from a condition page's list of options
 
     def __init__(self, parent: QWidget | None = None, zoom: int = 0) -> None:
         super().__init__(parent)
         self.setObjectName("detailView")
         self.setAccessibleName("Therapy details")
-        self.setOpenExternalLinks(True)
-        self.setOpenLinks(True)
+        self.setOpenExternalLinks(False)
+        self.setOpenLinks(False)
+        self.anchorClicked.connect(self._on_anchor_clicked)
         self.document().setDocumentMargin(28)
         self._detail: TherapyDetail | None = None
+        self._condition_page: ConditionDetail | None = None
+        self._condition = ""
         self._message = ""
         self._zoom = max(ZOOM_MIN, min(ZOOM_MAX, zoom))
         self._render()
@@ -52,15 +57,41 @@ class DetailView(QTextBrowser):
     def base_point_size(self) -> float:
         return BASE_POINT_SIZE + self._zoom
 
+    @property
+    def condition_page(self) -> ConditionDetail | None:
+        return self._condition_page
+
     def show_therapy(self, detail: TherapyDetail) -> None:
         self._detail = detail
+        self._condition_page = None
         self._message = ""
         self._render()
         self.verticalScrollBar().setValue(0)
 
+    def show_condition(self, condition: ConditionDetail) -> None:
+        self._detail = None
+        self._condition_page = condition
+        self._message = ""
+        self._render()
+        self.verticalScrollBar().setValue(0)
+
+    def set_condition(self, slug: str) -> None:
+        """The condition chosen for the patient: a therapy's note for it comes first."""
+        if slug != self._condition:
+            self._condition = slug
+            if self._detail is not None:
+                self._render()
+
+    def _on_anchor_clicked(self, url: QUrl) -> None:
+        if url.scheme() == "therapy":
+            self.therapy_link_activated.emit(url.path())
+        elif url.scheme() in ("http", "https"):
+            QDesktopServices.openUrl(url)
+
     def show_message(self, text: str) -> None:
         """A plain sentence instead of a therapy (for example while the library is prepared)."""
         self._detail = None
+        self._condition_page = None
         self._message = text
         self._render()
 
@@ -97,7 +128,11 @@ class DetailView(QTextBrowser):
         if self._detail is not None:
             from clinic_app.ui import detail_html  # first needed after the first paint
 
-            self.setHtml(detail_html.render(self._detail, base))
+            self.setHtml(detail_html.render(self._detail, base, self._condition or None))
+        elif self._condition_page is not None:
+            from clinic_app.ui import detail_html
+
+            self.setHtml(detail_html.render_condition(self._condition_page, base))
         elif self._message:
             from html import escape
 

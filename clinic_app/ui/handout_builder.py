@@ -137,7 +137,7 @@ class HandoutBuilder(QDialog):
 
     def __init__(self, reader: Reader, location: Location, therapies=(), include_comparison: bool = False,  # noqa: ANN001
                  comparison_rows=(), patient_label: str = "", clinician: str = "", notes: str = "",  # noqa: ANN001
-                 parent: QWidget | None = None) -> None:
+                 condition: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         from clinic_app.services import library
         from clinic_app.services.clinic import load_profile
@@ -153,6 +153,13 @@ class HandoutBuilder(QDialog):
         self.row_questions = {row.key: row.patient_question for row in row_catalogue(reader)}
         self.therapy_model = TherapyChoiceModel(library.list_therapies(reader), therapies, self)
         self.checklist_model = ChecklistModel(self)
+        self.condition_combo = QComboBox(self)
+        self.condition_combo.setAccessibleName("Condition")
+        self.condition_combo.setToolTip("The condition the handout is about: it says so, and gives its warning signs")
+        self.condition_combo.addItem("None chosen", "")
+        for item in library.list_conditions(reader):
+            self.condition_combo.addItem(item.name, item.slug)
+        self.condition_combo.setCurrentIndex(max(0, self.condition_combo.findData(condition)))
         self._build(patient_label, clinician, notes, include_comparison)
         self.printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         self.preview = QPrintPreviewWidget(self.printer, self)
@@ -224,6 +231,7 @@ class HandoutBuilder(QDialog):
         follow_up.addWidget(self.follow_up_edit, 1)
         form = QFormLayout()
         form.addRow("&Patient:", self.patient_field)
+        form.addRow("C&ondition:", self.condition_combo)
         form.addRow("C&linician:", self.clinician_combo)
         form.addRow("&Date:", self.date_edit)
         form.addRow("&Notes:", self.notes_field)
@@ -285,6 +293,7 @@ class HandoutBuilder(QDialog):
         self.follow_up_box.toggled.connect(schedule)
         self.large_print_box.toggled.connect(schedule)
         self.paper_combo.currentIndexChanged.connect(schedule)
+        self.condition_combo.currentIndexChanged.connect(schedule)
         self.preview_button.clicked.connect(self.full_preview)
         self.pdf_button.clicked.connect(self.save_pdf)
         self.print_button.clicked.connect(self.print_handout)
@@ -302,6 +311,7 @@ class HandoutBuilder(QDialog):
             notes=self.notes_field.toPlainText().strip(), next_steps=self.next_steps_field.toPlainText().strip(),
             follow_up=_date(self.follow_up_edit.date()) if self.follow_up_box.isChecked() else None,
             large_print=self.large_print_box.isChecked(), paper=self.paper_combo.currentData() or "a4",
+            condition=self.condition_combo.currentData() or "",
         )
 
     def refresh(self) -> None:

@@ -55,6 +55,8 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._update_visit_actions()
         self.search_panel.therapy_opened.connect(self._on_therapy_opened)
+        self.search_panel.condition_changed.connect(self._on_condition_changed)
+        self.detail_view.therapy_link_activated.connect(self._on_therapy_link)
         self.detail_view.zoom_changed.connect(self._on_zoom_changed)
         self._restore_layout()
         self.search_panel.search_field.setFocus()
@@ -158,10 +160,35 @@ class MainWindow(QMainWindow):
         if remember:
             self.settings.last_therapy = slug
 
+    def current_condition(self) -> str:
+        """The patient's condition chosen in the list ("" for all): compare and handouts are about it."""
+        return self.search_panel.current_condition()
+
     # -- slots -----------------------------------------------------------------------------
     @Slot(str)
     def _on_therapy_opened(self, slug: str) -> None:
         self._open(slug)
+
+    @Slot(str)
+    def _on_therapy_link(self, slug: str) -> None:
+        self.search_panel.select_slug(slug)
+        self._open(slug)
+
+    @Slot(str)
+    def _on_condition_changed(self, slug: str) -> None:
+        from clinic_app.services import library
+
+        self.detail_view.set_condition(slug)
+        if not slug or self._reader is None:
+            return
+        try:
+            condition = library.get_condition(self._reader, slug)
+        except ClinicAppError as exc:
+            messages.show_error(self, "Cannot open the condition", exc.message, exc.detail)
+            return
+        self.detail_view.show_condition(condition)
+        self._current_slug = ""
+        self.setWindowTitle(f"{condition.name} — {APP_NAME}")
 
     @Slot()
     def _on_compare_requested(self) -> None:
@@ -202,13 +229,15 @@ class MainWindow(QMainWindow):
         from clinic_app.ui.handout_builder import open_builder
 
         if self._reader is not None and self._location is not None:
-            self.handout_builder = open_builder(self, self._reader, self._location, therapies=tuple(therapies))
+            self.handout_builder = open_builder(self, self._reader, self._location, therapies=tuple(therapies),
+                                                condition=self.current_condition())
 
     def open_comparison(self, slugs) -> None:  # noqa: ANN001
         from clinic_app.ui.compare_view import open_compare
 
         if self._reader is not None and self._location is not None:
-            self.compare_window = open_compare(self, self._reader, self._location, tuple(dict.fromkeys(slugs)))
+            self.compare_window = open_compare(self, self._reader, self._location, tuple(dict.fromkeys(slugs)),
+                                               condition=self.current_condition())
 
     def add_to_visit(self, slug: str) -> None:
         if not self.consultation_active():

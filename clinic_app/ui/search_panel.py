@@ -1,4 +1,9 @@
-"""The left side of the window: the search field, the category and status filters, and the list.
+"""The left side of the window: the condition, the search field, the category and status filters, and
+the list.
+
+The doctor can pick the patient's condition first (chronic low back pain, sciatica, spinal
+stenosis, or all): the list then holds that condition's options, and the window shows the
+condition itself until a therapy is opened.
 
 Keyboard first: typing ranks the therapies as you type (debounced), Down moves from the search
 field into the results, Up from the first result goes back, Enter opens the selected therapy and
@@ -25,11 +30,14 @@ if TYPE_CHECKING:
     from clinic_app.storage.reader import Reader
     from clinic_app.ui.therapy_list import TherapyListModel
 
-SEARCH_DELAY_MS = 60
+# The search runs once the events of a burst of typing are handled: it takes a few milliseconds even
+# at 10,000 therapies (bench/keystroke.py), so there is nothing to gain by waiting longer.
+SEARCH_DELAY_MS = 0
 
 
 class SearchPanel(QWidget):
     therapy_opened = Signal(str)
+    condition_changed = Signal(str)  # a condition slug, or "" for all conditions
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -41,6 +49,9 @@ class SearchPanel(QWidget):
         self.search_field.setAccessibleName("Search therapies")
         self.search_field.setAccessibleDescription("Type to rank therapies; Down moves to the results, Escape clears.")
 
+        self.condition_filter = self._combo("Condition", "All conditions")
+        self.condition_filter.setObjectName("conditionFilter")
+        self.condition_filter.setToolTip("The patient's condition: the list shows its options")
         self.category_filter = self._combo("Category filter", "All categories")
         self.status_filter = self._combo("Status filter", "All statuses")
 
@@ -59,6 +70,7 @@ class SearchPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 6, 12)
         layout.setSpacing(8)
+        layout.addWidget(self.condition_filter)
         layout.addWidget(self.search_field)
         layout.addLayout(filters)
         layout.addWidget(self.list_view, 1)
@@ -73,6 +85,7 @@ class SearchPanel(QWidget):
         self.list_view.clicked.connect(self._on_result_clicked)
         self.category_filter.currentIndexChanged.connect(self._on_filter_changed)
         self.status_filter.currentIndexChanged.connect(self._on_filter_changed)
+        self.condition_filter.currentIndexChanged.connect(self._on_condition_changed)
 
     def _combo(self, name: str, everything: str) -> QComboBox:
         combo = QComboBox(self)
@@ -100,11 +113,20 @@ class SearchPanel(QWidget):
 
     # -- what the window asks of the panel ---------------------------------------------------
     def set_reader(self, reader: Reader) -> None:
-        from clinic_app.services.library import list_therapies
+        from clinic_app.services.library import list_conditions, list_therapies
 
         model = self.model if self.model is not None else self._attach_model()
         self._reader = reader
+        chosen = self.current_condition()
+        self.condition_filter.blockSignals(True)
+        while self.condition_filter.count() > 1:
+            self.condition_filter.removeItem(1)
+        for condition in list_conditions(reader):
+            self.condition_filter.addItem(condition.name, condition.slug)
+        self.condition_filter.setCurrentIndex(max(0, self.condition_filter.findData(chosen)) if chosen else 0)
+        self.condition_filter.blockSignals(False)
         model.set_therapies(list_therapies(reader))
+        self._apply_filters()
         if self.search_field.text().strip():
             self._run_search()
 
@@ -125,6 +147,15 @@ class SearchPanel(QWidget):
             return False
         self._make_current(row)
         return True
+
+    def current_condition(self) -> str:
+        """The condition chosen for this patient, or "" for all."""
+        return self.condition_filter.currentData() or ""
+
+    def set_condition(self, slug: str) -> None:
+        index = self.condition_filter.findData(slug) if slug else 0
+        if index >= 0:
+            self.condition_filter.setCurrentIndex(index)
 
     def current_slug(self) -> str:
         return self.model.slug_at(self.list_view.currentIndex().row()) if self.model is not None else ""
@@ -154,7 +185,7 @@ class SearchPanel(QWidget):
         self._run_search()
 
     def _run_search(self) -> None:
-        from clinic_app.services.search import search
+        from clinic_app.services.search import search_results
         from clinic_app.ui.therapy_list import MARK_CLOSE, MARK_OPEN
 
         if self.model is None or self._reader is None:
@@ -164,18 +195,27 @@ class SearchPanel(QWidget):
             self.model.set_hits("", None)
             return
         try:
-            hits = search(self._reader, query, highlight=(MARK_OPEN, MARK_CLOSE))
+            results = search_results(self._reader, query, highlight=(MARK_OPEN, MARK_CLOSE))
         except ClinicAppError as exc:
             messages.show_error(self, "Search failed", exc.message, exc.detail)
             return
-        self.model.set_hits(query, hits)
+        self.model.set_hits(query, results.hits, results.corrected)
 
     @Slot(int)
     def _on_filter_changed(self, _index: int) -> None:
+        self._apply_filters()
+
+    @Slot(int)
+    def _on_condition_changed(self, _index: int) -> None:
+        self._apply_filters()
+        self.condition_changed.emit(self.current_condition())
+
+    def _apply_filters(self) -> None:
         if self.model is None:
             return
         current = self.current_slug()
-        self.model.set_filter(self.category_filter.currentData() or "", self.status_filter.currentData() or "")
+        self.model.set_filter(self.category_filter.currentData() or "", self.status_filter.currentData() or "",
+                              self.current_condition())
         if current:
             self.select_slug(current)
 

@@ -1,7 +1,7 @@
 """The therapy list: grouped by category, or the ranked hits of a search, filtered by category and status.
 
-Header rows ("Regenerative therapies", "Conventional treatments") and
-notice rows ("No therapy matches ...") are neither selectable nor enabled, so arrow keys skip
+Header rows (the categories: regenerative, surgery and injections, medicines, non-drug) and
+notice rows ("No therapy matches ...", "Showing results for ...") are neither selectable nor enabled, so arrow keys skip
 them; therapy rows carry the slug, status and evidence grade in their own roles, and search hits
 their highlighted snippet, for :class:`~clinic_app.ui.therapy_delegate.TherapyDelegate` to paint.
 """
@@ -53,24 +53,30 @@ class TherapyListModel(QAbstractListModel):
         self._therapies: list[TherapyListItem] = []
         self._hits: list[SearchHit] | None = None
         self._query = ""
+        self._corrected: str | None = None
         self._category = ""
         self._status = ""
+        self._condition = ""
+        self._conditions_of: dict[str, tuple[str, ...]] = {}
         self._rows: list[_Row] = []
 
     # -- what the model shows -------------------------------------------------------------
     def set_therapies(self, therapies: list[TherapyListItem]) -> None:
         self._therapies = list(therapies)
+        self._conditions_of = {t.slug: t.conditions for t in self._therapies}
         self._rebuild()
 
-    def set_hits(self, query: str, hits: list[SearchHit] | None) -> None:
-        """Show the ranked ``hits`` for ``query``; ``None`` returns to the grouped list."""
+    def set_hits(self, query: str, hits: list[SearchHit] | None, corrected: str | None = None) -> None:
+        """Show the ranked ``hits`` for ``query``; ``None`` returns to the grouped list. ``corrected`` is
+        the query that was run instead when the typed one found nothing ("did you mean")."""
         self._query = query if hits is not None else ""
         self._hits = list(hits) if hits is not None else None
+        self._corrected = corrected if hits else None
         self._rebuild()
 
-    def set_filter(self, category: str = "", status: str = "") -> None:
-        """Keep only rows of this category and status ("" keeps all)."""
-        self._category, self._status = category, status
+    def set_filter(self, category: str = "", status: str = "", condition: str = "") -> None:
+        """Keep only rows of this category, status and condition ("" keeps all)."""
+        self._category, self._status, self._condition = category, status, condition
         self._rebuild()
 
     def is_searching(self) -> bool:
@@ -92,8 +98,12 @@ class TherapyListModel(QAbstractListModel):
     def slug_at(self, row: int) -> str:
         return self._rows[row].slug if 0 <= row < len(self._rows) else ""
 
-    def _keep(self, category: str, status: str) -> bool:
-        return (not self._category or category == self._category) and (not self._status or status == self._status)
+    def _keep(self, category: str, status: str, slug: str = "") -> bool:
+        return ((not self._category or category == self._category) and (not self._status or status == self._status)
+                and (not self._condition or self._condition in self._conditions_of.get(slug, ())))
+
+    def _filtered(self) -> bool:
+        return bool(self._category or self._status or self._condition)
 
     def _rebuild(self) -> None:
         self.beginResetModel()
@@ -103,7 +113,7 @@ class TherapyListModel(QAbstractListModel):
     def _grouped_rows(self) -> list[_Row]:
         rows: list[_Row] = []
         for category, label in CATEGORY_LABELS.items():
-            members = [t for t in self._therapies if t.category == category and self._keep(t.category, t.status)]
+            members = [t for t in self._therapies if t.category == category and self._keep(t.category, t.status, t.slug)]
             if members:
                 rows.append(_Row(KIND_HEADER, label, category=category))
                 rows.extend(
@@ -117,11 +127,14 @@ class TherapyListModel(QAbstractListModel):
         rows = [
             _Row(KIND_HIT, h.name, h.slug, h.category, h.status, h.evidence_grade, " ".join(h.snippet.split()))
             for h in self._hits or ()
-            if self._keep(h.category, h.status)
+            if self._keep(h.category, h.status, h.slug)
         ]
         if not rows:
-            where = " with these filters" if (self._category or self._status) and self._hits else ""
+            where = " with these filters" if self._filtered() and self._hits else ""
             rows.append(_Row(KIND_NOTICE, f"No therapy matches \u201c{self._query}\u201d{where}."))
+        elif self._corrected:
+            rows.insert(0, _Row(KIND_NOTICE, f"Nothing matches \u201c{self._query}\u201d. "
+                                             f"Showing results for \u201c{self._corrected}\u201d."))
         return rows
 
     # -- QAbstractListModel -----------------------------------------------------------------

@@ -48,7 +48,7 @@ def test_list_filters_and_json(prepared_location, visit, capsys):
                "--since", "2026-11-20", "--until", "2026-11-20", "--json") == 0
     [item] = json.loads(capsys.readouterr().out)
     assert item["id"] == 1 and item["therapies"] == ["nsaids", "self-care"] and item["patient_label"] == "J. Smith"
-    assert item["started_at"] == "2026-11-20T09:30:00" and item["content_versions"] == {"nsaids": 1, "self-care": 1}
+    assert item["started_at"] == "2026-11-20T09:30:00" and item["content_versions"] == {"nsaids": 2, "self-care": 2}
     assert item["handouts"] == [{"id": visit.record_id, "sha256": visit.sha256}]
     assert run(prepared_location, "consultations", "list", "--since", "2026-11-21") == 0
     assert [line[:3] for line in capsys.readouterr().out.splitlines()] == ["#2 "]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -107,7 +108,7 @@ def test_missing_required_field(content_copy):
 
 def test_cli_check_exit_codes_and_format(content_copy, capsys):
     assert main(["content", "check", str(content_copy)]) == 0
-    assert "content OK: 8 therapies" in capsys.readouterr().out
+    assert f"content OK: {len(load_content(content_copy)[0].therapies)} therapies" in capsys.readouterr().out
     edit(content_copy, lambda d: d.__setitem__("status", "miracle"))
     assert main(["content", "check", str(content_copy)]) == 1
     out = capsys.readouterr().out
@@ -119,7 +120,63 @@ def test_missing_directory(tmp_path, capsys):
     assert "content directory not found" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("name", ["references.yaml", "attributes.yaml"])
+@pytest.mark.parametrize("name", ["conditions.yaml", "attributes.yaml"])
 def test_missing_shared_file(content_copy, name):
     (content_copy / name).unlink()
     assert f"{name}: (file): required content file is missing" in problems_of(content_copy)
+
+
+def edit_conditions(directory: Path, change) -> None:
+    path = directory / "conditions.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+def test_unknown_condition_of_a_therapy(content_copy):
+    edit(content_copy, lambda d: d["conditions"].append("whiplash"))
+    assert any("conditions: unknown condition 'whiplash'" in p for p in problems_of(content_copy))
+
+
+def test_a_note_for_a_condition_the_therapy_is_not_for(content_copy):
+    def change(d):
+        d["by_condition"] = [{"condition": "spinal-stenosis", "clinician": "Not studied in stenosis [C6].",
+                              "patient": "We do not know if this helps with stenosis."}]
+        d["conditions"] = [c for c in d["conditions"] if c != "spinal-stenosis"]
+    edit(content_copy, change)
+    assert any("by_condition[0].condition: 'spinal-stenosis' is not one of this therapy's conditions" in p
+               for p in problems_of(content_copy))
+
+
+def test_an_alias_that_already_names_another_therapy(content_copy):
+    edit(content_copy, lambda d: d["aliases"].append("ibuprofen"))
+    assert any("aliases: 'ibuprofen' already names therapy nsaids" in p or "already names therapy platelet" in p
+               for p in problems_of(content_copy))
+
+
+def test_condition_patient_text_above_grade_8(content_copy):
+    long_words = ("Degenerative intervertebral pathology characteristically necessitates multidisciplinary "
+                  "consideration incorporating comprehensive pharmacological interventions.")
+    edit_conditions(content_copy, lambda d: d[1]["patient"].update(natural_course=long_words))
+    found = problems_of(content_copy)
+    assert any(p.startswith("conditions.yaml") and "[1] sciatica.patient.natural_course: reading grade" in p
+               for p in found), found
+
+
+def test_condition_cites_an_unknown_reference(content_copy):
+    edit_conditions(content_copy, lambda d: d[0]["clinician"].update(
+        what_it_is=d[0]["clinician"]["what_it_is"] + " See also [Z9]."))
+    assert any("cites unknown reference [Z9]" in p for p in problems_of(content_copy))
+
+
+def test_an_internal_note_in_a_printed_identifier(content_copy):
+    path = next((content_copy / "references").glob("E-*.yaml"))
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data[0]["other_id"] = "PMID and DOI not recorded"
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    assert any("a note for the content team belongs in 'note'" in p for p in problems_of(content_copy))
+
+
+def test_no_reference_files(content_copy):
+    shutil.rmtree(content_copy / "references")
+    assert "references/: (directory): no reference files (*.yaml) found" in problems_of(content_copy)

@@ -61,7 +61,7 @@ def test_adding_options_fills_the_table(view, qtbot):
         view.add_combo.setCurrentIndex(view.add_combo.findData(slug))
         qtbot.mouseClick(view.add_button, Qt.MouseButton.LeftButton)
     assert view.therapies() == THREE[:2]
-    assert view.table_model.columnCount() == 3 and view.table_model.rowCount() == 12
+    assert view.table_model.columnCount() == 3 and view.table_model.rowCount() == 13
     assert view.add_combo.findData("nsaids") == -1
     view.add_therapy("self-care")
     assert column_slugs(view) == THREE
@@ -81,7 +81,7 @@ def test_ticking_rows_changes_view_and_printout(view, qtbot, reader):
     view.row_list.setCurrentIndex(index)
     qtbot.keyClick(view.row_list, Qt.Key.Key_Space)
     assert index.data(Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.Unchecked
-    assert "What is it?" not in shown_questions(view) and view.table_model.rowCount() == 11
+    assert "What is it?" not in shown_questions(view) and view.table_model.rowCount() == 12
     view.no_rows_button.click()
     assert view.table_model.rowCount() == 0 and not view.print_button.isEnabled()
     view.set_rows(["invasiveness", "main_risks"])
@@ -101,9 +101,9 @@ def test_hide_rows_that_are_the_same(qtbot, reader, prepared_location):
     assert "How long is recovery and time off?" in shown_questions(view)
     view.hide_same_box.click()
     assert "How long is recovery and time off?" not in shown_questions(view)
-    assert view.table_model.rowCount() == 11 and "differ in 11" in view.summary_label.text()
+    assert view.table_model.rowCount() == 12 and "differ in 12" in view.summary_label.text()
     view.hide_same_box.click()
-    assert view.table_model.rowCount() == 12
+    assert view.table_model.rowCount() == 13
 
 
 def test_clinician_labels_toggle(view):
@@ -143,7 +143,7 @@ def test_built_in_preset(view):
     view.set_rows(["what_is_it"])
     view.apply_preset(name)
     assert view.therapies() == ["platelet-rich-plasma", "exercise-therapy", "lumbar-fusion", "self-care"]
-    assert view.table_model.rowCount() == 12
+    assert view.table_model.rowCount() == 13
     assert view.preset_combo.currentData() == name and not view.delete_preset_button.isEnabled()
 
 

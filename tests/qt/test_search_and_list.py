@@ -77,7 +77,7 @@ def test_arrows_move_through_results_and_skip_headers(qtbot, window, reader):
     for _ in range(len(slugs) - 1):
         qtbot.keyClick(panel.list_view, Qt.Key.Key_Down)
         seen.append(panel.current_slug())
-    assert seen == slugs  # the "Conventional treatments" header row was stepped over
+    assert seen == slugs  # the category header rows were stepped over
     qtbot.keyClick(panel.list_view, Qt.Key.Key_Return)
     assert window.detail_view.detail.slug == slugs[-1]
 
@@ -127,19 +127,19 @@ def test_grouped_list_has_both_headers_first(window):
     model = window.search_panel.model
     headers = [model.index(r, 0).data() for r in range(model.rowCount())
                if model.index(r, 0).data(KindRole) == KIND_HEADER]
-    assert headers == ["Regenerative therapies", "Conventional treatments"]
+    assert headers == list(library.CATEGORY_LABELS.values())
     header = model.index(0, 0)
     assert not model.flags(header) & (Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled)
 
 
 def test_category_filter_changes_the_list(window, reader):
     panel = window.search_panel
-    panel.category_filter.setCurrentIndex(panel.category_filter.findData("conventional"))
-    expected = [t.slug for t in library.list_therapies(reader) if t.category == "conventional"]
+    panel.category_filter.setCurrentIndex(panel.category_filter.findData("medicine"))
+    expected = [t.slug for t in library.list_therapies(reader) if t.category == "medicine"]
     assert shown_slugs(panel.model) == expected
     headers = [panel.model.index(r, 0).data() for r in range(panel.model.rowCount())
                if panel.model.index(r, 0).data(KindRole) == KIND_HEADER]
-    assert headers == ["Conventional treatments"]
+    assert headers == ["Medicines"]
 
 
 @pytest.mark.parametrize("status", ["established", "emerging", "investigational"])
@@ -157,7 +157,7 @@ def test_status_filter_changes_the_list(window, reader, status):
 def test_filters_apply_to_search_hits(qtbot, window):
     panel = window.search_panel
     type_query(qtbot, window, "plate")
-    panel.category_filter.setCurrentIndex(panel.category_filter.findData("conventional"))
+    panel.category_filter.setCurrentIndex(panel.category_filter.findData("medicine"))
     assert "platelet-rich-plasma" not in shown_slugs(panel.model)
 
 
@@ -187,7 +187,7 @@ def test_a_busy_database_during_search_is_reported(qtbot, window, monkeypatch):
     def busy(*_args, **_kwargs):
         raise DatabaseLockedError("the database is busy; try again in a moment")
 
-    monkeypatch.setattr(search_service, "search", busy)
+    monkeypatch.setattr(search_service, "search_results", busy)
     window.search_panel.search_field.setText("plate")
     qtbot.waitUntil(lambda: bool(shown))
     assert shown == ["the database is busy; try again in a moment"]

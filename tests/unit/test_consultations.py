@@ -54,7 +54,7 @@ def test_record_keeps_what_was_discussed_and_handed_out(prepared_location, reade
     assert item.started_at == dt.datetime(2026, 11, 20, 10)
     assert before <= item.recorded_at <= dt.datetime.now(UTC).replace(tzinfo=None)
     assert item.handouts == ((printed.record_id, printed.sha256),)
-    assert item.content_versions == {"nsaids": 1, "self-care": 1}
+    assert item.content_versions == {"nsaids": 2, "self-care": 2}
     assert item.library_version == sql(prepared_location, "SELECT value FROM app_meta WHERE key = 'library_version'")[0][0]
     assert item.corrects is None and item.corrected_by is None and item.purged_at is None
     assert consultations.verify_handouts(reader, cid) == [(printed.record_id, True, f"handout #{printed.record_id}: "

@@ -28,11 +28,47 @@ def test_single_therapy_handout_has_every_part(reader):
     assert handout.clinic.disclaimer and handout.clinic.disclaimer.split()[0] in html
 
 
-@pytest.mark.parametrize("slug", ["bone-marrow-concentrate", "growth-factors", "platelet-rich-plasma", "prolotherapy",
-                                  "nsaids", "exercise-therapy", "lumbar-fusion", "self-care"])
+def _all_slugs():
+    from clinic_app.content.check import load_content
+
+    return [t.slug for t in load_content()[0].therapies]
+
+
+@pytest.mark.parametrize("slug", _all_slugs())
 def test_every_shipped_single_therapy_handout_reads_at_grade_7_or_lower(reader, slug):
     handout = compose_handout(reader, HandoutRequest(therapies=(slug,)))
     assert readability.grade(handout.patient_text()) <= 7.0
+
+
+def test_a_handout_for_a_condition_states_the_decision_and_the_note_for_it(reader):
+    handout = compose_handout(reader, HandoutRequest(therapies=("epidural-steroid-injection", "self-care"),
+                                                     condition="sciatica"))
+    condition = library.get_condition(reader, "sciatica")
+    html = render_handout_html(handout).filled_html()
+    assert condition.decision in html
+    assert "Get help urgently if" in html and condition.urgent[0] in html
+    note = library.get_therapy(reader, "epidural-steroid-injection").position_for("sciatica")
+    assert note.patient.split(".")[0] in html
+    assert readability.grade(handout.patient_text()) <= 7.0
+
+
+def test_every_handout_has_the_red_flags_even_without_a_condition(reader):
+    handout = compose_handout(reader, HandoutRequest(therapies=("nsaids",)))
+    html = render_handout_html(handout).filled_html()
+    assert "Get help urgently if" in html and handout.red_flags.urgent[0] in html
+
+
+def test_an_unknown_condition_is_refused_by_name(reader):
+    with pytest.raises(NotFoundError, match="unknown condition 'whiplash'.*sciatica"):
+        compose_handout(reader, HandoutRequest(therapies=("nsaids",), condition="whiplash"))
+
+
+def test_patients_see_sources_without_the_content_teams_notes(reader):
+    handout = compose_handout(reader, HandoutRequest(therapies=("platelet-rich-plasma", "bone-marrow-concentrate",
+                                                                "lumbar-fusion")))
+    html = render_handout_html(handout).filled_html()
+    for note in ("not recorded", "not seen", "descriptive label", "when checked"):
+        assert note not in html
 
 
 def test_content_with_markup_prints_as_text(prepared_location, reader):
@@ -63,7 +99,7 @@ def test_log_keeps_the_exact_document_and_refuses_a_tampered_one(prepared_locati
     first = handout_log.record(prepared_location, handout, doc, kind="pdf", destination="/tmp/x.pdf")
     item = handout_log.get_print(reader, first)
     assert item.therapies == ("nsaids", "self-care") and item.patient_name is None  # names kept only if opted in
-    assert item.content_versions == {"nsaids": 1, "self-care": 1}
+    assert item.content_versions == {"nsaids": 2, "self-care": 2}
     again = handout_log.load_snapshot(reader, first)
     assert again.html == doc.html and again.header == doc.header and again.sha256 == doc.sha256
     # The name was not kept, so the stored document holds no trace of it, and a reprint prints none.

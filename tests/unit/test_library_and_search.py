@@ -27,7 +27,7 @@ def test_detail_has_every_section_and_graded_references(reader):
     assert "C6" in keys
     c6 = next(r for r in detail.references if r.key == "C6")
     assert "10.1016/j.inpm.2022.100011" in c6.citation_line()
-    assert len(detail.comparison) == 12
+    assert len(detail.comparison) == 13
 
 
 def test_unknown_slug_lists_the_known_ones(reader):

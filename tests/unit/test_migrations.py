@@ -16,7 +16,7 @@ from clinic_app.storage.models import Base
 
 
 def include_name(name, type_, parent_names):
-    return not (type_ == "table" and name.startswith("search_index"))
+    return not (type_ == "table" and name.startswith(("search_index", "search_refs")))
 
 
 def tables(path):
