@@ -52,8 +52,10 @@ def build(directory: Path, count: int, seed: int = 7) -> tuple[Location, list[st
         index_rows.append((slug, row["name"], text(3), row["clinician_summary"], text(120), text(30)))
     with conn:
         conn.executemany(f"INSERT INTO therapy ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", rows)
-        conn.executemany("INSERT INTO search_index (slug, name, aliases, summary, body) VALUES (?, ?, ?, ?, ?)",
-                         [r[:5] for r in index_rows])
-        conn.executemany("INSERT INTO search_refs (slug, refs) VALUES (?, ?)", [(r[0], r[5]) for r in index_rows])
+        ids = dict(conn.execute("SELECT slug, id FROM therapy WHERE slug LIKE 'synthetic-%'").fetchall())
+        conn.executemany("INSERT INTO search_index (rowid, slug, name, aliases, summary, body) VALUES (?, ?, ?, ?, ?, ?)",
+                         [(ids[r[0]], *r[:5]) for r in index_rows])
+        conn.executemany("INSERT INTO search_refs (rowid, slug, refs) VALUES (?, ?, ?)",
+                         [(ids[r[0]], r[0], r[5]) for r in index_rows])
     conn.close()
     return location, words

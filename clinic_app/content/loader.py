@@ -206,10 +206,12 @@ def _add_revision(session, row, t, digest, origin, author, reason) -> None:  # n
     )
 
 
+# The index rows share the therapy's id, so a hit leads straight to its therapy row.
 _INSERT_INDEX = text(
-    "INSERT INTO search_index (slug, name, aliases, summary, body) VALUES (:slug, :name, :aliases, :summary, :body)"
+    "INSERT INTO search_index (rowid, slug, name, aliases, summary, body) "
+    "VALUES (:id, :slug, :name, :aliases, :summary, :body)"
 )
-_INSERT_REFS = text("INSERT INTO search_refs (slug, refs) VALUES (:slug, :refs)")
+_INSERT_REFS = text("INSERT INTO search_refs (rowid, slug, refs) VALUES (:id, :slug, :refs)")
 
 
 def _reference_text(links) -> str:  # noqa: ANN001
@@ -237,8 +239,8 @@ def rebuild_search_index(session: Session) -> None:
         body += [value.text for value in therapy.values]
         body += [f"{p['clinician']} {p['patient']}" for p in therapy.by_condition or []]
         session.execute(_INSERT_INDEX, {
-            "slug": therapy.slug, "name": f"{therapy.name} {therapy.patient_name}",
+            "id": therapy.id, "slug": therapy.slug, "name": f"{therapy.name} {therapy.patient_name}",
             "aliases": "\n".join(therapy.aliases or []),
             "summary": f"{therapy.clinician_summary} {patient.get('summary', '')}", "body": "\n".join(body),
         })
-        session.execute(_INSERT_REFS, {"slug": therapy.slug, "refs": _reference_text(therapy.references)})
+        session.execute(_INSERT_REFS, {"id": therapy.id, "slug": therapy.slug, "refs": _reference_text(therapy.references)})

@@ -19,29 +19,35 @@ from __future__ import annotations
 import json
 import re
 import threading
+import unicodedata
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from clinic_app.storage.reader import Reader
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 REFERENCE_NOTE = "In the sources: "
-_TOP = (
-    "SELECT slug, snippet(search_index, -1, :open, :close, ' … ', 12) FROM search_index "
-    "WHERE search_index MATCH :match ORDER BY rank LIMIT :limit"
-)
-_TOP_REFS = (
-    "SELECT slug, snippet(search_refs, -1, :open, :close, ' … ', 12) FROM search_refs "
-    "WHERE search_refs MATCH :match ORDER BY rank LIMIT :limit"
-)
-_THERAPY = "SELECT slug, name, category, status, evidence_grade FROM therapy WHERE slug IN ({slugs})"
+# Ranking: BM25 with the column weights (slug, name, aliases, summary, body), sorted by SQLite; the
+# top rows' snippets are cut here from their stored text (see _snippet), which costs less than
+# asking FTS5 to rank and snip in one pass.
+SNIPPETS = 12
+_TOP = ("SELECT rowid FROM search_index WHERE search_index MATCH ? "
+        "ORDER BY bm25(search_index, 0.0, 10.0, 8.0, 4.0, 1.0) LIMIT ?")
+_TOP_REFS = "SELECT rowid FROM search_refs WHERE search_refs MATCH ? ORDER BY bm25(search_refs) LIMIT ?"
+_TEXT = "SELECT rowid, name, aliases, summary, body FROM search_index WHERE rowid IN ({ids})"
+_TEXT_REFS = "SELECT rowid, refs FROM search_refs WHERE rowid IN ({ids})"
+_THERAPY = ("SELECT id, slug, name, category, status, evidence_grade FROM therapy INDEXED BY ix_therapy_listing "
+            "WHERE id IN ({ids})")
+_CONDITIONS = "SELECT slug, name, patient_name, aliases FROM condition ORDER BY position"
 _CONDITION_THERAPIES = (
-    "SELECT t.slug, c.name FROM therapy t JOIN therapy_condition tc ON tc.therapy_id = t.id "
+    "SELECT t.id, c.name FROM therapy t JOIN therapy_condition tc ON tc.therapy_id = t.id "
     "JOIN condition c ON c.id = tc.condition_id WHERE c.slug = ? ORDER BY t.name COLLATE NOCASE"
 )
 
 
-@dataclass(frozen=True)
-class SearchHit:
+class SearchHit(NamedTuple):
+    """One hit (a tuple: made fifty times a keystroke, so as light as a record can be)."""
+
     slug: str
     name: str
     category: str
@@ -79,64 +85,151 @@ def match_expression(query: str) -> str:
     return " ".join(f'"{singular(word)}"*' for word in words_of(query))
 
 
-def search(reader: Reader, query: str, limit: int = 50, highlight: tuple[str, str] = ("[", "]")) -> list[SearchHit]:
-    return search_results(reader, query, limit, highlight).hits
+def search(reader: Reader, query: str, limit: int = 50, highlight: tuple[str, str] = ("[", "]"),
+           snippets: int = SNIPPETS) -> list[SearchHit]:
+    return search_results(reader, query, limit, highlight, snippets).hits
 
 
-def search_results(reader: Reader, query: str, limit: int = 50,
-                   highlight: tuple[str, str] = ("[", "]")) -> SearchResults:
-    results = _run(reader, query, limit, highlight)
+def search_results(reader: Reader, query: str, limit: int = 50, highlight: tuple[str, str] = ("[", "]"),
+                   snippets: int = SNIPPETS) -> SearchResults:
+    """The ranked hits for ``query``; the first ``snippets`` of them carry a snippet with the match."""
+    results = _run(reader, query, limit, highlight, snippets)
     if results.hits or not words_of(query):
         return results
     corrected = Vocabulary.of(reader).correct(query)
     if corrected is None:
         return results
-    again = _run(reader, corrected, limit, highlight)
+    again = _run(reader, corrected, limit, highlight, snippets)
     return replace(again, corrected=corrected) if again.hits else results
 
 
-def _run(reader: Reader, query: str, limit: int, highlight: tuple[str, str]) -> SearchResults:
+def _run(reader: Reader, query: str, limit: int, highlight: tuple[str, str], snippets: int) -> SearchResults:
     match = match_expression(query)
     if not match:
         return SearchResults([])
-    params = {"match": match, "limit": limit, "open": highlight[0], "close": highlight[1]}
-    found = [(slug, " ".join(snippet.split()), "") for slug, snippet in reader.query(_TOP, params)]
-    conditions = Vocabulary.of(reader).conditions_named(query)
+    found: list[tuple[int, str]] = [(row[0], "") for row in reader.query(_TOP, (match, limit))]
+    conditions = conditions_named(reader, query)
+    notes: dict[int, str] = {}
     if conditions:
         # the condition's options come after any therapy the query names, in the order they matched
-        members: dict[str, str] = {}
+        members: dict[int, str] = {}
         for condition in conditions:
-            for slug, condition_name in reader.query(_CONDITION_THERAPIES, (condition,)):
-                members.setdefault(slug, f"An option for {condition_name.lower()}")
+            for rowid, condition_name in reader.query(_CONDITION_THERAPIES, (condition,)):
+                members.setdefault(rowid, f"An option for {condition_name.lower()}")
         named = [hit for hit in found[:3] if hit[0] not in members and _names(reader, hit[0], query)]
-        matched = [hit for hit in found if hit[0] in members]
-        listed = {hit[0] for hit in matched}
-        rest = [(slug, name, "condition") for slug, name in members.items() if slug not in listed]
+        matched = [(rowid, "condition") for rowid, _ in found if rowid in members]
+        listed = {rowid for rowid, _ in matched}
+        rest = [(rowid, "condition") for rowid in members if rowid not in listed]
+        notes = {rowid: members[rowid] for rowid, _ in rest}
         others = [hit for hit in found if hit[0] not in members and hit not in named]
-        found = named + [(s, snip, "condition") for s, snip, _ in matched] + rest + others
+        found = named + matched + rest + others
     if len(found) < limit:
-        seen = {hit[0] for hit in found}
-        for slug, snippet in reader.query(_TOP_REFS, params):
-            if slug not in seen:
-                found.append((slug, REFERENCE_NOTE + " ".join(snippet.split()), "references"))
-                seen.add(slug)
+        seen = {rowid for rowid, _ in found}
+        found += [(row[0], "references") for row in reader.query(_TOP_REFS, (match, limit)) if row[0] not in seen]
     found = found[:limit]
     if not found:
         return SearchResults([], conditions=conditions)
-    rows = {r[0]: r for r in reader.query(_THERAPY.format(slugs=", ".join("?" * len(found))),
-                                           tuple(hit[0] for hit in found))}
-    hits = [SearchHit(slug, row[1], row[2], row[3], row[4], snippet, float(rank), via)
-            for rank, (slug, snippet, via) in enumerate(found) if (row := rows.get(slug)) is not None]
+    rows = {r[0]: r for r in reader.query(_THERAPY.format(ids=", ".join("?" * len(found))),
+                                           tuple(rowid for rowid, _ in found))}
+    cut = _snippets(reader, [hit for hit in found[:snippets] if hit[0] not in notes], query, highlight)
+    hits = []
+    for rank, (rowid, via) in enumerate(found):
+        row = rows.get(rowid)
+        if row is None:
+            continue
+        snippet = notes.get(rowid) or cut.get(rowid, "")
+        if via == "references":
+            snippet = REFERENCE_NOTE + snippet
+        hits.append(SearchHit(row[1], row[2], row[3], row[4], row[5], snippet, float(rank), via))
     return SearchResults(hits, conditions=conditions)
 
 
-def _names(reader: Reader, slug: str, query: str) -> bool:
+def _snippets(reader: Reader, hits: list[tuple[int, str]], query: str,
+              highlight: tuple[str, str]) -> dict[int, str]:
+    """Snippets for ``hits``: their own text, or their references for hits found there only."""
+    out: dict[int, str] = {}
+    terms = [fold(singular(w)).casefold() for w in words_of(query)]
+    for sql, wanted in ((_TEXT, [r for r, via in hits if via != "references"]),
+                        (_TEXT_REFS, [r for r, via in hits if via == "references"])):
+        if wanted:
+            for row in reader.query(sql.format(ids=", ".join("?" * len(wanted))), tuple(wanted)):
+                out[row[0]] = _snippet(row[1:], terms, highlight)
+    return out
+
+
+def fold(text: str) -> str:
+    """``text`` with accents taken off, letter for letter (the index folds them the same way)."""
+    if text.isascii():
+        return text
+    return "".join(unicodedata.normalize("NFKD", ch)[0] if len(ch) == 1 else ch for ch in text)
+
+
+def _snippet(columns, terms: list[str], highlight: tuple[str, str], size: int = 12) -> str:  # noqa: ANN001
+    """About ``size`` words around the first match, from the first column (by weight) that matches,
+    each matched word between the ``highlight`` marks."""
+    pattern = re.compile(r"\b(?:" + "|".join(re.escape(t) for t in terms) + ")", re.IGNORECASE)
+    for text in columns:
+        if not text:
+            continue
+        folded = fold(text)
+        found = pattern.search(folded)
+        if found is None:
+            continue
+        # the words of a window around the first match: a few before it, the rest after
+        start = max(0, found.start() - 120)
+        words = list(_WORD.finditer(folded, start, found.start() + 40 * size))
+        at = next(i for i, m in enumerate(words) if m.start() >= found.start())
+        first = max(0, at - 3)
+        if start > 0 and first == 0:
+            first = min(1, len(words) - 1)  # the window may begin inside a word
+        last = min(len(words), first + size)
+        out, position = [], words[first].start()
+        for m in words[first:last]:
+            out.append(text[position:m.start()])
+            word = text[m.start():m.end()]
+            out.append(f"{highlight[0]}{word}{highlight[1]}" if pattern.match(folded, m.start()) else word)
+            position = m.end()
+        end = words[last - 1].end()
+        trail = text[end] if end < len(text) and text[end] in ".,;:)?!" else ""
+        lead = "… " if words[first].start() > 0 else ""
+        more = " …" if _WORD.search(text, end) else ""
+        return lead + " ".join(("".join(out) + trail).split()) + more
+    return ""
+
+
+def conditions_named(reader: Reader, query: str) -> tuple[str, ...]:
+    """The conditions whose name or an alias holds every word typed (each as a prefix, 3 letters or more)."""
+    typed = [fold(w).casefold() for w in words_of(query)]
+    if not typed or min(len(w) for w in typed) < 3:
+        return ()
+    return tuple(slug for slug, phrases in _condition_phrases(reader)
+                 if any(all(any(w.startswith(t) for w in phrase) for t in typed) for phrase in phrases))
+
+
+_PHRASES: dict[tuple[str, int], list[tuple[str, list[list[str]]]]] = {}
+
+
+def _condition_phrases(reader: Reader) -> list[tuple[str, list[list[str]]]]:
+    """Each condition's name, patient name and aliases as lists of folded words, read again only
+    after another connection has written to the database."""
+    key = (str(reader.path), reader.query("PRAGMA data_version")[0][0])
+    found = _PHRASES.get(key)
+    if found is None:
+        found = [(slug, [[fold(w).casefold() for w in _WORD.findall(phrase)]
+                         for phrase in (name, patient_name, *json.loads(aliases or "[]"))])
+                 for slug, name, patient_name, aliases in reader.query(_CONDITIONS)]
+        _PHRASES.clear()
+        _PHRASES[key] = found
+    return found
+
+
+def _names(reader: Reader, rowid: int, query: str) -> bool:
     """Whether every word of ``query`` starts a word of the therapy's name or aliases."""
-    row = reader.query("SELECT name, aliases FROM search_index WHERE slug = ?", (slug,))
+    row = reader.query("SELECT name, aliases FROM search_index WHERE rowid = ?", (rowid,))
     if not row:
         return False
     words = {w.casefold() for w in _WORD.findall(f"{row[0][0]} {row[0][1]}")}
-    return all(any(w.startswith(q.casefold()) for w in words) for q in words_of(query))
+    return all(any(w.startswith(singular(q).casefold()) for w in words) for q in words_of(query))
 
 
 class Vocabulary:
@@ -145,8 +238,7 @@ class Vocabulary:
     _cache: dict[tuple[str, str], Vocabulary] = {}
     _lock = threading.Lock()
 
-    def __init__(self, words: set[str], conditions: dict[str, list[set[str]]] | None = None) -> None:
-        self.conditions = conditions or {}  # slug -> the word sets of its name and each alias
+    def __init__(self, words: set[str]) -> None:
         self.words = {w for w in words if len(w) >= 3}
         self.by_gram: dict[str, set[str]] = {}
         for word in self.words:
@@ -155,33 +247,20 @@ class Vocabulary:
 
     @classmethod
     def of(cls, reader: Reader) -> Vocabulary:
-        stamp = reader.query("SELECT count(*), max(rowid) FROM search_index")[0]
-        meta = reader.query("SELECT value FROM app_meta WHERE key = 'content_fingerprint'")
-        key = (str(reader.path), f"{stamp[0]}:{stamp[1]}:{meta[0][0] if meta else ''}")
+        # data_version changes when another connection commits: the names may have changed
+        key = (str(reader.path), str(reader.query("PRAGMA data_version")[0][0]))
         with cls._lock:
             found = cls._cache.get(key)
         if found is None:
             words: set[str] = set()
             for name, aliases in reader.query("SELECT name, aliases FROM search_index"):
                 words.update(w.casefold() for w in _WORD.findall(f"{name} {aliases}"))
-            conditions: dict[str, list[set[str]]] = {}
-            for slug, name, patient_name, aliases in reader.query(
-                    "SELECT slug, name, patient_name, aliases FROM condition ORDER BY position"):
-                phrases = [name, patient_name, *json.loads(aliases or "[]")]
-                conditions[slug] = [{w.casefold() for w in _WORD.findall(p)} for p in phrases]
-                words.update(*conditions[slug])
-            found = cls(words, conditions)
+            for name, patient_name, aliases in reader.query("SELECT name, patient_name, aliases FROM condition"):
+                words.update(w.casefold() for w in _WORD.findall(f"{name} {patient_name} {' '.join(json.loads(aliases))}"))
+            found = cls(words)
             with cls._lock:
                 cls._cache = {key: found}
         return found
-
-    def conditions_named(self, query: str) -> tuple[str, ...]:
-        """The conditions whose name or an alias holds every word typed (each as a prefix)."""
-        typed = [w.casefold() for w in words_of(query)]
-        if not typed or min(len(w) for w in typed) < 3:
-            return ()
-        return tuple(slug for slug, phrases in self.conditions.items()
-                     if any(all(any(w.startswith(t) for w in phrase) for t in typed) for phrase in phrases))
 
     def correct(self, query: str) -> str | None:
         """The query with each word not in the vocabulary replaced by its closest word, or None."""

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -38,6 +39,10 @@ class Base(DeclarativeBase):
 
 class Therapy(Base):
     __tablename__ = "therapy"
+    # the list and the search hits read these columns only: a covering index keeps them off the
+    # therapy rows, whose long texts would otherwise be read for every line of the list
+    __table_args__ = (Index("ix_therapy_listing", "id", "slug", "name", "category", "status", "evidence_grade",
+                            "patient_name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)

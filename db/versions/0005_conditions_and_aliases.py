@@ -16,7 +16,8 @@ Words are no longer stemmed: the Porter stemmer cut short queries down ("SCS" to
 then matched "sciatica"); every typed word is a prefix already, and the search service folds
 plurals itself. Both have their ``rank`` set to the column weights, so FTS5 sorts and stops at the top hits by
 itself. The shipped content is reloaded afterwards (the fingerprint is cleared), which refills
-the new columns and both indexes.
+the new columns and both indexes. A covering index holds the columns the list and the search
+hits show, so neither reads the long texts of every therapy row.
 """
 
 import sqlalchemy as sa
@@ -59,6 +60,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_condition_reference")),
         sa.UniqueConstraint("condition_id", "reference_id", name=op.f("uq_condition_reference_condition_id")),
     )
+    op.create_index("ix_therapy_listing", "therapy",
+                    ["id", "slug", "name", "category", "status", "evidence_grade", "patient_name"])
     op.execute("DROP TABLE IF EXISTS search_index")
     op.execute(
         "CREATE VIRTUAL TABLE search_index USING fts5("
@@ -74,6 +77,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_therapy_listing", "therapy")
     op.execute("DROP TABLE IF EXISTS search_refs")
     op.execute("DROP TABLE IF EXISTS search_index")
     op.execute(
