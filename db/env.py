@@ -22,8 +22,8 @@ def run_migrations_online() -> None:
 
 
 def include_name(name, type_, parent_names) -> bool:  # noqa: ANN001
-    """The FTS5 index and its shadow tables are managed by hand-written SQL, not the models."""
-    return not (type_ == "table" and name and name.startswith("search_index"))
+    """The FTS5 indexes and their shadow tables are managed by hand-written SQL, not the models."""
+    return not (type_ == "table" and name and name.startswith(("search_index", "search_refs")))
 
 
 def _run(connection) -> None:  # noqa: ANN001

@@ -85,12 +85,38 @@ class Database:
             db.upgrade()
         return db
 
-    def upgrade(self) -> None:
+    def upgrade(self, revision: str = "head") -> None:
         from alembic import command
 
+        self.migrate(lambda config: command.upgrade(config, revision))
+
+    def migrate(self, step) -> None:  # noqa: ANN001 - a callable taking the Alembic config
+        """Run an Alembic ``step`` with foreign keys off, then prove them whole.
+
+        SQLite changes a column's constraints by copying the table and dropping the old one; with
+        foreign keys on, that drop deletes (or cascades through) every row that points at the
+        table: content revisions, references, print links. So keys are off while the schema
+        changes, and ``PRAGMA foreign_key_check`` must find nothing before the work is kept."""
+        sqlite = self.engine.dialect.name == "sqlite"
         try:
-            with self.engine.begin() as connection:
-                command.upgrade(alembic_config(connection), "head")
+            with self.engine.connect() as connection:
+                if sqlite:
+                    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                    connection.commit()
+                try:
+                    with connection.begin():
+                        step(alembic_config(connection))
+                        if sqlite:
+                            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                            if broken:
+                                raise DatabaseError(
+                                    f"the database upgrade of {self.location.sqlite_path} would leave "
+                                    f"{len(broken)} broken link(s) (first in table {broken[0][0]}); it was "
+                                    "not applied")
+                finally:
+                    if sqlite:
+                        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                        connection.commit()
         except OperationalError as exc:
             raise _translate(exc, self.location) from exc
 

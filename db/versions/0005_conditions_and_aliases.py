@@ -93,6 +93,8 @@ def downgrade() -> None:
     with op.batch_alter_table("therapy") as batch:
         batch.drop_column("by_condition")
         batch.drop_column("aliases")
+    # the older schema needs a year: 0 marks "none" until that version reloads its own content
+    op.execute("UPDATE reference SET year = 0 WHERE year IS NULL")
     with op.batch_alter_table("reference") as batch:
         batch.drop_column("note")
         batch.drop_column("title_is_label")

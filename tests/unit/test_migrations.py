@@ -81,3 +81,33 @@ def test_newer_revision_is_refused_and_file_left_untouched(location):
 def test_database_file_is_private_to_its_owner(location):
     Database.open(location).close()
     assert location.sqlite_path.stat().st_mode & 0o077 == 0
+
+
+def test_upgrade_to_conditions_keeps_every_record(prepared_location):
+    """0004 -> 0005 rebuilds the reference table and the search index: nothing a clinic holds is lost."""
+    from alembic import command
+
+    from clinic_app.services import store
+
+    path = prepared_location.sqlite_path
+    with sqlite3.connect(path) as conn:
+        conn.execute("INSERT INTO consultation (recorded_at, started_at, clinician, therapies, rows, content_versions, "
+                     "library_version) VALUES ('2026-11-30', '2026-11-30', 'Dr A', '[\"nsaids\"]', '[]', '{}', 'x')")
+    db = Database.open(prepared_location)
+    db.migrate(lambda config: command.downgrade(config, "0004"))
+    db.engine.dispose()
+
+    def counts():
+        with sqlite3.connect(path) as conn:
+            return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                    for t in ("therapy", "reference", "therapy_reference", "content_revision", "consultation")}
+
+    before = counts()
+    assert before["consultation"] == 1 and before["therapy_reference"] > 100
+    store.prepare(prepared_location)
+    after = counts()
+    assert after == before
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == preflight.head_revision()
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        assert conn.execute("SELECT count(*) FROM search_index").fetchone()[0] == after["therapy"]
