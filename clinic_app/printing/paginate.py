@@ -114,7 +114,13 @@ def _table_units(document: QTextDocument, table: QTextTable, layout) -> list[_Un
     # table's outer edges are as far from its text as that (Qt's frame rectangle for a table with
     # a heading row starts below the heading, so it is not used alone).
     inner = [spans[r][1] + 0.75 * (spans[r + 1][0] - spans[r][1]) for r in range(rows - 1)]  # border above
-    gap = spans[1][0] - inner[0] if rows > 1 else float(table.format().cellPadding() + table.format().border())
+    # Padding and borders are CSS pixels, which Qt scales to the paint device (a printer's pixels are
+    # far smaller); the outer border and the cells' own borders are drawn outside that padding.
+    device = layout.paintDevice()
+    px = device.logicalDpiY() / 96.0 if device is not None else 1.0
+    fmt = table.format()
+    outline = (fmt.cellPadding() + 2 * fmt.border() + fmt.cellSpacing()) * px
+    gap = max(spans[1][0] - inner[0], outline) if rows > 1 else outline
     edges = [min(frame.top(), spans[0][0] - gap), *inner, max(frame.bottom(), spans[-1][1] + gap)]
     heading_rows = min(table.format().headerRowCount(), rows - 1)
     anchored = [_row_anchor(document, table, row) for row in range(rows)]

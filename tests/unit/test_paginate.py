@@ -68,3 +68,38 @@ def test_a_forced_break_starts_a_new_page_and_an_oversized_block_is_cut():
     assert page_of(pages, *where(doc, "Short first")) == 0
     assert page_of(pages, *where(doc, "Second page")) == 1
     assert len(pages) >= 4 and all(p.bottom - p.top <= HEIGHT + 0.5 for p in pages)
+
+
+def test_a_box_moved_to_the_next_page_leaves_no_sliver_of_its_border():
+    """At a printer's resolution a box's padding and border are many pixels tall: a page cut above a
+    boxed table must clear all of it, or the next page's box leaves a coloured line at this foot."""
+    from PySide6.QtCore import QRectF, Qt
+    from PySide6.QtGui import QColor, QImage, QPainter
+
+    ensure_gui_application()
+    image = QImage(10, 10, QImage.Format.Format_RGB32)
+    image.setDotsPerMeterX(47244)  # 1200 dpi, as the printer is set up
+    image.setDotsPerMeterY(47244)
+    box = ("<table width='100%' cellspacing='0' cellpadding='8' border='1' style='border-color: #ff0000; "
+           "border-style: solid; background-color: #ff0000;'><tr><td>Boxed text</td></tr></table>")
+    for filler in range(8, 40):
+        doc = QTextDocument()
+        doc.documentLayout().setPaintDevice(image)
+        doc.setDocumentMargin(0)
+        doc.setHtml("".join(f"<p>Line {i} of filler text.</p>" for i in range(filler)) + box)
+        doc.setPageSize(QSizeF(4000, LONG_PAGE))
+        pages = paginate(doc, 6000.0)
+        if len(pages) < 2:
+            continue
+        first = pages[0]
+        canvas = QImage(400, 600, QImage.Format.Format_RGB32)
+        canvas.fill(Qt.GlobalColor.white)
+        painter = QPainter(canvas)
+        painter.scale(0.1, 0.1)
+        painter.translate(0, -first.top)
+        doc.drawContents(painter, QRectF(0, first.top, 4000, first.bottom - first.top))
+        painter.end()
+        red = [y for y in range(600) for x in range(0, 400, 20) if QColor(canvas.pixel(x, y)).red() > 200
+               and QColor(canvas.pixel(x, y)).green() < 80]
+        if doc.find("Boxed text").block().layout() and where(doc, "Boxed text")[0] > first.bottom:
+            assert red == [], f"{filler} lines: the moved box shows at the foot of page one"
