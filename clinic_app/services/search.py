@@ -21,6 +21,7 @@ import re
 import threading
 import unicodedata
 from dataclasses import dataclass, replace
+from itertools import islice
 from typing import NamedTuple
 
 from clinic_app.storage.reader import Reader
@@ -36,8 +37,7 @@ _TOP = ("SELECT rowid FROM search_index WHERE search_index MATCH ? "
 _TOP_REFS = "SELECT rowid FROM search_refs WHERE search_refs MATCH ? ORDER BY bm25(search_refs) LIMIT ?"
 _TEXT = "SELECT rowid, name, aliases, summary, body FROM search_index WHERE rowid IN ({ids})"
 _TEXT_REFS = "SELECT rowid, refs FROM search_refs WHERE rowid IN ({ids})"
-_THERAPY = ("SELECT id, slug, name, category, status, evidence_grade FROM therapy INDEXED BY ix_therapy_listing "
-            "WHERE id IN ({ids})")
+_LISTING = "SELECT id, slug, name, category, status, evidence_grade FROM therapy INDEXED BY ix_therapy_listing"
 _CONDITIONS = "SELECT slug, name, patient_name, aliases FROM condition ORDER BY position"
 _CONDITION_THERAPIES = (
     "SELECT t.id, c.name FROM therapy t JOIN therapy_condition tc ON tc.therapy_id = t.id "
@@ -129,8 +129,7 @@ def _run(reader: Reader, query: str, limit: int, highlight: tuple[str, str], sni
     found = found[:limit]
     if not found:
         return SearchResults([], conditions=conditions)
-    rows = {r[0]: r for r in reader.query(_THERAPY.format(ids=", ".join("?" * len(found))),
-                                           tuple(rowid for rowid, _ in found))}
+    rows = _listing(reader)
     cut = _snippets(reader, [hit for hit in found[:snippets] if hit[0] not in notes], query, highlight)
     hits = []
     for rank, (rowid, via) in enumerate(found):
@@ -175,23 +174,21 @@ def _snippet(columns, terms: list[str], highlight: tuple[str, str], size: int = 
         found = pattern.search(folded)
         if found is None:
             continue
-        # the words of a window around the first match: a few before it, the rest after
+        # the words of a window around the first match: up to three before it, the rest after
         start = max(0, found.start() - 120)
-        words = list(_WORD.finditer(folded, start, found.start() + 40 * size))
-        at = next(i for i, m in enumerate(words) if m.start() >= found.start())
-        first = max(0, at - 3)
-        if start > 0 and first == 0:
-            first = min(1, len(words) - 1)  # the window may begin inside a word
-        last = min(len(words), first + size)
-        out, position = [], words[first].start()
-        for m in words[first:last]:
+        before = list(_WORD.finditer(folded, start, found.start()))[-3:]
+        if before and start > 0 and before[0].start() == start:
+            before = before[1:]  # the window may begin inside a word
+        words = before + list(islice(_WORD.finditer(folded, found.start()), size - len(before)))
+        out, position = [], words[0].start()
+        for m in words:
             out.append(text[position:m.start()])
             word = text[m.start():m.end()]
             out.append(f"{highlight[0]}{word}{highlight[1]}" if pattern.match(folded, m.start()) else word)
             position = m.end()
-        end = words[last - 1].end()
+        end = words[-1].end()
         trail = text[end] if end < len(text) and text[end] in ".,;:)?!" else ""
-        lead = "… " if words[first].start() > 0 else ""
+        lead = "… " if words[0].start() > 0 else ""
         more = " …" if _WORD.search(text, end) else ""
         return lead + " ".join(("".join(out) + trail).split()) + more
     return ""
@@ -203,20 +200,41 @@ def conditions_named(reader: Reader, query: str) -> tuple[str, ...]:
     if not typed or min(len(w) for w in typed) < 3:
         return ()
     return tuple(slug for slug, phrases in _condition_phrases(reader)
-                 if any(all(any(w.startswith(t) for w in phrase) for t in typed) for phrase in phrases))
+                 if any(all(t in prefixes for t in typed) for prefixes in phrases))
 
 
-_PHRASES: dict[tuple[str, int], list[tuple[str, list[list[str]]]]] = {}
+_PHRASES: dict[tuple[int, int], list[tuple[str, list[set[str]]]]] = {}
+_LISTINGS: dict[tuple[int, int], dict[int, tuple]] = {}
 
 
-def _condition_phrases(reader: Reader) -> list[tuple[str, list[list[str]]]]:
-    """Each condition's name, patient name and aliases as lists of folded words, read again only
-    after another connection has written to the database."""
-    key = (str(reader.path), reader.query("PRAGMA data_version")[0][0])
+def _version(reader: Reader) -> tuple[int, int]:
+    return reader.data_version()
+
+
+def _listing(reader: Reader) -> dict[int, tuple]:
+    """Every therapy's id, slug, name, category, status and grade, by id: what a hit shows. Read
+    once (10,000 therapies take a few milliseconds, from a covering index), and again only after
+    another connection has written to the database."""
+    key = _version(reader)
+    found = _LISTINGS.get(key)
+    if found is None:
+        found = {row[0]: tuple(row) for row in reader.query(_LISTING)}
+        _LISTINGS.clear()
+        _LISTINGS[key] = found
+    return found
+
+
+def _prefixes(phrase: str) -> set[str]:
+    return {w[:n] for w in (fold(w).casefold() for w in _WORD.findall(phrase)) for n in range(3, len(w) + 1)}
+
+
+def _condition_phrases(reader: Reader) -> list[tuple[str, list[set[str]]]]:
+    """Each condition's name, patient name and aliases as the sets of word prefixes (3 letters or
+    more) they hold, read again only after another connection has written to the database."""
+    key = _version(reader)
     found = _PHRASES.get(key)
     if found is None:
-        found = [(slug, [[fold(w).casefold() for w in _WORD.findall(phrase)]
-                         for phrase in (name, patient_name, *json.loads(aliases or "[]"))])
+        found = [(slug, [_prefixes(phrase) for phrase in (name, patient_name, *json.loads(aliases or "[]"))])
                  for slug, name, patient_name, aliases in reader.query(_CONDITIONS)]
         _PHRASES.clear()
         _PHRASES[key] = found
@@ -235,7 +253,7 @@ def _names(reader: Reader, rowid: int, query: str) -> bool:
 class Vocabulary:
     """The words of every name and alias, for correcting a query that found nothing."""
 
-    _cache: dict[tuple[str, str], Vocabulary] = {}
+    _cache: dict[tuple[int, int], Vocabulary] = {}
     _lock = threading.Lock()
 
     def __init__(self, words: set[str]) -> None:
@@ -248,7 +266,7 @@ class Vocabulary:
     @classmethod
     def of(cls, reader: Reader) -> Vocabulary:
         # data_version changes when another connection commits: the names may have changed
-        key = (str(reader.path), str(reader.query("PRAGMA data_version")[0][0]))
+        key = _version(reader)
         with cls._lock:
             found = cls._cache.get(key)
         if found is None:

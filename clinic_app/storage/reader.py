@@ -8,12 +8,15 @@ and are turned into frozen dataclasses by the services.
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 import threading
 from pathlib import Path
 
 from clinic_app.errors import DatabaseError, DatabaseLockedError
 from clinic_app.settings import Location
+
+_TOKENS = itertools.count(1)
 
 
 class RowCounter:
@@ -52,7 +55,15 @@ class Reader:
             counter = RowCounter()
             conn.create_function("hit_number", 0, counter)
             self._local.conn, self._local.counter = conn, counter
+            self._local.token = next(_TOKENS)
         return conn
+
+    def data_version(self) -> tuple[int, int]:
+        """Which connection this thread reads through, and its data version: the pair changes when
+        another connection commits, so it keys caches of what was read (never reused by a later
+        connection, unlike ``id()``)."""
+        conn = self.connection()
+        return self._local.token, conn.execute("PRAGMA data_version").fetchone()[0]
 
     def counted_query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
         """:meth:`query`, with ``hit_number()`` counting this statement's rows from 1."""

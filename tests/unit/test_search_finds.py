@@ -91,3 +91,14 @@ def test_edit_distance_counts_a_swap_once():
     assert search.edit_distance("paracetemol", "paracetamol") == 1
     assert search.edit_distance("form", "from") == 1
     assert search.edit_distance("abc", "xyz", limit=1) == 2
+
+
+def test_what_search_keeps_in_memory_follows_a_write_by_another_connection(prepared_location, reader):
+    import sqlite3
+
+    assert search.search(reader, "yoga")[0].name == "Yoga"
+    with sqlite3.connect(prepared_location.sqlite_path) as conn:  # another room, another process
+        conn.execute("UPDATE therapy SET name = 'Yoga classes' WHERE slug = 'yoga'")
+        conn.execute("UPDATE condition SET aliases = '[\"bad back\"]' WHERE slug = 'chronic-low-back-pain'")
+    assert search.search(reader, "yoga")[0].name == "Yoga classes"
+    assert search.search_results(reader, "bad back").conditions == ("chronic-low-back-pain",)
