@@ -65,8 +65,11 @@ def _build_parser() -> argparse.ArgumentParser:
                          "(chronic-low-back-pain, sciatica, spinal-stenosis): the handout says so and gives its "
                          "\"get help urgently\" signs")
     handout.add_argument("--compare", action="store_true", help="include the comparison grid of the chosen therapies")
+    handout.add_argument("--one-page", action="store_true", help="instead of the full handout, one page: the option "
+                         "grid of 2 to 4 therapies (portrait up to 3, landscape for 4), sized to fit")
     handout.add_argument("--rows", metavar="KEY,...", help="with --compare: the comparison rows that matter to the "
-                         "patient (default: all)")
+                         "patient (default: all); with --one-page (default: what_is_it, how_is_it_done, "
+                         "time_to_benefit, evidence, main_risks, recovery, guidelines)")
     handout.add_argument("--patient", default="", metavar="NAME", help="patient name printed on every page")
     handout.add_argument("--clinician", default="", metavar="NAME")
     handout.add_argument("--notes", default="", metavar="TEXT", help="personal notes from the visit")
@@ -125,6 +128,22 @@ def _build_parser() -> argparse.ArgumentParser:
     consult_usage = consult_cmds.add_parser("usage", help="per month: therapies discussed and handed out most")
     consult_usage.add_argument("--months", type=int, default=12, help="this many months, this one included (default 12)")
     consult_usage.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+    clinic = commands.add_parser(
+        "clinic", help="the clinic's name, phone, hours and print settings (what every handout carries)",
+        description="Show or set the clinic profile from a script, with the same checks as the window's "
+        "Clinic profile. Example: clinic-app clinic set --name 'Northside Spine Clinic' --phone '020 7946 0000' "
+        "--hours 'Monday to Friday, 8am to 6pm'")
+    clinic_cmds = clinic.add_subparsers(dest="clinic_command", metavar="ACTION", required=True)
+    clinic_show = clinic_cmds.add_parser("show", help="the clinic profile, and what a handout still needs")
+    clinic_show.add_argument("--json", action="store_true", help="print JSON for scripts")
+    clinic_set = clinic_cmds.add_parser("set", help="change the fields given; the others stay as they are")
+    clinic_set.add_argument("--name", help="the clinic's name, printed at the top of every handout")
+    clinic_set.add_argument("--phone", help="the number patients call, printed on every handout")
+    clinic_set.add_argument("--hours", help="when that phone is answered, e.g. 'Monday to Friday, 8am to 6pm'")
+    clinic_set.add_argument("--address", help="the address (use \\n for a new line)")
+    clinic_set.add_argument("--website", help="printed as text")
+    clinic_set.add_argument("--paper", choices=("a4", "letter"), help="the paper handouts print on")
 
     db = commands.add_parser("db", help="database: upgrade, check, back up, restore")
     db_cmds = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
@@ -324,7 +343,8 @@ def _cmd_handout(args: argparse.Namespace) -> int:
         if not items:
             print("no handouts have been printed yet")
         for i in items:
-            mark = f" (reprint of #{i.reprint_of})" if i.reprint_of else ""
+            mark = " (one page)" if i.options.get("one_page") else ""
+            mark += f" (reprint of #{i.reprint_of})" if i.reprint_of else ""
             print(f"#{i.id:<4} {i.printed_at:%Y-%m-%d %H:%M}  {i.kind:<7} {i.paper:<6} {', '.join(i.therapies)}{mark}  "
                   f"sha256 {i.sha256[:12]}  -> {i.destination}")
         return 0
@@ -348,18 +368,37 @@ def _cmd_handout(args: argparse.Namespace) -> int:
     except ValueError:
         raise NotFoundError(f"--follow-up {args.follow_up!r} is not a date like 2026-12-31") from None
     rows = tuple(key.strip() for key in (args.rows or "").split(",") if key.strip())
-    if rows and not args.compare:
-        raise NotFoundError("--rows chooses comparison rows; add --compare to include the comparison grid")
+    if rows and not (args.compare or args.one_page):
+        raise NotFoundError("--rows chooses comparison rows; add --compare to include the comparison grid, or "
+                            "--one-page for the one-page grid")
+    if args.one_page:
+        left_out = [option for option, value in (("--notes", args.notes), ("--next-steps", args.next_steps),
+                                                 ("--follow-up", args.follow_up)) if value]
+        if left_out:
+            raise NotFoundError(f"the one-page grid has no room for {', '.join(left_out)}; leave "
+                                f"{'them' if len(left_out) > 1 else 'it'} out, or make the full handout")
     request = HandoutRequest(
-        therapies=tuple(args.therapy), include_comparison=args.compare, comparison_rows=rows,
+        therapies=tuple(args.therapy), include_comparison=args.compare and not args.one_page, comparison_rows=rows,
         patient_name=args.patient, clinician=args.clinician, notes=args.notes,
         next_steps=args.next_steps, follow_up=follow_up, paper=args.paper or profile.paper_size,
         large_print=profile.large_print if args.large_print is None else args.large_print,
-        condition=args.condition,
+        condition=args.condition, one_page=args.one_page,
     )
     result = handout_jobs.produce(location, reader, request, output=args.output, printer=args.printer)
     where = f"sent to printer {result.destination}" if args.printer else f"written to {result.destination}"
+    if args.one_page:
+        pages = f"{result.pages} page{'s' if result.pages != 1 else ''}"
+        print(f"one-page handout {where} ({pages}, {result.body_pt} pt body); logged as #{result.record_id}, "
+              f"sha256 {result.sha256[:12]}")
+        return 0
     print(f"handout {where} ({result.pages} pages); logged as #{result.record_id}, sha256 {result.sha256[:12]}")
+    from clinic_app.services.clinic import missing_contact
+
+    missing = missing_contact(profile)
+    if missing:
+        print(f"note: the clinic's {' and '.join(missing)} {'are' if len(missing) > 1 else 'is'} not set, so the "
+              "handout has a blank line for them; set them with: clinic-app clinic set --name NAME --phone NUMBER",
+              file=sys.stderr)
     return 0
 
 
@@ -472,7 +511,46 @@ def _cmd_consultations(args: argparse.Namespace) -> int:
     raise AssertionError(action)
 
 
+def _cmd_clinic(args: argparse.Namespace) -> int:
+    from dataclasses import asdict, replace
+
+    from clinic_app.services import clinic, store
+
+    location = _location(args)
+    profile = clinic.load_profile(store.open_reader(location))
+    if args.clinic_command == "set":
+        changes = {name: getattr(args, name) for name in ("name", "phone", "hours", "address", "website")
+                   if getattr(args, name) is not None}
+        if "address" in changes:
+            changes["address"] = changes["address"].replace("\\n", "\n")
+        if args.paper:
+            changes["paper_size"] = args.paper
+        if not changes:
+            raise clinic.ProfileError("nothing to set: give --name, --phone, --hours, --address, --website or --paper")
+        profile = clinic.save_profile(location, replace(profile, **changes))
+        print(f"clinic profile saved ({', '.join(sorted(changes))})")
+    missing = clinic.missing_contact(profile)
+    if args.clinic_command == "show" and args.json:
+        data = {k: v for k, v in asdict(profile).items() if k != "logo"}
+        data["clinicians"] = list(profile.clinicians)
+        data["has_logo"] = profile.logo is not None
+        data["missing_for_handouts"] = missing
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+        return 0
+    if args.clinic_command == "show":
+        for label, value in (("name", profile.name), ("phone", profile.phone), ("hours", profile.hours),
+                             ("address", profile.address.replace("\n", ", ")), ("website", profile.website),
+                             ("paper", profile.paper_size), ("large print", "yes" if profile.large_print else "no"),
+                             ("clinicians", ", ".join(profile.clinicians)), ("logo", "yes" if profile.logo else "no")):
+            print(f"{label:<12} {value or '(not set)'}")
+    if missing:
+        print(f"handouts still need the clinic's {' and '.join(missing)}: "
+              "clinic-app clinic set --name NAME --phone NUMBER")
+    return 0
+
+
 _HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "clinic": _cmd_clinic,
     "gui": _cmd_gui,
     "search": _cmd_search,
     "content": _cmd_content,

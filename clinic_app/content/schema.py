@@ -173,6 +173,7 @@ class ConditionPatientText(_Strict):
     natural_course: str = Field(min_length=20)
     first_steps: str = Field(min_length=20)
     decision: str = Field(min_length=10, description='"You and your doctor are deciding how to treat your ..."')
+    actions: list[str] = Field(min_length=2, max_length=4, description='"What you can do now": explicit steps')
     urgent: list[str] = Field(min_length=3, description="go to the emergency department now if ...")
     see_doctor_soon: list[str] = Field(min_length=2, description="see your doctor as soon as possible if ...")
 

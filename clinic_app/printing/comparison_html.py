@@ -65,19 +65,25 @@ def _widths(count: int, question_width: float) -> list[float]:
     return [share] * (count - 1) + [round(100 - question_width - share * (count - 1), 1)]
 
 
-def comparison_table_html(matrix: ComparisonMatrix, body_pt: int = 12, side_question_max: int = SIDE_QUESTION_MAX) -> str:
+def comparison_table_html(matrix: ComparisonMatrix, body_pt: int = 12, side_question_max: int = SIDE_QUESTION_MAX,
+                          references: bool = True, pad: int | None = None, question_width: int = 22,
+                          row_badges: bool = True) -> str:
     """The comparison grid as an HTML fragment. Each row carries a ``row-KEY`` anchor, which the
     paginator uses to keep it on one page. Up to ``side_question_max`` options the question has its
-    own column; beyond, it runs across the table above the answers."""
+    own column (``question_width`` percent wide); beyond, it runs across the table above the answers.
+    ``references=False`` leaves out the source keys after each answer (for a page that lists no
+    sources); ``row_badges=False`` leaves out the grade and status badges in the rows (the heading
+    row shows them); ``pad`` is the cell padding in pixels (default: 6, or 4 past four options)."""
     count = len(matrix.columns)
     side = count <= side_question_max
-    question_width = 22 if side else 0
+    question_width = question_width if side else 0
     same_refs = {row.key: list(dict.fromkeys(k for cell in row.cells for k in cell.reference_keys))
                  for row in matrix.rows}
     return _environment().get_template("comparison_table.html.j2").render(
         matrix=matrix, side_questions=side, question_width=question_width,
-        column_widths=_widths(count, question_width), pad=6 if count <= 4 else 4,
-        legends={row.key: scale_legend(row) for row in matrix.rows}, same_refs=same_refs,
+        column_widths=_widths(count, question_width), pad=pad if pad is not None else 6 if count <= 4 else 4,
+        legends={row.key: scale_legend(row) for row in matrix.rows}, same_refs=same_refs, references=references,
+        row_badges=row_badges,
         scale_max=SCALE_MAX, status_colours=_Palette(STATUS_COLOURS), grade_colours=_Palette(GRADE_COLOURS),
         status_labels=_Palette(STATUS_LABELS), grade_labels=_Palette(GRADE_LABELS), **_sizes(body_pt),
     )
@@ -117,10 +123,15 @@ class ComparisonPrint:
         footer = f"{title}: {len(matrix.columns)} options" + (
             f"  ·  content {context.library_version}" if context.library_version else "")
         return ComparisonDocument(
-            html=html, title=f"{title}: {names}", header=f"{context.clinic_name}  ·  {context.date_text}",
+            html=html, title=f"{title}: {names}", header=_letterhead(context),
             footer=footer, body_pt=self.body_pt, paper=self.paper, landscape=landscape_for(matrix),
             logo=context.logo,
         )
+
+
+def _letterhead(context: ComparisonContext) -> str:
+    """The band on every page: the clinic's name and phone (once set) and the date."""
+    return "  ·  ".join(p for p in (context.clinic_name, context.clinic_phone, context.date_text) if p)
 
 
 def comparison_document(matrix: ComparisonMatrix, context: ComparisonContext, paper: str = "a4",

@@ -11,6 +11,8 @@ from clinic_app.services.library import SOON_LEAD, URGENT_LEAD
 
 FONT = "DejaVu Sans"
 STATUS_COLOURS = {"established": "#2e7d32", "emerging": "#b26a00", "investigational": "#b3261e"}
+# A shape beside each status word, so the status reads on a black-and-white printout too.
+STATUS_MARKS = {"established": "\u25cf", "emerging": "\u25b2", "investigational": "\u25c6"}
 
 
 _environment = environment
@@ -37,10 +39,12 @@ def render_handout_html(handout: Handout, comparison_html: str = "") -> HandoutD
         comparison_html=Markup(comparison_html) if comparison_html else "",  # noqa: S704 - built autoescaped
         has_logo=bool(handout.clinic.logo), logo_width=110 if request.large_print else 96,
         font=FONT, body_pt=body_pt, h1_pt=body_pt + 8, h2_pt=body_pt + 3, small_pt=max(10, body_pt - 2),
-        status_colours=STATUS_COLOURS, patient_slot=PATIENT_SLOT, urgent_lead=URGENT_LEAD, soon_lead=SOON_LEAD,
+        status_colours=STATUS_COLOURS, status_marks=STATUS_MARKS, patient_slot=PATIENT_SLOT,
+        urgent_lead=URGENT_LEAD, soon_lead=SOON_LEAD,
     )
     date = request.date.strftime("%d %B %Y").lstrip("0")
-    header = f"{handout.clinic.name or 'Clinic Reference'}  ·  {PATIENT_SLOT}{date}"
+    clinic = "  ·  ".join(p for p in (handout.clinic.name, handout.clinic.phone) if p)
+    header = f"{clinic + '  ·  ' if clinic else ''}{PATIENT_SLOT}{date}"
     footer = f"{title}  ·  content {handout.library_version}"
     return HandoutDocument(html=html, title=title, header=header, footer=footer, body_pt=body_pt,
                        paper=request.paper, logo=handout.clinic.logo, patient_name=request.patient_name.strip())

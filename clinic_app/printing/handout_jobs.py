@@ -27,15 +27,22 @@ class HandoutResult:
     pages: int
     sha256: str
     destination: str
+    body_pt: int = 0
 
 
 def printable(doc: HandoutDocument) -> Printable:
+    margins = {} if doc.margin_mm is None else {"margin_mm": doc.margin_mm}
     return Printable(html=doc.filled_html(), header=doc.filled_header(), footer=doc.footer, body_pt=doc.body_pt,
-                     paper=doc.paper, logo=doc.logo)
+                     paper=doc.paper, landscape=doc.landscape, logo=doc.logo, **margins)
 
 
 def build_document(reader: Reader, request: HandoutRequest) -> tuple[Handout, HandoutDocument]:
-    """The handout and its document source (with the comparison grid when asked for)."""
+    """The handout and its document source (with the comparison grid when asked for, or the
+    one-page option grid)."""
+    if request.one_page:
+        from clinic_app.printing import one_page
+
+        return one_page.build_document(reader, request)
     handout = compose_handout(reader, request)
     grid = ""
     if request.include_comparison:
@@ -60,7 +67,8 @@ def _record(location: Location, reader: Reader, handout: Handout, doc: HandoutDo
             destination: str) -> HandoutResult:
     record_id = handout_log.record(location, handout, doc, kind=kind, destination=destination,
                                    keep_patient_name=handout_log.keeps_patient_names(reader))
-    return HandoutResult(record_id=record_id, pages=pages, sha256=doc.sha256, destination=destination)
+    return HandoutResult(record_id=record_id, pages=pages, sha256=doc.sha256, destination=destination,
+                         body_pt=doc.body_pt)
 
 
 def produce(location: Location, reader: Reader, request: HandoutRequest, output: Path | None = None,

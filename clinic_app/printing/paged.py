@@ -41,6 +41,7 @@ class Printable:
     paper: str = "a4"
     landscape: bool = False
     logo: bytes | None = None
+    margin_mm: float = MARGIN_MM  # on every side; the header and footer stay in their bands
 
 
 def ensure_gui_application() -> QGuiApplication:
@@ -84,12 +85,13 @@ def _document(item: Printable, printer: QPrinter, body: QRectF) -> QTextDocument
     return doc
 
 
-def _body(printer: QPrinter) -> tuple[QRectF, QRectF, float]:
+def _body(printer: QPrinter, margin_mm: float = MARGIN_MM) -> tuple[QRectF, QRectF, float]:
     """The page, the body inside the margins, and a millimetre, in the printer's pixels."""
     dpi = printer.resolution()
     mm = dpi / 25.4
     page = printer.pageLayout().fullRectPixels(dpi)
-    body = QRectF(MARGIN_MM * mm, MARGIN_MM * mm, page.width() - 2 * MARGIN_MM * mm, page.height() - 2 * MARGIN_MM * mm)
+    margin = margin_mm * mm
+    body = QRectF(margin, margin, page.width() - 2 * margin, page.height() - 2 * margin)
     return QRectF(page), body, mm
 
 
@@ -103,7 +105,7 @@ def _slice(painter: QPainter, doc: QTextDocument, top: float, bottom: float, x: 
 def paint(item: Printable, printer: QPrinter) -> int:
     """Paint every page of ``item`` on ``printer`` (already configured); returns the page count."""
     ensure_gui_application()
-    page, body, mm = _body(printer)
+    page, body, mm = _body(printer, item.margin_mm)
     doc = _document(item, printer, body)
     pages = paginate(doc, body.height())
     painter = QPainter()
@@ -131,6 +133,18 @@ def paint(item: Printable, printer: QPrinter) -> int:
     finally:
         painter.end()
     return len(pages)
+
+
+def page_count(item: Printable, reserve_mm: float = 0.0) -> int:
+    """How many pages ``item`` takes on its paper, laid out and cut exactly as :func:`paint` does
+    for a PDF, with the body ``reserve_mm`` shorter than the page allows (room for a printer whose
+    resolution lays text out a hair differently)."""
+    ensure_gui_application()
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    configure(printer, item)
+    _, body, mm = _body(printer, item.margin_mm)
+    return len(paginate(_document(item, printer, body), body.height() - reserve_mm * mm))
 
 
 def write_pdf(item: Printable, path: Path, title: str = "") -> int:

@@ -121,7 +121,10 @@ def _table_units(document: QTextDocument, table: QTextTable, layout) -> list[_Un
     fmt = table.format()
     outline = (fmt.cellPadding() + 2 * fmt.border() + fmt.cellSpacing()) * px
     gap = max(spans[1][0] - inner[0], outline) if rows > 1 else outline
-    edges = [min(frame.top(), spans[0][0] - gap), *inner, max(frame.bottom(), spans[-1][1] + gap)]
+    # Qt moves a table's frame rectangle down (without changing its height) when its first cell is
+    # empty and aligned to the bottom, as the question column's heading cell is; undo that shift.
+    shift = max(0.0, frame.top() - spans[0][0])
+    edges = [min(frame.top(), spans[0][0] - gap), *inner, max(frame.bottom() - shift, spans[-1][1] + gap)]
     heading_rows = min(table.format().headerRowCount(), rows - 1)
     anchored = [_row_anchor(document, table, row) for row in range(rows)]
     starts = [r for r in range(heading_rows, rows) if anchored[r]] if any(anchored) else list(range(heading_rows, rows))

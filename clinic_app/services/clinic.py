@@ -6,6 +6,7 @@ at most 2 MB, between 32 and 4000 pixels a side. A refused logo leaves the store
 
 from __future__ import annotations
 
+import re
 import struct
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -30,6 +31,7 @@ class ClinicProfileData:
     phone: str = ""
     website: str = ""
     logo: bytes | None = None
+    hours: str = ""  # when the phone is answered, e.g. "Monday to Friday, 8am to 6pm"
     clinicians: tuple[str, ...] = field(default_factory=tuple)
     disclaimer: str = ""
     paper_size: str = "a4"
@@ -92,23 +94,39 @@ def load_profile(reader: Reader) -> ClinicProfileData:
     clinicians = json.loads(r["clinicians"]) if isinstance(r["clinicians"], str) else (r["clinicians"] or [])
     return ClinicProfileData(
         name=r["name"], address=r["address"], phone=r["phone"], website=r["website"], logo=r["logo_png"],
+        hours=r["hours"],
         clinicians=tuple(clinicians), disclaimer=r["disclaimer"], paper_size=r["paper_size"],
         large_print=bool(r["large_print"]), keep_patient_names=bool(r["keep_patient_names"]),
     )
 
 
+PHONE_CHARACTERS = re.compile(r"^[0-9+()./\- ]+(?:\s*(?:ext\.?|x)\s*[0-9]+)?$", re.IGNORECASE)
+
+
+def missing_contact(profile: ClinicProfileData) -> list[str]:
+    """What a handout needs from the clinic and does not have yet: its name and phone."""
+    return [label for label, value in (("name", profile.name), ("phone number", profile.phone)) if not value.strip()]
+
+
 def validate(profile: ClinicProfileData) -> ClinicProfileData:
-    limits = {"name": 200, "phone": 60, "website": 200, "address": 600, "disclaimer": 2000}
+    limits = {"name": 200, "phone": 60, "hours": 200, "website": 200, "address": 600, "disclaimer": 2000}
     for name, limit in limits.items():
         value = getattr(profile, name)
         if len(value) > limit:
             raise ProfileError(f"clinic {name} is {len(value)} characters long; the limit is {limit}")
+        if "\n" in value and name in ("name", "phone", "hours", "website"):
+            raise ProfileError(f"clinic {name} must be one line")
+    phone = profile.phone.strip()
+    if phone and (not PHONE_CHARACTERS.match(phone) or sum(c.isdigit() for c in phone) < 3):
+        raise ProfileError(f"clinic phone {phone!r} is not a phone number: use digits, spaces and + ( ) - . "
+                           "(an extension as 'ext 12')")
     if profile.paper_size not in PAPERS:
         raise ProfileError(f"paper size {profile.paper_size!r} is not one of {', '.join(PAPERS)}")
     if profile.logo is not None:
         check_logo(profile.logo)
     clinicians = tuple(c.strip() for c in profile.clinicians if c.strip())
-    return replace(profile, name=profile.name.strip(), clinicians=clinicians)
+    return replace(profile, name=profile.name.strip(), phone=phone, hours=profile.hours.strip(),
+                   clinicians=clinicians)
 
 
 def save_profile(location: Location, profile: ClinicProfileData) -> ClinicProfileData:
@@ -125,6 +143,7 @@ def save_profile(location: Location, profile: ClinicProfileData) -> ClinicProfil
                 row = ClinicProfile()
                 session.add(row)
             row.name, row.address, row.phone, row.website = profile.name, profile.address, profile.phone, profile.website
+            row.hours = profile.hours
             row.logo_png, row.clinicians, row.disclaimer = profile.logo, list(profile.clinicians), profile.disclaimer
             row.paper_size, row.large_print = profile.paper_size, profile.large_print
             row.keep_patient_names = profile.keep_patient_names

@@ -21,7 +21,6 @@ TITLE = "Comparing your options"
 HOW_TO_READ = "Each column is one option. Read across a row to compare them on one question."
 STATUS_HEADING = "Status"
 GRADE_HEADING = "How sure are we"
-DEFAULT_CLINIC = "Clinic Reference"
 _LEGEND = re.compile(r"\(([^()]*\d[^()]*)\)\s*$")
 _CSV_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
@@ -30,7 +29,9 @@ _CSV_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 class ComparisonContext:
     """What a printed or exported comparison says around the table."""
 
-    clinic_name: str = DEFAULT_CLINIC
+    clinic_name: str = ""  # empty until the clinic sets it: never the app's name in its place
+    clinic_phone: str = ""
+    clinic_hours: str = ""
     disclaimer: str = ""
     library_version: str = ""
     production_date: str = ""
@@ -49,7 +50,8 @@ def comparison_context(reader: Reader, date: dt.date | None = None) -> Compariso
     meta = {r[0]: r[1] for r in reader.query("SELECT key, value FROM app_meta")}
     library = json.loads(meta.get("library_json") or "{}")
     return ComparisonContext(
-        clinic_name=clinic.name.strip() or DEFAULT_CLINIC, disclaimer=clinic.disclaimer.strip(),
+        clinic_name=clinic.name.strip(), clinic_phone=clinic.phone.strip(), clinic_hours=clinic.hours.strip(),
+        disclaimer=clinic.disclaimer.strip(),
         library_version=meta.get("library_version", ""), production_date=str(library.get("production_date", "")),
         update_policy=library.get("update_policy", ""), funding=library.get("funding", ""), logo=clinic.logo,
         date=date or dt.date.today(),
@@ -95,7 +97,8 @@ def _md(text: str) -> str:
 def to_markdown(matrix: ComparisonMatrix, context: ComparisonContext | None = None) -> str:
     context = context or ComparisonContext()
     title = f"{TITLE} for {matrix.condition.lower()}" if matrix.condition else TITLE
-    lines = [f"# {_md(title)}", "", f"{_md(context.clinic_name)} · {context.date_text}", "", HOW_TO_READ, ""]
+    letterhead = " · ".join(_md(p) for p in (context.clinic_name, context.clinic_phone, context.date_text) if p)
+    lines = [f"# {_md(title)}", "", letterhead, "", HOW_TO_READ, ""]
     lines.append("| Question | " + " | ".join(_md(c.patient_name) for c in matrix.columns) + " |")
     lines.append("| --- " * (len(matrix.columns) + 1) + "|")
     lines.append(f"| **{STATUS_HEADING}** | " + " | ".join(c.status_label for c in matrix.columns) + " |")

@@ -70,6 +70,8 @@ def record(location: Location, handout: Handout, doc: HandoutDocument, kind: str
     options = {"include_comparison": request.include_comparison, "comparison_rows": list(request.comparison_rows),
                "large_print": request.large_print, "follow_up": request.follow_up.isoformat() if request.follow_up else None,
                "date": request.date.isoformat(), "has_notes": bool(request.notes.strip())}
+    if request.one_page:
+        options.update(one_page=True, body_pt=doc.body_pt, landscape=doc.landscape)
     return _insert(
         location, kind=kind, destination=destination, therapies=[t.slug for t in handout.therapies],
         content_versions=handout.content_versions, library_version=handout.library_version, paper=request.paper,
@@ -131,10 +133,12 @@ def load_snapshot(reader: Reader, print_id: int) -> HandoutDocument:
     return HandoutDocument(html=data["html"], title=data["title"], header=data["header"], footer=data["footer"],
                            body_pt=data["body_pt"], paper=data["paper"],
                            logo=base64.b64decode(data["logo"]) if data["logo"] else None,
-                           patient_name=rows[0]["patient_name"] or "")
+                           patient_name=rows[0]["patient_name"] or "", landscape=bool(data.get("landscape")),
+                           margin_mm=data.get("margin_mm"))
 
 
 def as_reprint(doc: HandoutDocument, item: HandoutPrintItem) -> HandoutDocument:
     """The same document, its page header marked as a reprint of ``item``."""
     when = item.printed_at.strftime("%d %b %Y %H:%M")
-    return replace(doc, header=f"REPRINT of handout #{item.id} ({when})  ·  {doc.header}")
+    mark = f"REPRINT of handout #{item.id} ({when})"
+    return replace(doc, header=f"{mark}  ·  {doc.header}" if doc.header else mark)

@@ -39,6 +39,7 @@ class HandoutRequest:
     large_print: bool = False
     paper: str = "a4"
     condition: str = ""  # the condition this visit is about (a slug), or "" when none was chosen
+    one_page: bool = False  # the one-page option grid (2 to 4 options) instead of the full handout
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,15 @@ class HandoutCondition:
     sections: tuple[HandoutSection, ...]
     urgent: tuple[str, ...]
     see_doctor_soon: tuple[str, ...]
+    actions: tuple[str, ...] = ()
+
+
+# "What you can do now" when no condition was chosen: steps about the decision itself.
+GENERAL_ACTIONS = (
+    "Read about each option in this handout.",
+    "Tick the questions you want to ask your doctor.",
+    "Write down what matters most to you, and bring it to your next visit.",
+)
 
 
 @dataclass(frozen=True)
@@ -90,6 +100,11 @@ class Handout:
     red_flags: HandoutCondition | None = None  # the condition whose "get help urgently" list is printed
 
     @property
+    def actions(self) -> tuple[str, ...]:
+        """"What you can do now": the condition's steps, or steps about the decision itself."""
+        return self.condition.actions if self.condition is not None and self.condition.actions else GENERAL_ACTIONS
+
+    @property
     def content_versions(self) -> dict[str, int]:
         return {t.slug: t.content_version for t in self.therapies}
 
@@ -101,6 +116,7 @@ class Handout:
             parts += [s.text for s in self.condition.sections]
         if self.red_flags is not None:
             parts += [*self.red_flags.urgent, *self.red_flags.see_doctor_soon]
+        parts += list(self.actions)
         for therapy in self.therapies:
             parts.append(therapy.status_plain)
             parts.append(therapy.certainty_plain)
@@ -113,6 +129,7 @@ class Handout:
 # document goes to paper, so the stored source (and its SHA-256) never holds it: the print log keeps
 # the name in its own column only if the clinic turned that on, and a privacy purge can blank it.
 PATIENT_SLOT = "\u27eapatient\u27eb"
+HEADER_NAME_MAX = 32  # characters of the patient's name in the page band (the first page has it whole)
 
 
 @dataclass(frozen=True)
@@ -129,6 +146,8 @@ class HandoutDocument:
     paper: str
     logo: bytes | None
     patient_name: str = ""
+    landscape: bool = False
+    margin_mm: float | None = None  # None: the printer's standard margin
 
     def filled_html(self) -> str:
         from markupsafe import escape
@@ -137,15 +156,23 @@ class HandoutDocument:
         return self.html.replace(PATIENT_SLOT, f"For {escape(name)}.  " if name else "")
 
     def filled_header(self) -> str:
-        name = self.patient_name.strip()
+        """The band on every page, with the patient's name shortened to fit beside the clinic's."""
+        name = " ".join(self.patient_name.split())
+        if len(name) > HEADER_NAME_MAX:
+            name = name[: HEADER_NAME_MAX - 1].rstrip() + "\u2026"
         return self.header.replace(PATIENT_SLOT, f"{name}  ·  " if name else "")
 
     def source_bytes(self) -> bytes:
         """The document source as stored in the print log: HTML, header, footer, type size, paper,
-        logo. The patient's name is not part of it (see :data:`PATIENT_SLOT`)."""
+        orientation, margins, logo. The patient's name is not part of it (see :data:`PATIENT_SLOT`)."""
         data = {"html": self.html, "title": self.title, "header": self.header, "footer": self.footer,
                 "body_pt": self.body_pt, "paper": self.paper,
                 "logo": base64.b64encode(self.logo).decode("ascii") if self.logo else None}
+        # Only when set, so the source of a document that uses neither is what it always was.
+        if self.landscape:
+            data["landscape"] = True
+        if self.margin_mm is not None:
+            data["margin_mm"] = self.margin_mm
         return json.dumps(data, sort_keys=True, ensure_ascii=False).encode("utf-8")
 
     @property
@@ -188,7 +215,7 @@ def _condition(reader: Reader, slug: str) -> HandoutCondition:
     sections = tuple(HandoutSection(heading.format(name=name), c.patient[key])
                      for key, heading in CONDITION_SECTIONS if c.patient.get(key))
     return HandoutCondition(slug=c.slug, name=c.name, decision=c.decision, sections=sections,
-                            urgent=c.urgent, see_doctor_soon=c.see_doctor_soon)
+                            urgent=c.urgent, see_doctor_soon=c.see_doctor_soon, actions=c.actions)
 
 
 def _therapy(detail: TherapyDetail, condition: str = "") -> HandoutTherapy:
@@ -209,6 +236,10 @@ def _therapy(detail: TherapyDetail, condition: str = "") -> HandoutTherapy:
 
 def validate_request(reader: Reader, request: HandoutRequest) -> None:
     known = library.therapy_slugs(reader)
+    if request.one_page:
+        from clinic_app.services.one_page import check_count
+
+        check_count(len(request.therapies))
     if not request.therapies:
         raise NotFoundError(f"choose at least one therapy; known therapies: {', '.join(known)}")
     if len(request.therapies) > MAX_THERAPIES:

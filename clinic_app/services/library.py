@@ -117,6 +117,7 @@ class ConditionDetail:
     decision: str
     references: tuple[ReferenceItem, ...]
     therapies: tuple[TherapyListItem, ...]
+    actions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -280,6 +281,7 @@ def get_condition(reader: Reader, slug: str) -> ConditionDetail:
         aliases=tuple(json.loads(row["aliases"] or "[]")),
         clinician=json.loads(row["clinician_text"] or "{}"),
         patient={k: v for k, v in patient.items() if isinstance(v, str) and k != "decision"},
+        actions=tuple(patient.get("actions", ())),
         urgent=tuple(patient.get("urgent", ())), see_doctor_soon=tuple(patient.get("see_doctor_soon", ())),
         decision=patient.get("decision", ""),
         references=tuple(reference_from_row(r, claim=r["claim"]) for r in refs),

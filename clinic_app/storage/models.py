@@ -200,6 +200,7 @@ class ClinicProfile(Base):
     name: Mapped[str] = mapped_column(String(200), default="")
     address: Mapped[str] = mapped_column(Text, default="")
     phone: Mapped[str] = mapped_column(String(60), default="")
+    hours: Mapped[str] = mapped_column(String(200), default="")
     website: Mapped[str] = mapped_column(String(200), default="")
     logo_png: Mapped[bytes | None] = mapped_column(nullable=True)
     clinicians: Mapped[list] = mapped_column(JSON, default=list)

@@ -67,6 +67,11 @@ class ClinicProfileDialog(QDialog):
         self.address_field.setMaximumHeight(70)
         self.phone_field = QLineEdit(profile.phone, self)
         self.phone_field.setMaxLength(60)
+        self.phone_field.setToolTip("The number patients call: printed on every handout.")
+        self.hours_field = QLineEdit(profile.hours, self)
+        self.hours_field.setMaxLength(200)
+        self.hours_field.setPlaceholderText("e.g. Monday to Friday, 8am to 6pm")
+        self.hours_field.setToolTip("When that phone is answered: printed beside it.")
         self.website_field = QLineEdit(profile.website, self)
         self.website_field.setMaxLength(200)
         self.website_field.setToolTip("Printed as text on the handout; nothing is loaded from it.")
@@ -134,6 +139,7 @@ class ClinicProfileDialog(QDialog):
         form.addRow("Clinic &name:", self.name_field)
         form.addRow("A&ddress:", self.address_field)
         form.addRow("&Phone:", self.phone_field)
+        form.addRow("&Hours:", self.hours_field)
         form.addRow("&Website:", self.website_field)
         form.addRow("Logo:", logo_row)
         form.addRow("Clinicians:", clinician_row)
@@ -142,7 +148,8 @@ class ClinicProfileDialog(QDialog):
         form.addRow("", self.large_print_box)
         form.addRow("Privacy:", self.keep_names_box)
         for widget, name in ((self.name_field, "Clinic name"), (self.address_field, "Address"),
-                             (self.phone_field, "Phone"), (self.website_field, "Website"),
+                             (self.phone_field, "Phone"), (self.hours_field, "Phone hours"),
+                             (self.website_field, "Website"),
                              (self.disclaimer_field, "Disclaimer"), (self.paper_combo, "Paper size")):
             widget.setAccessibleName(name)
         layout = QVBoxLayout(self)
@@ -197,7 +204,8 @@ class ClinicProfileDialog(QDialog):
 
         return ClinicProfileData(
             name=self.name_field.text(), address=self.address_field.toPlainText().strip(),
-            phone=self.phone_field.text().strip(), website=self.website_field.text().strip(), logo=self.logo,
+            phone=self.phone_field.text().strip(), hours=self.hours_field.text().strip(),
+            website=self.website_field.text().strip(), logo=self.logo,
             clinicians=tuple(self.clinicians_model.stringList()), disclaimer=self.disclaimer_field.toPlainText().strip(),
             paper_size=self.paper_combo.currentData() or "a4", large_print=self.large_print_box.isChecked(),
             keep_patient_names=self.keep_names_box.isChecked(),

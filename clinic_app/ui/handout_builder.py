@@ -193,6 +193,9 @@ class HandoutBuilder(QDialog):
         self.therapy_view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.compare_box = QCheckBox("Include the &comparison grid", self)
         self.compare_box.setChecked(include_comparison)
+        self.one_page_box = QCheckBox("One pa&ge", self)
+        self.one_page_box.setToolTip("Only the option grid of 2 to 4 therapies, sized to fit one page (landscape for 4); "
+                                     "notes, next steps and the next visit are not on it")
         self.rows_label = QLabel(self)
         self.rows_label.setWordWrap(True)
         self.patient_field = QLineEdit(patient_label, self)
@@ -256,9 +259,24 @@ class HandoutBuilder(QDialog):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(therapies_label)
         layout.addWidget(self.therapy_view, 1)
-        layout.addWidget(self.compare_box)
+        grid_choice = QHBoxLayout()
+        grid_choice.addWidget(self.compare_box)
+        grid_choice.addWidget(self.one_page_box)
+        grid_choice.addStretch(1)
+        layout.addLayout(grid_choice)
         layout.addWidget(self.rows_label)
         layout.addLayout(form)
+        from clinic_app.services.clinic import missing_contact
+
+        missing = missing_contact(self.profile)
+        self.clinic_label = QLabel(self)
+        self.clinic_label.setWordWrap(True)
+        self.clinic_label.setObjectName("clinicMissing")
+        self.clinic_label.setText(
+            f"The clinic's {' and '.join(missing)} {'are' if len(missing) > 1 else 'is'} not set (File > Clinic "
+            "profile): the handout has a blank line to write them in." if missing else "")
+        self.clinic_label.setVisible(bool(missing))
+        layout.addWidget(self.clinic_label)
         layout.addWidget(self.grade_label)
         layout.addWidget(self.checklist_view, 1)
         self.pages_label = QLabel(self)
@@ -283,6 +301,7 @@ class HandoutBuilder(QDialog):
         schedule = self.refresh_timer.start
         self.therapy_model.chosen_changed.connect(schedule)
         self.compare_box.toggled.connect(schedule)
+        self.one_page_box.toggled.connect(schedule)
         for field in (self.patient_field, self.clinician_combo.lineEdit()):
             field.textChanged.connect(schedule)
         for field in (self.notes_field, self.next_steps_field):
@@ -304,14 +323,17 @@ class HandoutBuilder(QDialog):
         from clinic_app.services.handouts import HandoutRequest
 
         chosen = self.therapy_model.chosen()
+        one_page = self.one_page_box.isChecked()
+        full = not one_page  # notes, next steps and the next visit are on the full handout only
         return HandoutRequest(
-            therapies=chosen, include_comparison=self.compare_box.isChecked() and len(chosen) >= 2,
+            therapies=chosen, include_comparison=full and self.compare_box.isChecked() and len(chosen) >= 2,
             comparison_rows=self.comparison_rows, patient_name=self.patient_field.text().strip(),
             clinician=self.clinician_combo.currentText().strip(), date=_date(self.date_edit.date()),
-            notes=self.notes_field.toPlainText().strip(), next_steps=self.next_steps_field.toPlainText().strip(),
-            follow_up=_date(self.follow_up_edit.date()) if self.follow_up_box.isChecked() else None,
+            notes=self.notes_field.toPlainText().strip() if full else "",
+            next_steps=self.next_steps_field.toPlainText().strip() if full else "",
+            follow_up=_date(self.follow_up_edit.date()) if full and self.follow_up_box.isChecked() else None,
             large_print=self.large_print_box.isChecked(), paper=self.paper_combo.currentData() or "a4",
-            condition=self.condition_combo.currentData() or "",
+            condition=self.condition_combo.currentData() or "", one_page=one_page,
         )
 
     def refresh(self) -> None:
@@ -323,6 +345,12 @@ class HandoutBuilder(QDialog):
         self.refresh_timer.stop()
         request = self.request()
         count = len(request.therapies)
+        if request.one_page:
+            self._refresh_one_page(request)
+            return
+        for field in (self.notes_field, self.next_steps_field, self.follow_up_box):
+            field.setEnabled(True)
+        self.follow_up_edit.setEnabled(self.follow_up_box.isChecked())
         self.compare_box.setEnabled(count >= 2)
         rows = "  ·  ".join(self.row_questions.get(k, k) for k in self.comparison_rows) if self.comparison_rows else "all"
         self.rows_label.setText(f"Comparison rows: {rows}" if self.compare_box.isChecked() and count >= 2 else "")
@@ -344,18 +372,54 @@ class HandoutBuilder(QDialog):
         configure(self.printer, Printable(html="", header="", footer="", paper=request.paper))
         self.preview.updatePreview()
 
+    def _refresh_one_page(self, request: HandoutRequest) -> None:
+        """The one-page grid: 2 to 4 therapies, the rows that matter, no notes or next steps."""
+        from clinic_app.printing.paged import Printable, configure
+        from clinic_app.services import one_page
+
+        count = len(request.therapies)
+        ready = one_page.MIN_OPTIONS <= count <= one_page.MAX_OPTIONS
+        self.compare_box.setEnabled(False)
+        for field in (self.notes_field, self.next_steps_field, self.follow_up_box, self.follow_up_edit):
+            field.setEnabled(False)
+        wanted = set(self.comparison_rows or one_page.DEFAULT_ROWS)
+        self.rows_label.setText("One-page rows: " + "  ·  ".join(q for k, q in self.row_questions.items() if k in wanted))
+        for button in (self.preview_button, self.pdf_button, self.print_button):
+            button.setEnabled(ready)
+        self.assessment = None
+        self.checklist_model.set_items(())
+        self.grade_label.setText("One page: each answer is the short comparison text. Notes, next steps and the next "
+                                 "visit are on the full handout only, with the detail and the sources.")
+        if not ready:
+            ticked = f"{count} is ticked" if count == 1 else f"{count} are ticked"
+            self.pages_label.setText("")
+            self.show_note(f"The one-page grid needs {one_page.MIN_OPTIONS} to {one_page.MAX_OPTIONS} therapies; "
+                           f"{ticked}. Tick {'more' if count < one_page.MIN_OPTIONS else 'fewer'}, or untick One page.")
+        else:
+            self.show_note("")
+        configure(self.printer, Printable(html="", header="", footer="", paper=request.paper,
+                                          landscape=one_page.landscape(count)))
+        self.preview.updatePreview()
+
     def _paint(self, printer: QPrinter) -> None:
         from clinic_app.printing import handout_jobs
         from clinic_app.printing.paged import paint
+        from clinic_app.services import one_page
 
         request = self.request()
         if not request.therapies:
             return
+        if request.one_page and not one_page.MIN_OPTIONS <= len(request.therapies) <= one_page.MAX_OPTIONS:
+            return  # the note says what is needed
         try:
             _, doc = handout_jobs.build_document(self.reader, request)
             pages = paint(handout_jobs.printable(doc), printer)
             self.last_error = ""
             paper = "Letter" if request.paper == "letter" else "A4"
+            if request.one_page:
+                size = "One page" if pages == 1 else f"{pages} pages"
+                self.pages_label.setText(f"{size}, {paper}{' landscape' if doc.landscape else ''}, {doc.body_pt} pt")
+                return
             self.pages_label.setText(f"{pages} page{'s' if pages != 1 else ''}, {paper}"
                                      + (", large print" if request.large_print else ""))
         except ClinicAppError as exc:
@@ -389,7 +453,7 @@ class HandoutBuilder(QDialog):
         request = self.request()
         if not request.therapies:
             return None
-        stem = "handout-" + "-".join(request.therapies[:3])
+        stem = ("one-page-" if request.one_page else "handout-") + "-".join(request.therapies[:3])
         path = SaveFileDialog.ask(self, "Save handout as PDF", Path.home() / f"{stem}.pdf", "PDF file (*.pdf)")
         if path is None:
             return None

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from clinic_app import APP_NAME
 from clinic_app.errors import ClinicAppError
@@ -44,7 +44,14 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.setSizes([400, 800])
-        self.setCentralWidget(self.splitter)
+        self.setup_bar = self._setup_bar()
+        body = QWidget(self)
+        column = QVBoxLayout(body)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.setup_bar)
+        column.addWidget(self.splitter, 1)
+        self.setCentralWidget(body)
         self.warning_label = QLabel(self)
         self.warning_label.setStyleSheet("color: #b3261e; font-weight: 600;")
         self.warning_label.setWordWrap(False)
@@ -60,6 +67,37 @@ class MainWindow(QMainWindow):
         self.detail_view.zoom_changed.connect(self._on_zoom_changed)
         self._restore_layout()
         self.search_panel.search_field.setFocus()
+
+    def _setup_bar(self) -> QWidget:
+        """Shown until the clinic has a name and phone (or the user says not now): both print on
+        every handout, and a handout without them has blank lines instead."""
+        bar = QWidget(self)
+        bar.setObjectName("setupBar")
+        bar.setStyleSheet("#setupBar { background: #fff4d6; border-bottom: 1px solid #d9b44a; }")
+        row = QHBoxLayout(bar)
+        row.setContentsMargins(12, 6, 12, 6)
+        self.setup_label = QLabel("Set up your clinic: its name and phone number print on every handout.", bar)
+        self.setup_label.setWordWrap(True)
+        self.setup_button = QPushButton("Set up clinic\u2026", bar)
+        self.setup_later_button = QPushButton("Not now", bar)
+        row.addWidget(self.setup_label, 1)
+        row.addWidget(self.setup_button)
+        row.addWidget(self.setup_later_button)
+        self.setup_button.clicked.connect(self._on_profile_requested)
+        self.setup_later_button.clicked.connect(self._on_setup_later)
+        bar.hide()
+        return bar
+
+    def _update_setup_bar(self) -> None:
+        from clinic_app.services.clinic import load_profile, missing_contact
+
+        missing = missing_contact(load_profile(self._reader)) if self._reader is not None else []
+        self.setup_bar.setVisible(bool(missing) and not self.settings.clinic_setup_later)
+
+    @Slot()
+    def _on_setup_later(self) -> None:
+        self.settings.clinic_setup_later = True
+        self.setup_bar.hide()
 
     def _action(self, text: str, shortcuts: list, slot, tip: str = "") -> QAction:  # noqa: ANN001
         action = QAction(text, self)
@@ -126,6 +164,7 @@ class MainWindow(QMainWindow):
         self._reader = reader
         self._location = location
         self.search_panel.set_reader(reader)
+        self._update_setup_bar()
         self._enable_list_menu()
         info = library.library_info(reader)
         self.library_label.setText(f"Content library {info.get('library_version', '')} · "
@@ -342,6 +381,7 @@ class MainWindow(QMainWindow):
             dialog.exec()
         finally:
             dialog.deleteLater()
+        self._update_setup_bar()
 
     @Slot()
     def _on_find_requested(self) -> None:

@@ -14,6 +14,7 @@ _GEOMETRY = "window/geometry"
 _SPLITTER = "window/splitter"
 _ZOOM = "detail/zoom"
 _LAST_THERAPY = "detail/last_therapy"
+_CLINIC_SETUP_LATER = "setup/clinic_later"
 
 
 class UiSettings:
@@ -37,6 +38,15 @@ class UiSettings:
     @last_therapy.setter
     def last_therapy(self, slug: str) -> None:
         self._settings.setValue(_LAST_THERAPY, slug)
+
+    @property
+    def clinic_setup_later(self) -> bool:
+        """The user said "Not now" to setting up the clinic's name and phone."""
+        return bool(self._settings.value(_CLINIC_SETUP_LATER, False, type=bool))
+
+    @clinic_setup_later.setter
+    def clinic_setup_later(self, value: bool) -> None:
+        self._settings.setValue(_CLINIC_SETUP_LATER, bool(value))
 
     @property
     def geometry(self) -> QByteArray:

@@ -137,3 +137,18 @@ def test_the_list_menu_opens_a_handout_a_comparison_and_the_visit_for_that_thera
     assert window.consultation_panel.working_model.slugs() == ("nsaids", "prolotherapy")
     assert window.list_menu("self-care").actions()[3].text() == "&Add to the visit"
     assert window.search_panel.list_view.contextMenuPolicy().name == "CustomContextMenu"
+
+
+def test_a_fresh_install_asks_for_the_clinic_until_it_is_set_or_put_off(qtbot, make_window):
+    window = make_window()
+    assert window.setup_bar.isVisible()
+    qtbot.mouseClick(window.setup_later_button, Qt.MouseButton.LeftButton)
+    assert not window.setup_bar.isVisible()
+    assert not make_window().setup_bar.isVisible()  # "Not now" is remembered
+
+
+def test_the_clinic_prompt_goes_once_name_and_phone_are_set(qtbot, make_window, prepared_location):
+    from clinic_app.services.clinic import ClinicProfileData, save_profile
+
+    save_profile(prepared_location, ClinicProfileData(name="Northside Spine Clinic", phone="020 7946 0000"))
+    assert not make_window().setup_bar.isVisible()

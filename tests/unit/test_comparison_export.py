@@ -77,7 +77,7 @@ def test_json_round_trips_the_matrix(reader):
 
 
 def test_context_uses_clinic_name_when_set(reader, prepared_location):
-    assert export.comparison_context(reader).clinic_name == "Clinic Reference"
+    assert export.comparison_context(reader).clinic_name == ""  # never the app's name in the clinic's place
     with sqlite3.connect(prepared_location.sqlite_path) as conn:
         conn.execute("INSERT INTO clinic_profile (name, address, phone, website, clinicians, disclaimer, paper_size, "
                      "large_print, keep_patient_names) VALUES ('Harbour Spine Clinic', '', '', '', '[]', '', 'a4', 0, 0)")

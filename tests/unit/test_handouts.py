@@ -158,3 +158,33 @@ def test_oversized_or_slot_bearing_text_is_handled(reader):
                                                      notes=f"Typed {PATIENT_SLOT} here"))
     doc = render_handout_html(handout)
     assert "Typed  here" in doc.filled_html() and doc.filled_html().count("Ana") == 1
+
+
+def test_a_long_patient_name_is_shortened_in_the_page_band_only(reader):
+    name = "Alexandra Konstantinopoulou-Wetherington-Smythe"
+    doc = render_handout_html(compose_handout(reader, HandoutRequest(therapies=("nsaids",), patient_name=name)))
+    assert name in doc.filled_html()
+    band = doc.filled_header()
+    assert name not in band and "Alexandra Konstantinopoulou" in band and "\u2026" in band
+
+
+def test_status_has_a_shape_as_well_as_a_colour(reader):
+    html = render_handout_html(compose_handout(reader, HandoutRequest(
+        therapies=("nsaids", "prolotherapy", "platelet-rich-plasma")))).filled_html()
+    for mark, word in (("\u25cf", "Established"), ("\u25b2", "Emerging"), ("\u25c6", "Investigational")):
+        assert f"{mark} {word}" in html
+
+
+def test_what_you_can_do_now_gives_the_conditions_steps(reader):
+    steps = library.get_condition(reader, "sciatica").actions
+    assert 2 <= len(steps) <= 4
+    html = render_handout_html(compose_handout(reader, HandoutRequest(therapies=("nsaids",), condition="sciatica")))
+    text = html.filled_html()
+    assert "What you can do now" in text and all(step.replace('"', "&#34;") in text or step in text for step in steps)
+
+
+def test_without_a_condition_the_steps_are_about_the_decision(reader):
+    from clinic_app.services.handouts import GENERAL_ACTIONS
+
+    text = render_handout_html(compose_handout(reader, HandoutRequest(therapies=("nsaids",)))).filled_html()
+    assert "What you can do now" in text and all(step in text for step in GENERAL_ACTIONS)

@@ -103,3 +103,17 @@ def test_a_box_moved_to_the_next_page_leaves_no_sliver_of_its_border():
                and QColor(canvas.pixel(x, y)).green() < 80]
         if doc.find("Boxed text").block().layout() and where(doc, "Boxed text")[0] > first.bottom:
             assert red == [], f"{filler} lines: the moved box shows at the foot of page one"
+
+
+def test_a_table_whose_first_heading_cell_is_empty_ends_where_its_last_row_ends():
+    """The question column's heading cell is empty and bottom-aligned; Qt then reports the table's
+    rectangle lower on the page than it is drawn, which must not make the table look taller."""
+    rows = "".join(f"<tr><td>Question {i}</td><td>Answer {i}</td></tr>" for i in range(3))
+    heading = "<th>Option A<br>status<br>certainty<br>more</th>"
+    plain = laid_out(f"<table border='1' cellpadding='4'><thead><tr><th>Q</th>{heading}</tr></thead>{rows}</table>"
+                     "<p>After the table.</p>")
+    empty = laid_out(f"<table border='1' cellpadding='4'><thead><tr><th valign='bottom'></th>{heading}</tr></thead>"
+                     f"{rows}</table><p>After the table.</p>")
+    assert [(u.top, u.bottom) for u in units(empty)] == [(u.top, u.bottom) for u in units(plain)]
+    after = where(empty, "After the table.")
+    assert units(empty)[-2].bottom <= after[0] + 0.5
