@@ -102,7 +102,9 @@ class Startup(QObject):
             return
         self._begun = True
         self.window.removeEventFilter(self)
-        self.runner = TaskRunner(self)
+        # No busy cursor: the window says "Preparing the therapy library…" while it works, and the
+        # doctor can read and search as soon as the list is there.
+        self.runner = TaskRunner(self, busy_cursor=False)
         self.runner.run(_store_is_ready, self.location, on_done=self._on_store_checked, on_error=self._on_failed)
 
     def _on_store_checked(self, ready: bool) -> None:

@@ -35,6 +35,21 @@ if TYPE_CHECKING:
 SEARCH_DELAY_MS = 0
 
 
+class _KeyFilter(QObject):
+    """The panel's key handling, as an object of its own made before the widgets it watches: Qt
+    deletes children in the order they were made, so this goes first and no key or focus event of
+    a field being torn down ever reaches a panel that is half destroyed (which crashed the process)."""
+
+    def __init__(self, panel: SearchPanel) -> None:
+        super().__init__(panel)
+        self._panel = panel
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() != QEvent.Type.KeyPress:
+            return False
+        return self._panel.handle_key(watched, event)
+
+
 class SearchPanel(QWidget):
     therapy_opened = Signal(str)
     condition_changed = Signal(str)  # a condition slug, or "" for all conditions
@@ -42,6 +57,7 @@ class SearchPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._reader: Reader | None = None
+        self._keys = _KeyFilter(self)
         self.search_field = QLineEdit(self)
         self.search_field.setObjectName("searchField")
         self.search_field.setPlaceholderText("Search therapies  (Ctrl+F)")
@@ -80,8 +96,8 @@ class SearchPanel(QWidget):
         self._search_timer.setInterval(SEARCH_DELAY_MS)
         self._search_timer.timeout.connect(self._on_search_delay_elapsed)
         self.search_field.textChanged.connect(self._on_search_text_changed)
-        self.search_field.installEventFilter(self)
-        self.list_view.installEventFilter(self)
+        self.search_field.installEventFilter(self._keys)
+        self.list_view.installEventFilter(self._keys)
         self.list_view.clicked.connect(self._on_result_clicked)
         self.category_filter.currentIndexChanged.connect(self._on_filter_changed)
         self.status_filter.currentIndexChanged.connect(self._on_filter_changed)
@@ -226,9 +242,7 @@ class SearchPanel(QWidget):
             self.therapy_opened.emit(slug)
 
     # -- keys --------------------------------------------------------------------------------
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        if event.type() != QEvent.Type.KeyPress:
-            return super().eventFilter(watched, event)
+    def handle_key(self, watched: QObject, event: QEvent) -> bool:
         assert isinstance(event, QKeyEvent)
         key = event.key()
         if key == QtCore.Qt.Key.Key_Escape and (self.search_field.text() or watched is self.list_view):
@@ -238,7 +252,7 @@ class SearchPanel(QWidget):
             return self._on_search_field_key(key)
         if watched is self.list_view:
             return self._on_list_key(key)
-        return super().eventFilter(watched, event)
+        return False
 
     def _on_search_field_key(self, key: int) -> bool:
         if key == QtCore.Qt.Key.Key_Down:

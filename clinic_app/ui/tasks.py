@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6 import QtCore
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QWidget
 
 BUSY_CURSOR_DELAY_MS = 300
 
@@ -48,7 +48,7 @@ class TaskRunner(QObject):
 
     busy_changed = Signal(bool)
 
-    def __init__(self, parent: QObject | None = None, max_threads: int = 2) -> None:
+    def __init__(self, parent: QObject | None = None, max_threads: int = 2, busy_cursor: bool = True) -> None:
         super().__init__(parent)
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(max_threads)
@@ -59,7 +59,8 @@ class TaskRunner(QObject):
         self._cursor_timer = QTimer(self)
         self._cursor_timer.setSingleShot(True)
         self._cursor_timer.setInterval(BUSY_CURSOR_DELAY_MS)
-        self._cursor_timer.timeout.connect(self._on_busy_delay_elapsed)
+        if busy_cursor:
+            self._cursor_timer.timeout.connect(self._on_busy_delay_elapsed)
         self._cursor_shown = False
 
     def run(
@@ -101,13 +102,25 @@ class TaskRunner(QObject):
         else:
             raise payload  # type: ignore[misc] - reaches the application's excepthook
 
-    @Slot()
+    def busy_window(self) -> QWidget | None:
+        """The window this runner works for (its nearest widget ancestor's window), if any."""
+        owner = self.parent()
+        while owner is not None and not isinstance(owner, QWidget):
+            owner = owner.parent()
+        return owner.window() if owner is not None else None
+
     def _on_busy_delay_elapsed(self) -> None:
+        # The busy cursor goes on the window the work is for, not on the whole application: other
+        # windows (the records, a comparison) stay usable while a handout is made.
         if self._pending and not self._cursor_shown:
-            QApplication.setOverrideCursor(QtCore.Qt.CursorShape.BusyCursor)
+            window = self.busy_window()
+            if window is not None:
+                window.setCursor(QtCore.Qt.CursorShape.BusyCursor)
             self._cursor_shown = True
 
     def _restore_cursor(self) -> None:
         if self._cursor_shown:
-            QApplication.restoreOverrideCursor()
+            window = self.busy_window()
+            if window is not None:
+                window.unsetCursor()
             self._cursor_shown = False

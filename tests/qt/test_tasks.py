@@ -6,7 +6,6 @@ import threading
 import time
 
 import pytest
-from PySide6.QtWidgets import QApplication
 
 from clinic_app.ui.tasks import BUSY_CURSOR_DELAY_MS, TaskRunner
 
@@ -44,15 +43,23 @@ def test_exception_arrives_by_signal(qtbot, runner):
     assert isinstance(errors[0], ValueError) and str(errors[0]) == "bad input"
 
 
-def test_busy_cursor_only_for_slow_work(qtbot, runner):
+def test_busy_cursor_only_for_slow_work(qtbot):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QWidget
+
+    window = QWidget()
+    qtbot.addWidget(window)
+    window.show()
+    runner = TaskRunner(window)
     done = []
     runner.run(time.sleep, 0.05, on_done=done.append)
     qtbot.waitUntil(lambda: bool(done))
-    assert QApplication.overrideCursor() is None
+    assert window.cursor().shape() != Qt.CursorShape.BusyCursor
 
     with qtbot.waitSignal(runner.busy_changed, timeout=5000) as started:
         runner.run(time.sleep, (BUSY_CURSOR_DELAY_MS + 400) / 1000, on_done=done.append)
     assert started.args == [True]
-    qtbot.waitUntil(lambda: QApplication.overrideCursor() is not None, timeout=2000)
+    qtbot.waitUntil(lambda: window.cursor().shape() == Qt.CursorShape.BusyCursor, timeout=2000)
     qtbot.waitUntil(lambda: len(done) == 2, timeout=5000)
-    assert QApplication.overrideCursor() is None
+    assert window.cursor().shape() != Qt.CursorShape.BusyCursor
+    runner.wait()
