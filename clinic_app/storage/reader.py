@@ -19,19 +19,6 @@ from clinic_app.settings import Location
 _TOKENS = itertools.count(1)
 
 
-class RowCounter:
-    """The SQL function ``hit_number()``: 1, 2, 3, ... over the rows of a statement, reset before each
-    (with FTS5's ORDER BY rank the rows come in rank order, so a CASE on it limits costly work, such
-    as snippets, to the first rows)."""
-
-    def __init__(self) -> None:
-        self.value = 0
-
-    def __call__(self) -> int:
-        self.value += 1
-        return self.value
-
-
 class Reader:
     """One read connection per thread to the store's SQLite file."""
 
@@ -52,9 +39,7 @@ class Reader:
             conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=5, check_same_thread=True)
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA busy_timeout=5000")
-            counter = RowCounter()
-            conn.create_function("hit_number", 0, counter)
-            self._local.conn, self._local.counter = conn, counter
+            self._local.conn = conn
             self._local.token = next(_TOKENS)
         return conn
 
@@ -65,11 +50,6 @@ class Reader:
         conn = self.connection()
         return self._local.token, conn.execute("PRAGMA data_version").fetchone()[0]
 
-    def counted_query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
-        """:meth:`query`, with ``hit_number()`` counting this statement's rows from 1."""
-        self.connection()
-        self._local.counter.value = 0
-        return self.query(sql, params)
 
     def query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
         try:
