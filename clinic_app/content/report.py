@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 
 from . import readability
 from .check import ContentBundle, therapy_patient_texts
+from .schema import not_recorded
 
 
 @dataclass(frozen=True)
@@ -36,12 +37,7 @@ def reference_notes(bundle: ContentBundle, keys) -> dict[str, str]:  # noqa: ANN
         ref = by_key.get(key)
         if ref is None:
             continue
-        missing = [label for label, value in (("authors", ref.authors), ("journal", ref.journal), ("year", ref.year))
-                   if not value]
-        if not (ref.pmid or ref.doi or ref.pmcid):
-            missing.append("PMID/DOI")
-        if ref.title_is_label:
-            missing.append("original title")
+        missing = not_recorded(ref)
         if missing or ref.note or ref.verification != "VERIFIED":
             parts = [ref.verification]
             if missing:

@@ -144,15 +144,10 @@ class ReferenceItem:
     title_is_label: bool = False
 
     def not_recorded(self) -> list[str]:
-        """What the checked record lacks, for the clinic's content team (never printed for patients)."""
-        missing = [label for label, value in (("authors", self.authors), ("journal", self.journal)) if not value]
-        if not (self.pmid or self.doi or self.pmcid):
-            missing.append("PMID and DOI")
-        if self.title_is_label:
-            missing.append("the original title (the title shown is a description)")
-        if self.note:
-            missing.append(self.note)
-        return missing
+        """What the checked record lacks, and the content team's note, for the clinician view only."""
+        from clinic_app.content.schema import not_recorded
+
+        return not_recorded(self) + ([self.note] if self.note else [])
 
     def citation_line(self) -> str:
         """Vancouver-style one line: authors. title. journal year;citation. ids."""

@@ -92,3 +92,17 @@ def make_window(qtbot, reader, settings_file, prepared_location):
 @pytest.fixture
 def window(make_window) -> MainWindow:
     return make_window()
+
+
+@pytest.fixture
+def make_builder(qtbot, reader, prepared_location, errors):
+    """Open a shown handout builder on the prepared store, with the given options."""
+    from clinic_app.ui.handout_builder import HandoutBuilder
+
+    def make(**options):
+        builder = HandoutBuilder(reader, prepared_location, **options)
+        qtbot.addWidget(builder)
+        builder.show()
+        qtbot.waitExposed(builder)
+        return builder
+    return make

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import sqlite3
 
-import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtPrintSupport import QPrinter
@@ -16,18 +15,7 @@ from clinic_app.services.clinic import load_profile
 from clinic_app.ui import clinic_profile_dialog, compare_dialogs, handout_builder
 from clinic_app.ui.clinic_profile_dialog import ClinicProfileDialog
 from clinic_app.ui.compare_view import CompareView
-from clinic_app.ui.handout_builder import ChecklistModel, HandoutBuilder, TherapyChoiceModel
-
-
-@pytest.fixture
-def make_builder(qtbot, reader, prepared_location, errors):
-    def make(**options):
-        builder = HandoutBuilder(reader, prepared_location, **options)
-        qtbot.addWidget(builder)
-        builder.show()
-        qtbot.waitExposed(builder)
-        return builder
-    return make
+from clinic_app.ui.handout_builder import ChecklistModel, TherapyChoiceModel
 
 
 def png(width, height):

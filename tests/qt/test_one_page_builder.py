@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPageLayout
 
 from clinic_app.services import handout_log
 from clinic_app.ui import compare_dialogs
-from clinic_app.ui.handout_builder import HandoutBuilder
-
-
-@pytest.fixture
-def make_builder(qtbot, reader, prepared_location, errors):
-    def make(**options):
-        builder = HandoutBuilder(reader, prepared_location, **options)
-        qtbot.addWidget(builder)
-        builder.show()
-        qtbot.waitExposed(builder)
-        return builder
-    return make
 
 
 def tick(builder, slug, on=True):
