@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from clinic_app.printing.templates import environment
 from clinic_app.services.comparison import SCALE_MAX, ComparisonMatrix
 from clinic_app.services.comparison_export import HOW_TO_READ, TITLE, ComparisonContext, scale_legend
-from clinic_app.services.library import GRADE_LABELS, STATUS_LABELS
+from clinic_app.services.library import GRADE_LABELS, STATUS_LABELS, STATUS_MARKS
 
 FONT = "DejaVu Sans"
 PAPERS = ("a4", "letter")
@@ -85,7 +85,7 @@ def comparison_table_html(matrix: ComparisonMatrix, body_pt: int = 12, side_ques
         legends={row.key: scale_legend(row) for row in matrix.rows}, same_refs=same_refs, references=references,
         row_badges=row_badges,
         scale_max=SCALE_MAX, status_colours=_Palette(STATUS_COLOURS), grade_colours=_Palette(GRADE_COLOURS),
-        status_labels=_Palette(STATUS_LABELS), grade_labels=_Palette(GRADE_LABELS), **_sizes(body_pt),
+        status_labels=_Palette(STATUS_LABELS), status_marks=STATUS_MARKS, grade_labels=_Palette(GRADE_LABELS), **_sizes(body_pt),
     )
 
 

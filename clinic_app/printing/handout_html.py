@@ -7,12 +7,10 @@ from __future__ import annotations
 
 from clinic_app.printing.templates import environment
 from clinic_app.services.handouts import PATIENT_SLOT, Handout, HandoutDocument
-from clinic_app.services.library import SOON_LEAD, URGENT_LEAD
+from clinic_app.services.library import SOON_LEAD, STATUS_MARKS, URGENT_LEAD
 
 FONT = "DejaVu Sans"
 STATUS_COLOURS = {"established": "#2e7d32", "emerging": "#b26a00", "investigational": "#b3261e"}
-# A shape beside each status word, so the status reads on a black-and-white printout too.
-STATUS_MARKS = {"established": "\u25cf", "emerging": "\u25b2", "investigational": "\u25c6"}
 
 
 _environment = environment

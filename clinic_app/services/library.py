@@ -16,6 +16,8 @@ CATEGORY_LABELS = {
     "non-drug": "Non-drug therapies and self-care",
 }
 STATUS_LABELS = {"established": "Established", "emerging": "Emerging", "investigational": "Investigational"}
+# A shape beside each status word on paper, so the status reads in black and white too.
+STATUS_MARKS = {"established": "\u25cf", "emerging": "\u25b2", "investigational": "\u25c6"}
 GRADE_LABELS = {"high": "High", "moderate": "Moderate", "low": "Low", "very low": "Very low"}
 STATUS_PLAIN = {
     "established": "This is a standard treatment.",

@@ -165,7 +165,8 @@ class CompareView(CompareControls):
         differ = sum(1 for r in rows.rows if r.differs) if rows else 0
         total = len(rows.rows) if rows else 0
         shown = self.table_model.rowCount()
-        self.summary_label.setText(f"{count} options · {shown} of {total} chosen rows shown · "
+        about = f"For {matrix.condition.lower()}: " if matrix is not None and matrix.condition else ""
+        self.summary_label.setText(f"{about}{count} options · {shown} of {total} chosen rows shown · "
                                    f"the options differ in {differ}.")
 
     def update_enabled(self) -> None:

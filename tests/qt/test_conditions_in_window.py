@@ -75,6 +75,7 @@ def test_compare_and_handout_know_the_condition(qtbot, window, monkeypatch):
     qtbot.waitUntil(lambda: compare.view.shown_matrix() is not None)
     assert compare.view.shown_matrix().condition == "Sciatica"
     assert "sciatica" in compare.windowTitle()
+    assert compare.view.summary_label.text().startswith("For sciatica:")
     compare.close()
     window.handout_action.trigger()
     builder = window.handout_builder

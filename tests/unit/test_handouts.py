@@ -188,3 +188,11 @@ def test_without_a_condition_the_steps_are_about_the_decision(reader):
 
     text = render_handout_html(compose_handout(reader, HandoutRequest(therapies=("nsaids",)))).filled_html()
     assert "What you can do now" in text and all(step in text for step in GENERAL_ACTIONS)
+
+
+def test_the_grid_shows_status_shapes_too(reader):
+    from clinic_app.printing.comparison_html import comparison_table_html
+    from clinic_app.services.comparison import compare
+
+    html = comparison_table_html(compare(reader, ["nsaids", "prolotherapy", "platelet-rich-plasma"]), 12)
+    assert "\u25cf Established" in html and "\u25b2 Emerging" in html and "\u25c6 Investigational" in html
