@@ -53,8 +53,12 @@ def therapy_patient_texts(therapy: TherapyFile) -> dict[str, str]:
     """Every patient-facing text of a therapy, by field path."""
     texts = {f"patient.{name}": value for name, value in therapy.patient if isinstance(value, str)}
     texts["patient.questions"] = "\n".join(therapy.patient.questions)
+    if therapy.patient.paper is not None:
+        texts.update({f"patient.paper.{name}": value for name, value in therapy.patient.paper})
     for index, position in enumerate(therapy.by_condition):
         texts[f"by_condition[{index}].patient"] = position.patient
+        if position.paper:
+            texts[f"by_condition[{index}].paper"] = position.paper
     for key, cell in therapy.comparison.items():
         texts[f"comparison.{key}.text"] = cell.text
     return texts
@@ -63,7 +67,40 @@ def therapy_patient_texts(therapy: TherapyFile) -> dict[str, str]:
 def condition_patient_texts(condition: ConditionFile) -> dict[str, str]:
     """Every patient-facing text of a condition, by field path (lists measured as a whole)."""
     return {f"patient.{name}": value if isinstance(value, str) else "\n".join(value)
-            for name, value in condition.patient}
+            for name, value in condition.patient if value}
+
+
+NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def new_numbers(short: str, whole: str) -> list[str]:
+    """The numbers in ``short`` (a paper version) that ``whole`` (the text it shortens) does not
+    hold: a shorter text may leave findings out, never add one."""
+    known = set(NUMBER.findall(whole))
+    return [n for n in dict.fromkeys(NUMBER.findall(short)) if n not in known]
+
+
+def paper_problems(therapy: TherapyFile) -> list[tuple[str, str]]:
+    """(field path, message) for paper versions that add a number, or that drop the plain words
+    an emerging or investigational therapy must carry."""
+    out = []
+    whole = " ".join(v for _, v in therapy.patient if isinstance(v, str))
+    whole += " " + " ".join(p.patient for p in therapy.by_condition)
+    paper = therapy.patient.paper
+    if paper is not None:
+        for name, text in paper:
+            for number in new_numbers(text, whole):
+                out.append((f"patient.paper.{name}", f"the number {number} is not in the patient text it shortens"))
+        if therapy.status != "established":
+            lead = (paper.summary + " " + paper.regulatory).lower()
+            if not any(word in lead for word in UNCERTAINTY_WORDS):
+                out.append(("patient.paper.summary", f"a therapy with status {therapy.status!r} must say so in plain "
+                            f"words in the paper summary or regulatory part (e.g. {', '.join(UNCERTAINTY_WORDS[:4])})"))
+    for index, position in enumerate(therapy.by_condition):
+        if position.paper:
+            for number in new_numbers(position.paper, position.patient):
+                out.append((f"by_condition[{index}].paper", f"the number {number} is not in the note it shortens"))
+    return out
 
 
 def therapy_clinician_texts(therapy: TherapyFile) -> dict[str, str]:
@@ -237,14 +274,17 @@ def load_content(directory: Path | None = None, today: dt.date | None = None) ->
                     at("patient.summary", f"a therapy with status {therapy.status!r} must say so in plain words "
                        f"in the patient summary or regulatory text (e.g. {', '.join(UNCERTAINTY_WORDS[:4])})")
                 )
+        for field_path, message in paper_problems(therapy):
+            problems.append(at(field_path, message))
         for field_path, text in therapy_all_texts(therapy).items():
             if PLACEHOLDER.search(text):
                 problems.append(at(field_path, f"placeholder or unfinished text: {PLACEHOLDER.search(text).group(0)!r}"))
             if UNVERIFIED.search(text):
                 problems.append(at(field_path, "text marked unverified must not be printed"))
             normal = _normal(text)
+            # (a paper version may repeat a sentence of the text it shortens)
             if len(normal) >= 30 and field_path not in ("update_policy", "funding", "reviewer") \
-                    and not field_path.startswith("references["):
+                    and not field_path.startswith("references[") and ".paper" not in field_path:
                 where = f"{name}: {field_path}"
                 if normal in seen_texts:
                     problems.append(at(field_path, f"duplicated text (same as {seen_texts[normal]})"))
@@ -281,6 +321,9 @@ def _check_condition(condition: ConditionFile, index: int, doc, references: dict
     for key in sorted(listed - cited):
         out.append(at("references", f"{key} is listed but no clinician text cites it"))
     patient = condition_patient_texts(condition)
+    if condition.patient.paper_natural_course:
+        for number in new_numbers(condition.patient.paper_natural_course, condition.patient.natural_course):
+            out.append(at("patient.paper_natural_course", f"the number {number} is not in the natural course it shortens"))
     for field_path, text in patient.items():
         report = readability.measure(text)
         if not report.passes:

@@ -44,6 +44,24 @@ class ClinicianText(_Strict):
     evidence: str = Field(min_length=20)
 
 
+PAPER_MAX = 300  # characters in one part of the paper version: two or three short sentences
+PaperPart = Annotated[str, Field(min_length=20, max_length=PAPER_MAX)]
+
+
+class PaperText(_Strict):
+    """The therapy as a handout prints it: each part in two or three short sentences, drawn only
+    from the patient text (no number or finding that the patient text does not hold), so a
+    handout about one option fits two pages. The screen keeps the whole text."""
+
+    summary: PaperPart
+    procedure: PaperPart
+    evidence_known: PaperPart
+    evidence_unknown: PaperPart
+    risks: PaperPart
+    recovery: PaperPart
+    regulatory: PaperPart
+
+
 class PatientText(_Strict):
     """Text for the patient: plain words, "you", short sentences (US grade 8 or lower)."""
 
@@ -58,6 +76,7 @@ class PatientText(_Strict):
     evidence_known: str = Field(min_length=20)
     evidence_unknown: str = Field(min_length=20)
     questions: list[str] = Field(min_length=3, max_length=7)
+    paper: PaperText | None = None
 
     @field_validator("questions")
     @classmethod
@@ -79,6 +98,7 @@ class ConditionPosition(_Strict):
     condition: str = Field(pattern=SLUG_PATTERN)
     clinician: str = Field(min_length=20, description="with [KEY] citations")
     patient: str = Field(min_length=20, description="plain words, grade 8 or lower")
+    paper: PaperPart | None = Field(default=None, description="the note as a handout prints it, when 'patient' is long")
 
 
 Alias = Annotated[str, Field(min_length=2, max_length=40)]
@@ -187,6 +207,8 @@ class ConditionPatientText(_Strict):
     actions: list[str] = Field(min_length=2, max_length=4, description='"What you can do now": explicit steps')
     urgent: list[str] = Field(min_length=3, description="go to the emergency department now if ...")
     see_doctor_soon: list[str] = Field(min_length=2, description="see your doctor as soon as possible if ...")
+    paper_natural_course: PaperPart | None = Field(
+        default=None, description="how it usually goes, as a handout about one option prints it")
 
 
 class ConditionFile(_Strict):

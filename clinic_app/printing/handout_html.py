@@ -9,7 +9,13 @@ from clinic_app.printing.templates import environment
 from clinic_app.services.handouts import PATIENT_SLOT, Handout, HandoutDocument
 from clinic_app.services.library import SOON_LEAD, STATUS_MARKS, URGENT_LEAD
 
+LEGEND_WORDS = {"established": "a standard treatment.", "emerging": "not yet proven.",
+                "investigational": "experimental, still being tested."}
+
 FONT = "DejaVu Sans"
+LINE_HEIGHT = 100  # percent of the font's own line spacing (DejaVu Sans: 1.16 times the type size)
+GRID_HOW_TO_READ = ("Each column is one option. Read across a row to compare them on one question. These are short "
+                    "answers: each option's own part below has more. {legend}")
 STATUS_COLOURS = {"established": "#2e7d32", "emerging": "#b26a00", "investigational": "#b3261e"}
 
 
@@ -24,6 +30,31 @@ def handout_title(handout: Handout) -> str:
     return "About your treatment options"
 
 
+def source_lines(handout: Handout) -> list[str]:
+    """The sources as the patient reads them, numbered in the order given: one line per work (two
+    library entries for the same guideline or paper print once)."""
+    return list(dict.fromkeys(r.compact_line() for r in handout.references))
+
+
+def split_at(items: tuple[str, ...] | list[str]) -> int:
+    """Where a list printed in two columns (filled down the left one first) breaks, so the two
+    columns are about as long as each other."""
+    total = sum(len(i) for i in items)
+    running, best, best_gap = 0, len(items), float("inf")
+    for index, item in enumerate(items[:-1], start=1):
+        running += len(item)
+        gap = abs(total - 2 * running)
+        if gap < best_gap:
+            best, best_gap = index, gap
+    return best
+
+
+def status_legend(handout: Handout) -> str:
+    """What the shapes beside each option's status mean, for the statuses on this handout."""
+    shown = dict.fromkeys(t.status for t in handout.therapies)
+    return " ".join(f"{STATUS_MARKS[s]} {s.capitalize()}: {LEGEND_WORDS[s]}" for s in STATUS_MARKS if s in shown)
+
+
 def render_handout_html(handout: Handout, comparison_html: str = "") -> HandoutDocument:
     """The document source. Headings carry ``keep-next-...`` anchors, which the paginator
     (:mod:`clinic_app.printing.paginate`) uses to keep each with the text under it."""
@@ -36,7 +67,9 @@ def render_handout_html(handout: Handout, comparison_html: str = "") -> HandoutD
         handout=handout, request=request, clinic=handout.clinic, title=title,
         comparison_html=Markup(comparison_html) if comparison_html else "",  # noqa: S704 - built autoescaped
         has_logo=bool(handout.clinic.logo), logo_width=110 if request.large_print else 96,
-        font=FONT, body_pt=body_pt, h1_pt=body_pt + 8, h2_pt=body_pt + 3, small_pt=max(10, body_pt - 2),
+        font=FONT, body_pt=body_pt, h1_pt=body_pt + 6, h2_pt=body_pt + 3, h3_pt=body_pt + 2, line_height=LINE_HEIGHT,
+        small_pt=max(10, body_pt - 2), source_pt=body_pt - 3, source_lines=source_lines(handout),
+        split_at=split_at, grid_how_to_read=GRID_HOW_TO_READ.format(legend=status_legend(handout)),
         status_colours=STATUS_COLOURS, status_marks=STATUS_MARKS, patient_slot=PATIENT_SLOT,
         urgent_lead=URGENT_LEAD, soon_lead=SOON_LEAD,
     )
@@ -45,4 +78,4 @@ def render_handout_html(handout: Handout, comparison_html: str = "") -> HandoutD
     header = f"{clinic + '  ·  ' if clinic else ''}{PATIENT_SLOT}{date}"
     footer = f"{title}  ·  content {handout.library_version}"
     return HandoutDocument(html=html, title=title, header=header, footer=footer, body_pt=body_pt,
-                       paper=request.paper, logo=handout.clinic.logo, patient_name=request.patient_name.strip())
+                           paper=request.paper, logo=handout.clinic.logo, patient_name=request.patient_name.strip())

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QMarginsF, QRectF, QSizeF, Qt, QUrl
-from PySide6.QtGui import QFont, QGuiApplication, QImage, QPageLayout, QPageSize, QPainter, QTextDocument
+from PySide6.QtGui import QFont, QFontMetricsF, QGuiApplication, QImage, QPageLayout, QPageSize, QPainter, QTextDocument
 from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
 
 from clinic_app.errors import ClinicAppError
@@ -127,9 +127,12 @@ def paint(item: Printable, printer: QPrinter) -> int:
             top = QRectF(body.left(), BAND_MM * mm - 5 * mm, body.width(), 6 * mm)
             bottom = QRectF(body.left(), page.height() - BAND_MM * mm - 1 * mm, body.width(), 6 * mm)
             painter.drawText(top, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), item.header)
-            painter.drawText(bottom, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), item.footer)
-            painter.drawText(bottom, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
-                             f"Page {index + 1} of {len(pages)}")
+            number = f"Page {index + 1} of {len(pages)}"
+            metrics = QFontMetricsF(band_font, printer)
+            room = bottom.width() - metrics.horizontalAdvance(number) - 4 * mm  # a long title never runs into it
+            painter.drawText(bottom, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                             metrics.elidedText(item.footer, Qt.TextElideMode.ElideMiddle, room))
+            painter.drawText(bottom, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), number)
     finally:
         painter.end()
     return len(pages)

@@ -50,6 +50,7 @@ class HandoutCondition:
     slug: str
     name: str
     decision: str
+    heading: str  # "About your sciatica"
     sections: tuple[HandoutSection, ...]
     urgent: tuple[str, ...]
     see_doctor_soon: tuple[str, ...]
@@ -181,10 +182,11 @@ class HandoutDocument:
 
 
 # The order a patient reads a therapy in (standards.md: most important first; known and not known).
+# "What to expect" stays on screen: on paper it repeated "How well does it work?", and a handout
+# for one therapy must fit two pages.
 HANDOUT_SECTIONS = (
     ("summary", "What is it?"),
     ("procedure", "How is it done?"),
-    ("what_to_expect", "What to expect"),
     ("evidence_known", "How well does it work?"),
     ("evidence_unknown", "What we do not know yet"),
     ("risks", "What are the risks?"),
@@ -203,27 +205,33 @@ def clinic_info(reader: Reader) -> ClinicProfileData:
 
 
 CONDITION_SECTIONS = (
-    ("what_it_is", "What is {name}?"),
-    ("natural_course", "How does it usually go?"),
-    ("first_steps", "What helps first"),
+    ("what_it_is", "What it is."),
+    ("natural_course", "How it usually goes."),
+    ("first_steps", "What helps first."),
 )
 
 
-def _condition(reader: Reader, slug: str) -> HandoutCondition:
+def _condition(reader: Reader, slug: str, brief: bool = False) -> HandoutCondition:
+    """The condition as the handout tells it; ``brief`` (a handout about one option) leaves out
+    "What helps first", which the "What you can do now" steps and the option's own note for the
+    condition carry there."""
     c = library.get_condition(reader, slug)
     name = c.patient_name.split(" (")[0].lower() if c.patient_name else c.name.lower()
-    sections = tuple(HandoutSection(heading.format(name=name), c.patient[key])
-                     for key, heading in CONDITION_SECTIONS if c.patient.get(key))
-    return HandoutCondition(slug=c.slug, name=c.name, decision=c.decision, sections=sections,
+    paper = {"natural_course": c.patient.get("paper_natural_course")} if brief else {}
+    sections = tuple(HandoutSection(heading, paper.get(key) or c.patient[key]) for key, heading in CONDITION_SECTIONS
+                     if c.patient.get(key) and not (brief and key == "first_steps"))
+    return HandoutCondition(slug=c.slug, name=c.name, decision=c.decision, heading=f"About your {name}", sections=sections,
                             urgent=c.urgent, see_doctor_soon=c.see_doctor_soon, actions=c.actions)
 
 
 def _therapy(detail: TherapyDetail, condition: str = "") -> HandoutTherapy:
-    sections = [HandoutSection(heading, detail.patient[key]) for key, heading in HANDOUT_SECTIONS]
+    # The paper version of each part where the library has one (two or three sentences drawn from
+    # the whole text), so a handout about one option fits two pages; the screen keeps the whole.
+    sections = [HandoutSection(heading, detail.paper.get(key) or detail.patient[key]) for key, heading in HANDOUT_SECTIONS]
     position = detail.position_for(condition)
     if position is not None:  # what this therapy means for the patient's condition, right after "What is it?"
         sections.insert(1, HandoutSection(f"If you have {position.patient_condition_name.split(' (')[0].lower()}",
-                                          position.patient))
+                                          position.paper or position.patient))
     sections = tuple(sections)
     return HandoutTherapy(
         slug=detail.slug, title=detail.patient_name, status=detail.status,
@@ -270,7 +278,7 @@ def compose_handout(reader: Reader, request: HandoutRequest) -> Handout:
     for detail in details:
         for ref in detail.references:
             seen.setdefault(ref.key, ref)
-    condition = _condition(reader, request.condition) if request.condition else None
+    condition = _condition(reader, request.condition, brief=len(details) == 1) if request.condition else None
     conditions = library.list_conditions(reader)
     red_flags = condition or (_condition(reader, conditions[0].slug) if conditions else None)
     meta = {r[0]: r[1] for r in reader.query("SELECT key, value FROM app_meta")}

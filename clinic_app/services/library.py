@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from clinic_app.errors import NotFoundError
 from clinic_app.storage.reader import Reader
@@ -103,6 +103,7 @@ class ConditionPosition:
     patient_condition_name: str
     clinician: str
     patient: str
+    paper: str = ""  # the note as a handout prints it, where the note is long
 
 
 @dataclass(frozen=True)
@@ -177,6 +178,18 @@ class ReferenceItem:
         lookup = (f"PMID {self.pmid}" if self.pmid else f"doi:{self.doi}" if self.doi else self.pmcid or self.other_id)
         return " ".join(parts) + (f" {lookup}" if lookup else "")
 
+    def compact_line(self) -> str:
+        """For a handout's numbered list of sources: first author, journal, year and one identifier
+        to look the work up; the title only where there is no author or journal to name it by (a
+        guideline, a regulator's page)."""
+        if not (self.authors and self.journal):
+            return " ".join(self.short_line().split())
+        names = [a.strip() for a in self.authors.split(",") if a.strip()]
+        first = names[0].rstrip(".") + (" et al." if len(names) > 1 or "et al" in self.authors else ".")
+        lookup = (f"PMID {self.pmid}" if self.pmid else f"doi:{self.doi}" if self.doi else self.pmcid or self.other_id)
+        source = " ".join(p for p in (self.journal, str(self.year or "")) if p)
+        return " ".join(f"{first} {source}.".split()) + (f" {lookup}" if lookup else "")
+
     def identifiers(self) -> str:
         ids = []
         if self.pmid:
@@ -227,6 +240,7 @@ class TherapyDetail:
     aliases: tuple[str, ...] = ()
     condition_slugs: tuple[str, ...] = ()
     by_condition: tuple[ConditionPosition, ...] = ()
+    paper: dict[str, str] = field(default_factory=dict)  # the shorter parts a handout prints, where written
 
     def position_for(self, condition: str | None) -> ConditionPosition | None:
         """What this therapy's entry says about one condition, if it says something apart."""
@@ -297,6 +311,7 @@ def get_therapy(reader: Reader, slug: str) -> TherapyDetail:
     row = rows[0]
     patient = json.loads(row["patient_text"])
     questions = tuple(patient.pop("questions", ()))
+    paper = patient.pop("paper", None) or {}
     refs = reader.query(
         "SELECT r.*, tr.claim FROM therapy_reference tr JOIN reference r ON r.id = tr.reference_id "
         "WHERE tr.therapy_id = ? ORDER BY tr.position",
@@ -316,7 +331,7 @@ def get_therapy(reader: Reader, slug: str) -> TherapyDetail:
     condition_names = {c[1]: (c[0], c[2]) for c in conditions}
     positions = tuple(
         ConditionPosition(p["condition"], *condition_names.get(p["condition"], (p["condition"], p["condition"])),
-                          p["clinician"], p["patient"])
+                          p["clinician"], p["patient"], p.get("paper") or "")
         for p in json.loads(row["by_condition"] or "[]")
     )
     return TherapyDetail(
@@ -328,6 +343,7 @@ def get_therapy(reader: Reader, slug: str) -> TherapyDetail:
         evidence_grade=row["evidence_grade"],
         clinician={key: row[key] for key, _ in CLINICIAN_SECTIONS},
         patient=patient,
+        paper=paper,
         questions=questions,
         conditions=tuple(c[0] for c in conditions),
         references=tuple(reference_from_row(r, claim=r["claim"]) for r in refs),
