@@ -74,6 +74,10 @@ def _build_parser() -> argparse.ArgumentParser:
     handout.add_argument("--clinician", default="", metavar="NAME")
     handout.add_argument("--notes", default="", metavar="TEXT", help="personal notes from the visit")
     handout.add_argument("--next-steps", default="", metavar="TEXT")
+    handout.add_argument("--leave-out-standard-options", default="", metavar="REASON",
+                         help="a handout of only emerging or investigational options also carries the standard "
+                              "first option of the condition and self-care; leave them out only with a reason, "
+                              "which the handout log keeps")
     handout.add_argument("--follow-up", metavar="YYYY-MM-DD", help="date of the next visit")
     handout.add_argument("--paper", choices=("a4", "letter"), help="paper size (default: the clinic profile's)")
     handout.add_argument("--large-print", action=argparse.BooleanOptionalAction, default=None,
@@ -382,7 +386,7 @@ def _cmd_handout(args: argparse.Namespace) -> int:
         patient_name=args.patient, clinician=args.clinician, notes=args.notes,
         next_steps=args.next_steps, follow_up=follow_up, paper=args.paper or profile.paper_size,
         large_print=profile.large_print if args.large_print is None else args.large_print,
-        condition=args.condition, one_page=args.one_page,
+        condition=args.condition, one_page=args.one_page, alternatives_left_out=args.leave_out_standard_options,
     )
     result = handout_jobs.produce(location, reader, request, output=args.output, printer=args.printer)
     where = f"sent to printer {result.destination}" if args.printer else f"written to {result.destination}"
@@ -392,6 +396,9 @@ def _cmd_handout(args: argparse.Namespace) -> int:
               f"sha256 {result.sha256[:12]}")
         return 0
     print(f"handout {where} ({result.pages} pages); logged as #{result.record_id}, sha256 {result.sha256[:12]}")
+    if result.alternatives:
+        print(f"also printed, beside options that are not yet proven: {', '.join(result.alternatives)} "
+              "(leave them out with --leave-out-standard-options REASON)")
     from clinic_app.services.clinic import missing_contact
 
     missing = missing_contact(profile)

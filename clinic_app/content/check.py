@@ -292,10 +292,35 @@ def load_content(directory: Path | None = None, today: dt.date | None = None) ->
                     seen_texts[normal] = where
         bundle.therapies.append(therapy)
 
+    problems += _check_alternatives(bundle)
     bundle.conditions.sort(key=lambda c: c.order)
     bundle.therapies.sort(key=lambda t: (CATEGORIES.index(t.category), t.name.lower()))
     bundle.fingerprint = content_fingerprint(directory)
     return bundle, sorted(set(problems), key=lambda p: (p.file, p.line or 0, p.field, p.message))
+
+
+def _check_alternatives(bundle: ContentBundle) -> list[Problem]:
+    """The options a handout carries beside emerging or investigational ones must be established
+    therapies of the library (and, for a condition, listed for it)."""
+    if bundle.library is None:
+        return []
+    therapies = {t.slug: t for t in bundle.therapies}
+    conditions = {c.slug for c in bundle.conditions}
+    out = []
+    wanted = [(f"first_options.{c}", slug, c) for c, slug in bundle.library.first_options.items()]
+    if bundle.library.self_care:
+        wanted.append(("self_care", bundle.library.self_care, None))
+    for field_path, slug, condition in wanted:
+        if condition is not None and condition not in conditions:
+            out.append(Problem("library.yaml", field_path, f"unknown condition {condition!r}"))
+        therapy = therapies.get(slug)
+        if therapy is None:
+            out.append(Problem("library.yaml", field_path, f"unknown therapy {slug!r}"))
+        elif therapy.status != "established":
+            out.append(Problem("library.yaml", field_path, f"{slug} is {therapy.status}; it must be established"))
+        elif condition is not None and condition not in therapy.conditions:
+            out.append(Problem("library.yaml", field_path, f"{slug} is not listed for {condition}"))
+    return out
 
 
 def _check_condition(condition: ConditionFile, index: int, doc, references: dict) -> list[Problem]:  # noqa: ANN001

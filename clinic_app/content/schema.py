@@ -237,3 +237,6 @@ class LibraryFile(_Strict):
     update_policy: str = Field(min_length=20)
     funding: str = Field(min_length=20)
     disclaimer: str = Field(min_length=20)
+    # beside a handout of only emerging or investigational options: condition slug -> therapy slug
+    first_options: dict[str, str] = Field(default_factory=dict)
+    self_care: str | None = None

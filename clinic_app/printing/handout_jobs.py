@@ -28,6 +28,7 @@ class HandoutResult:
     sha256: str
     destination: str
     body_pt: int = 0
+    alternatives: tuple[str, ...] = ()  # standard options printed beside unproven ones
 
 
 def printable(doc: HandoutDocument) -> Printable:
@@ -68,7 +69,7 @@ def _record(location: Location, reader: Reader, handout: Handout, doc: HandoutDo
     record_id = handout_log.record(location, handout, doc, kind=kind, destination=destination,
                                    keep_patient_name=handout_log.keeps_patient_names(reader))
     return HandoutResult(record_id=record_id, pages=pages, sha256=doc.sha256, destination=destination,
-                         body_pt=doc.body_pt)
+                         body_pt=doc.body_pt, alternatives=tuple(a.slug for a in handout.alternatives))
 
 
 def produce(location: Location, reader: Reader, request: HandoutRequest, output: Path | None = None,

@@ -72,6 +72,10 @@ def record(location: Location, handout: Handout, doc: HandoutDocument, kind: str
                "date": request.date.isoformat(), "has_notes": bool(request.notes.strip())}
     if request.one_page:
         options.update(one_page=True, body_pt=doc.body_pt, landscape=doc.landscape)
+    if handout.alternatives:
+        options["alternatives"] = [a.slug for a in handout.alternatives]
+    if request.alternatives_left_out.strip():  # the doctor left the standard options out, and why
+        options["alternatives_left_out"] = request.alternatives_left_out.strip()
     return _insert(
         location, kind=kind, destination=destination, therapies=[t.slug for t in handout.therapies],
         content_versions=handout.content_versions, library_version=handout.library_version, paper=request.paper,

@@ -23,7 +23,8 @@ from clinic_app.storage.reader import Reader
 
 PAPERS = ("a4", "letter")
 MAX_THERAPIES = 6
-TEXT_LIMITS = {"patient_name": 120, "clinician": 200, "notes": 4000, "next_steps": 2000}
+TEXT_LIMITS = {"patient_name": 120, "clinician": 200, "notes": 4000, "next_steps": 2000, "alternatives_left_out": 300}
+UNPROVEN = frozenset({"emerging", "investigational"})
 
 @dataclass(frozen=True)
 class HandoutRequest:
@@ -40,6 +41,9 @@ class HandoutRequest:
     paper: str = "a4"
     condition: str = ""  # the condition this visit is about (a slug), or "" when none was chosen
     one_page: bool = False  # the one-page option grid (2 to 4 options) instead of the full handout
+    # Why the doctor left out the standard options a handout of only emerging or investigational
+    # options carries beside them ("" = they are printed). Kept in the handout log.
+    alternatives_left_out: str = ""
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,19 @@ class HandoutTherapy:
 
 
 @dataclass(frozen=True)
+class HandoutAlternative:
+    """A standard option printed beside emerging or investigational ones: what it is, in brief."""
+
+    slug: str
+    title: str
+    status: str
+    status_plain: str
+    grade: str
+    certainty_plain: str
+    summary: str
+
+
+@dataclass(frozen=True)
 class Handout:
     request: HandoutRequest
     clinic: ClinicProfileData
@@ -99,6 +116,7 @@ class Handout:
     printed_on: dt.date
     condition: HandoutCondition | None = None
     red_flags: HandoutCondition | None = None  # the condition whose "get help urgently" list is printed
+    alternatives: tuple[HandoutAlternative, ...] = ()  # standard options beside unproven ones
 
     @property
     def actions(self) -> tuple[str, ...]:
@@ -118,6 +136,8 @@ class Handout:
         if self.red_flags is not None:
             parts += [*self.red_flags.urgent, *self.red_flags.see_doctor_soon]
         parts += list(self.actions)
+        for alternative in self.alternatives:
+            parts += [alternative.status_plain, alternative.certainty_plain, alternative.summary]
         for therapy in self.therapies:
             parts.append(therapy.status_plain)
             parts.append(therapy.certainty_plain)
@@ -268,6 +288,31 @@ def validate_request(reader: Reader, request: HandoutRequest) -> None:
                                 f"most {limit:,}")
 
 
+def alternatives_for(reader: Reader, slugs: tuple[str, ...] | list[str], condition: str = "") -> tuple[str, ...]:
+    """The standard options a handout must carry when every option on it is emerging or
+    investigational: the established first option of the condition (of the first condition when
+    none was chosen) and self-care, as the library names them; () when any chosen option is
+    established."""
+    statuses = {row[0]: row[1] for row in reader.query("SELECT slug, status FROM therapy")}
+    if not slugs or any(statuses.get(slug) not in UNPROVEN for slug in slugs):
+        return ()
+    meta = {r[0]: r[1] for r in reader.query("SELECT key, value FROM app_meta WHERE key = 'library_json'")}
+    library_meta = json.loads(meta.get("library_json", "{}"))
+    if not condition:
+        conditions = library.list_conditions(reader)
+        condition = conditions[0].slug if conditions else ""
+    wanted = [library_meta.get("first_options", {}).get(condition), library_meta.get("self_care")]
+    return tuple(slug for slug in dict.fromkeys(wanted)
+                 if slug and slug not in slugs and statuses.get(slug) == "established")
+
+
+def _alternative(detail: TherapyDetail) -> HandoutAlternative:
+    return HandoutAlternative(
+        slug=detail.slug, title=detail.patient_name, status=detail.status, status_plain=STATUS_PLAIN[detail.status],
+        grade=detail.grade_label, certainty_plain=CERTAINTY_PLAIN[detail.evidence_grade],
+        summary=detail.paper.get("summary") or detail.patient["summary"])
+
+
 def compose_handout(reader: Reader, request: HandoutRequest) -> Handout:
     validate_request(reader, request)
     # The patient's name is filled in where PATIENT_SLOT stands; typed text must not stand for it.
@@ -278,6 +323,9 @@ def compose_handout(reader: Reader, request: HandoutRequest) -> Handout:
     for detail in details:
         for ref in detail.references:
             seen.setdefault(ref.key, ref)
+    alternatives = () if request.alternatives_left_out.strip() else tuple(
+        _alternative(library.get_therapy(reader, slug))
+        for slug in alternatives_for(reader, [d.slug for d in details], request.condition))
     condition = _condition(reader, request.condition, brief=len(details) == 1) if request.condition else None
     conditions = library.list_conditions(reader)
     red_flags = condition or (_condition(reader, conditions[0].slug) if conditions else None)
@@ -295,4 +343,5 @@ def compose_handout(reader: Reader, request: HandoutRequest) -> Handout:
         printed_on=request.date,
         condition=condition,
         red_flags=red_flags,
+        alternatives=alternatives,
     )

@@ -97,6 +97,9 @@ class TherapyChoiceModel(QAbstractListModel):
     def chosen(self) -> tuple[str, ...]:
         return tuple(item.slug for item in self._items if item.slug in self._chosen)
 
+    def name_of(self, slug: str) -> str:
+        return next((item.name for item in self._items if item.slug == slug), slug)
+
 
 class ChecklistModel(QAbstractListModel):
     """The checklist items of an :class:`Assessment`, ticked or flagged."""
@@ -229,6 +232,17 @@ class HandoutBuilder(QDialog):
         self.paper_combo.addItem("A4", "a4")
         self.paper_combo.addItem("Letter", "letter")
         self.paper_combo.setCurrentIndex(max(0, self.paper_combo.findData(self.profile.paper_size)))
+        # Beside options that are all emerging or investigational, the handout carries the standard
+        # ones; the doctor may leave them out only with a reason, which the handout log keeps.
+        self.standard_box = QCheckBox("Add the standard options", self)
+        self.standard_box.setChecked(True)
+        self.standard_reason = QLineEdit(self)
+        self.standard_reason.setMaxLength(300)
+        self.standard_reason.setPlaceholderText("Why leave them out? (kept in the handout log)")
+        self.standard_reason.setAccessibleName("Reason for leaving the standard options out")
+        self.standard_reason.setEnabled(False)
+        for widget in (self.standard_box, self.standard_reason):
+            widget.setVisible(False)
         follow_up = QHBoxLayout()
         follow_up.addWidget(self.follow_up_box)
         follow_up.addWidget(self.follow_up_edit, 1)
@@ -240,6 +254,8 @@ class HandoutBuilder(QDialog):
         form.addRow("&Notes:", self.notes_field)
         form.addRow("Ne&xt steps:", self.next_steps_field)
         form.addRow("", follow_up)
+        form.addRow("", self.standard_box)
+        form.addRow("", self.standard_reason)
         form.addRow("Pape&r:", self.paper_combo)
         form.addRow("", self.large_print_box)
         for widget, name in ((self.patient_field, "Patient name"), (self.clinician_combo, "Clinician"),
@@ -311,6 +327,9 @@ class HandoutBuilder(QDialog):
         self.follow_up_box.toggled.connect(self.follow_up_edit.setEnabled)
         self.follow_up_box.toggled.connect(schedule)
         self.large_print_box.toggled.connect(schedule)
+        self.standard_box.toggled.connect(lambda on: self.standard_reason.setEnabled(not on))
+        self.standard_box.toggled.connect(schedule)
+        self.standard_reason.textChanged.connect(schedule)
         self.paper_combo.currentIndexChanged.connect(schedule)
         self.condition_combo.currentIndexChanged.connect(schedule)
         self.preview_button.clicked.connect(self.full_preview)
@@ -334,6 +353,8 @@ class HandoutBuilder(QDialog):
             follow_up=_date(self.follow_up_edit.date()) if full and self.follow_up_box.isChecked() else None,
             large_print=self.large_print_box.isChecked(), paper=self.paper_combo.currentData() or "a4",
             condition=self.condition_combo.currentData() or "", one_page=one_page,
+            alternatives_left_out=("" if one_page or self.standard_box.isChecked()
+                                   else self.standard_reason.text().strip()),
         )
 
     def refresh(self) -> None:
@@ -351,6 +372,7 @@ class HandoutBuilder(QDialog):
         for field in (self.notes_field, self.next_steps_field, self.follow_up_box):
             field.setEnabled(True)
         self.follow_up_edit.setEnabled(self.follow_up_box.isChecked())
+        self._show_standard_options(request)
         self.compare_box.setEnabled(count >= 2)
         rows = "  ·  ".join(self.row_questions.get(k, k) for k in self.comparison_rows) if self.comparison_rows else "all"
         self.rows_label.setText(f"Comparison rows: {rows}" if self.compare_box.isChecked() and count >= 2 else "")
@@ -371,6 +393,22 @@ class HandoutBuilder(QDialog):
                 self.checklist_model.set_items(self.assessment.items)
         configure(self.printer, Printable(html="", header="", footer="", paper=request.paper))
         self.preview.updatePreview()
+
+    def _show_standard_options(self, request: HandoutRequest) -> None:
+        """Offer the standard options when every ticked option is emerging or investigational."""
+        from clinic_app.services.handouts import alternatives_for
+
+        slugs = alternatives_for(self.reader, request.therapies, request.condition) if request.therapies else ()
+        names = [self.therapy_model.name_of(slug) for slug in slugs]
+        for widget in (self.standard_box, self.standard_reason):
+            widget.setVisible(bool(slugs))
+        if not slugs:
+            return
+        self.standard_box.setText(f"Add the standard options: {' and '.join(names)}")
+        self.standard_box.setToolTip("Every ticked option is emerging or investigational. The handout also shows the "
+                                     "standard options guidelines start with, unless you leave them out with a reason.")
+        if not self.standard_box.isChecked() and not self.standard_reason.text().strip():
+            self.show_note("The standard options stay on the handout until you give a reason to leave them out.")
 
     def _refresh_one_page(self, request: HandoutRequest) -> None:
         """The one-page grid: 2 to 4 therapies, the rows that matter, no notes or next steps."""
