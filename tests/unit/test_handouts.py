@@ -6,10 +6,11 @@ import datetime as dt
 import sqlite3
 
 import pytest
+from markupsafe import escape
 
 from clinic_app.content import readability
 from clinic_app.errors import DatabaseError, NotFoundError
-from clinic_app.printing.handout_html import render_handout_html
+from clinic_app.printing.handout_html import render_handout_html, source_lines
 from clinic_app.services import handout_log, library
 from clinic_app.services.handouts import HandoutRequest, compose_handout
 
@@ -20,11 +21,11 @@ def test_single_therapy_handout_has_every_part(reader):
     doc = render_handout_html(handout)
     html = doc.filled_html()
     for text in ("In short", "How is it done?", "How well does it work?", "What we do not know yet",
-                 "What are the risks?", "Questions to ask your doctor", "Your next steps",
+                 "What are the risks?", "Questions to ask your doctor", "What you can do now", "Next visit:",
                  "Where this information comes from", "experimental", "J. Smith", "Dr A. Shah", "20 November 2026"):
         assert text in html, text
     assert "J. Smith" in doc.filled_header()
-    assert all(f">{r.key}<" in html for r in handout.references)
+    assert all(escape(r.compact_line()) in html for r in handout.references)
     assert handout.clinic.disclaimer and handout.clinic.disclaimer.split()[0] in html
 
 
@@ -146,7 +147,20 @@ def test_handout_references_are_short_but_can_be_looked_up(reader):
     assert line.endswith(by_key["A1"].pmid and f"PMID {by_key['A1'].pmid}" or f"doi:{by_key['A1'].doi}")
     assert all(r.short_line() and len(r.short_line()) < len(r.citation_line()) + 1 for r in handout.references)
     html = render_handout_html(handout).html
-    assert all(f">{r.key}<" in html for r in handout.references)
+    # A compact numbered list: first author, journal, year and the identifier; the title only for a
+    # work without an author or journal to name it by; the same work listed once.
+    assert by_key["A1"].compact_line() == "Pettine KA et al. Stem Cells 2015. doi:10.1002/stem.1845"
+    lines = source_lines(handout)
+    assert len(lines) == len(set(lines)) and all(escape(line) in html for line in lines)
+    assert all(f"<b>{n}.</b>" in html for n in range(1, len(lines) + 1))
+    assert not any(f">{r.key}<" in html for r in handout.references)  # the library's keys are for clinicians
+
+
+def test_the_same_work_under_two_keys_is_listed_once(reader):
+    handout = compose_handout(reader, HandoutRequest(therapies=("nsaids",)))
+    by_key = {r.key: r for r in handout.references}
+    assert by_key["E8"].compact_line() == by_key["G5"].compact_line()  # one ACP guideline, two library entries
+    assert len(source_lines(handout)) == len(handout.references) - 1
 
 
 def test_oversized_or_slot_bearing_text_is_handled(reader):
