@@ -12,7 +12,7 @@ from clinic_app.services.library import SOON_LEAD, STATUS_MARKS, URGENT_LEAD
 LEGEND_WORDS = {"established": "a standard treatment.", "emerging": "not yet proven.",
                 "investigational": "experimental, still being tested."}
 
-FONT = "DejaVu Sans"
+FONT = "DejaVu Sans Condensed"
 LINE_HEIGHT = 100  # percent of the font's own line spacing (DejaVu Sans: 1.16 times the type size)
 GRID_HOW_TO_READ = ("Each column is one option. Read across a row to compare them on one question. These are short "
                     "answers: each option's own part below has more. {legend}")
