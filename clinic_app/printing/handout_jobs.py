@@ -14,7 +14,7 @@ from PySide6.QtPrintSupport import QPrinter
 from clinic_app.errors import NotFoundError
 from clinic_app.printing.comparison_html import comparison_table_html
 from clinic_app.printing.handout_html import render_handout_html
-from clinic_app.printing.paged import Printable, paint, print_to, write_pdf
+from clinic_app.printing.paged import Printable, last_page_fill, paint, print_to, write_pdf
 from clinic_app.services import comparison, handout_log
 from clinic_app.services.handouts import Handout, HandoutDocument, HandoutRequest, compose_handout
 from clinic_app.settings import Location
@@ -54,7 +54,23 @@ def build_document(reader: Reader, request: HandoutRequest) -> tuple[Handout, Ha
         # A handout page is portrait: past two options the question runs across the table, so
         # each option keeps a readable width.
         grid = comparison_table_html(table, 14 if request.large_print else 12, side_question_max=2)
-    return handout, render_handout_html(handout, grid)
+    return handout, fitted(handout, grid)
+
+
+NEAR_EMPTY = 0.25  # a last page less full than this is worth a tighter setting, if that saves it
+
+
+def fitted(handout: Handout, grid: str = "") -> HandoutDocument:
+    """The handout's document; when its last page would hold only a few lines, the same text with
+    less space between parts and the sources a point smaller, if that takes a page off. The type
+    size of the text itself never changes."""
+    doc = render_handout_html(handout, grid)
+    pages, fill = last_page_fill(printable(doc))
+    if pages > 1 and fill < NEAR_EMPTY:
+        tight = render_handout_html(handout, grid, tight=True)
+        if last_page_fill(printable(tight))[0] < pages:
+            return tight
+    return doc
 
 
 def _send(doc: HandoutDocument, output: Path | None, printer: str | None) -> tuple[int, str, str]:

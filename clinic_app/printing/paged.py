@@ -150,6 +150,18 @@ def page_count(item: Printable, reserve_mm: float = 0.0) -> int:
     return len(paginate(_document(item, printer, body), body.height() - reserve_mm * mm))
 
 
+def last_page_fill(item: Printable) -> tuple[int, float]:
+    """How many pages ``item`` takes, and how full its last page is (0 to 1 of the body height)."""
+    ensure_gui_application()
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    configure(printer, item)
+    _, body, _ = _body(printer, item.margin_mm)
+    pages = paginate(_document(item, printer, body), body.height())
+    last = pages[-1]
+    return len(pages), (last.bottom - last.top + last.header_height) / body.height()
+
+
 def write_pdf(item: Printable, path: Path, title: str = "") -> int:
     """Write ``item`` as a PDF at ``path`` through a temporary file: no partial file is ever left."""
     ensure_gui_application()

@@ -310,7 +310,14 @@ def _alternative(detail: TherapyDetail) -> HandoutAlternative:
     return HandoutAlternative(
         slug=detail.slug, title=detail.patient_name, status=detail.status, status_plain=STATUS_PLAIN[detail.status],
         grade=detail.grade_label, certainty_plain=CERTAINTY_PLAIN[detail.evidence_grade],
-        summary=detail.paper.get("summary") or detail.patient["summary"])
+        summary=_first_sentence(detail.paper.get("summary") or detail.patient["summary"]))
+
+
+def _first_sentence(text: str) -> str:
+    from clinic_app.services.one_page import sentences
+
+    parts = sentences(text)
+    return parts[0] if parts else text
 
 
 def compose_handout(reader: Reader, request: HandoutRequest) -> Handout:
