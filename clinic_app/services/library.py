@@ -68,8 +68,7 @@ CONDITION_CLINICIAN_SECTIONS = (
     ("guidelines_first", "What guidelines advise first"),
     ("red_flags", "Red flags"),
 )
-URGENT_LEAD = ("Go to the emergency department or call your emergency number now if you have back pain "
-               "and any of these starts suddenly:")
+URGENT_LEAD = "Go to the emergency department or call your emergency number now if any of these starts suddenly:"
 SOON_LEAD = "See your doctor as soon as you can if you have back pain and:"
 
 
@@ -182,6 +181,9 @@ class ReferenceItem:
         """For a handout's numbered list of sources: first author, journal, year and one identifier
         to look the work up; the title only where there is no author or journal to name it by (a
         guideline, a regulator's page)."""
+        lookup = (f"PMID {self.pmid}" if self.pmid else f"doi:{self.doi}" if self.doi else self.pmcid or self.other_id)
+        if self.journal and not self.authors and (self.pmid or self.doi):  # the identifier finds it
+            return " ".join(f"{self.journal} {self.year or ''}.".split()) + f" {lookup}"
         if not (self.authors and self.journal):
             return " ".join(self.short_line().split())
         names = [a.strip() for a in self.authors.split(",") if a.strip()]
