@@ -67,9 +67,9 @@ def _build_parser() -> argparse.ArgumentParser:
     handout.add_argument("--compare", action="store_true", help="include the comparison grid of the chosen therapies")
     handout.add_argument("--one-page", action="store_true", help="instead of the full handout, one page: the option "
                          "grid of 2 to 4 therapies (portrait up to 3, landscape for 4), sized to fit")
-    handout.add_argument("--rows", metavar="KEY,...", help="with --compare: the comparison rows that matter to the "
-                         "patient (default: all); with --one-page (default: what_is_it, how_is_it_done, "
-                         "time_to_benefit, evidence, main_risks, recovery, guidelines)")
+    handout.add_argument("--rows", metavar="KEY,...", help="with --compare or --one-page: the comparison rows that "
+                         "matter to the patient (default: what_is_it, how_is_it_done, time_to_benefit, evidence, "
+                         "main_risks, recovery, guidelines)")
     handout.add_argument("--patient", default="", metavar="NAME", help="patient name printed on every page")
     handout.add_argument("--clinician", default="", metavar="NAME")
     handout.add_argument("--notes", default="", metavar="TEXT", help="personal notes from the visit")

@@ -67,7 +67,7 @@ def _widths(count: int, question_width: float) -> list[float]:
 
 def comparison_table_html(matrix: ComparisonMatrix, body_pt: int = 12, side_question_max: int = SIDE_QUESTION_MAX,
                           references: bool = True, pad: int | None = None, question_width: int = 22,
-                          row_badges: bool = True) -> str:
+                          row_badges: bool = True, compact_heading: bool = False) -> str:
     """The comparison grid as an HTML fragment. Each row carries a ``row-KEY`` anchor, which the
     paginator uses to keep it on one page. Up to ``side_question_max`` options the question has its
     own column (``question_width`` percent wide); beyond, it runs across the table above the answers.
@@ -83,7 +83,7 @@ def comparison_table_html(matrix: ComparisonMatrix, body_pt: int = 12, side_ques
         matrix=matrix, side_questions=side, question_width=question_width,
         column_widths=_widths(count, question_width), pad=pad if pad is not None else 6 if count <= 4 else 4,
         legends={row.key: scale_legend(row) for row in matrix.rows}, same_refs=same_refs, references=references,
-        row_badges=row_badges,
+        row_badges=row_badges, compact_heading=compact_heading,
         scale_max=SCALE_MAX, status_colours=_Palette(STATUS_COLOURS), grade_colours=_Palette(GRADE_COLOURS),
         status_labels=_Palette(STATUS_LABELS), status_marks=STATUS_MARKS, grade_labels=_Palette(GRADE_LABELS), **_sizes(body_pt),
     )

@@ -6,7 +6,7 @@ come from the same composer, template and painter.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from PySide6.QtPrintSupport import QPrinter
@@ -15,7 +15,7 @@ from clinic_app.errors import NotFoundError
 from clinic_app.printing.comparison_html import comparison_table_html
 from clinic_app.printing.handout_html import render_handout_html
 from clinic_app.printing.paged import Printable, last_page_fill, paint, print_to, write_pdf
-from clinic_app.services import comparison, handout_log
+from clinic_app.services import comparison, handout_log, one_page
 from clinic_app.services.handouts import Handout, HandoutDocument, HandoutRequest, compose_handout
 from clinic_app.settings import Location
 from clinic_app.storage.reader import Reader
@@ -41,23 +41,31 @@ def build_document(reader: Reader, request: HandoutRequest) -> tuple[Handout, Ha
     """The handout and its document source (with the comparison grid when asked for, or the
     one-page option grid)."""
     if request.one_page:
-        from clinic_app.printing import one_page
+        from clinic_app.printing import one_page as one_page_paper
 
-        return one_page.build_document(reader, request)
+        return one_page_paper.build_document(reader, request)
     handout = compose_handout(reader, request)
     grid = ""
     if request.include_comparison:
         if len(handout.therapies) < 2:
             raise NotFoundError("the comparison grid needs at least two therapies; add another or leave the grid out")
-        table = comparison.compare(reader, [t.slug for t in handout.therapies], request.comparison_rows or None,
-                                   request.condition or None)
-        # A handout page is portrait: past two options the question runs across the table, so
-        # each option keeps a readable width.
-        grid = comparison_table_html(table, 14 if request.large_print else 12, side_question_max=2)
+        # The rows that matter to the patient (the doctor's choice, or the short set the one-page
+        # grid uses): each option's own part below carries the rest.
+        table = comparison.compare(reader, [t.slug for t in handout.therapies],
+                                   request.comparison_rows or one_page.DEFAULT_ROWS, request.condition or None)
+        # The log records the rows printed, the default set included.
+        handout = replace(handout, request=replace(handout.request, comparison_rows=table.row_keys))
+        # Short answers in the grid (whole sentences); each option's own part has the detail. A
+        # handout page is portrait: past two options the question runs across the table, so each
+        # option keeps a readable width.
+        table = one_page.shortened(table, GRID_ANSWER_LIMIT, mark="")
+        grid = comparison_table_html(table, 14 if request.large_print else 12, side_question_max=2, references=False,
+                                     compact_heading=True)
     return handout, fitted(handout, grid)
 
 
-NEAR_EMPTY = 0.25  # a last page less full than this is worth a tighter setting, if that saves it
+GRID_ANSWER_LIMIT = 130  # characters: an answer in a handout's grid is cut to the whole sentences that fit
+NEAR_EMPTY = 0.5  # a last page less than half full is worth a tighter setting, if that saves the page
 
 
 def fitted(handout: Handout, grid: str = "") -> HandoutDocument:

@@ -95,11 +95,34 @@ def _body(printer: QPrinter, margin_mm: float = MARGIN_MM) -> tuple[QRectF, QRec
     return QRectF(page), body, mm
 
 
+EDGE = 1.0  # device pixels: a line that only touches a page's cut belongs to the page it is on
+
+
 def _slice(painter: QPainter, doc: QTextDocument, top: float, bottom: float, x: float, y: float, width: float) -> None:
+    """Draw the layout from ``top`` to ``bottom`` at (x, y). The clip stops a hair inside the cut: a
+    line drawn clipped away still lands in a PDF's text layer, so a line that merely touched the
+    cut would be copied, searched and read aloud on both pages."""
     painter.save()
     painter.translate(x, y - top)
-    doc.drawContents(painter, QRectF(0, top, width, bottom - top))
+    doc.drawContents(painter, QRectF(0, top + EDGE, width, bottom - top - 2 * EDGE))
     painter.restore()
+
+
+def _picture(doc: QTextDocument, top: float, bottom: float, width: float, scale: float) -> QImage:
+    """The layout from ``top`` to ``bottom`` as an image (``scale`` image pixels per layout pixel)."""
+    image = QImage(max(1, round(width * scale)), max(1, round((bottom - top) * scale)), QImage.Format.Format_ARGB32)
+    image.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+    painter.scale(scale, scale)
+    painter.translate(0, -top)
+    doc.drawContents(painter, QRectF(0, top, width, bottom - top))
+    painter.end()
+    return image
+
+
+PICTURE_DPI = 600  # a repeated table heading is drawn as a picture this sharp
 
 
 def paint(item: Printable, printer: QPrinter) -> int:
@@ -118,8 +141,12 @@ def paint(item: Printable, printer: QPrinter) -> int:
             if index:
                 printer.newPage()
             y = body.top()
-            if cut.header:  # the table this page continues: its heading row first
-                _slice(painter, doc, cut.header[0], cut.header[1], body.left(), y, body.width())
+            if cut.header:  # the table this page continues: its heading row first, as a picture, so the
+                # text layer holds the heading once (where the table starts) and copying, searching
+                # and screen readers read it once
+                scale = min(1.0, PICTURE_DPI / printer.resolution())
+                picture = _picture(doc, cut.header[0], cut.header[1], body.width(), scale)
+                painter.drawImage(QRectF(body.left(), y, body.width(), cut.header_height), picture)
                 y += cut.header_height
             _slice(painter, doc, cut.top, cut.bottom, body.left(), y, body.width())
             painter.setFont(band_font)

@@ -52,7 +52,7 @@ def sentences(text: str) -> list[str]:
     return [part for part in _SENTENCE_END.split(" ".join(text.split())) if part]
 
 
-def shorten(text: str, limit: int) -> str:
+def shorten(text: str, limit: int, mark: str = SEE_FULL) -> str:
     """``text`` cut to the whole sentences that fit in ``limit`` characters, the mark
     " (see the full handout)" included. A cut keeps at least :data:`MIN_KEPT_WORDS` words, so a
     short lead such as "Low." is never all that is left; when no such cut fits, the shortest one
@@ -61,18 +61,19 @@ def shorten(text: str, limit: int) -> str:
         return text
     parts = sentences(text)
     heads = (" ".join(parts[:keep]) for keep in range(1, len(parts)))
-    cuts = [head + SEE_FULL for head in heads if len(head.split()) >= MIN_KEPT_WORDS]
+    cuts = [head + mark for head in heads if len(head.split()) >= MIN_KEPT_WORDS]
     if not cuts:
         return text
     cut = next((c for c in reversed(cuts) if len(c) <= limit), cuts[0])
     return cut if len(cut) < len(text) else text
 
 
-def shortened(grid: ComparisonMatrix, limit: int, whole: frozenset[tuple[int, int]] = frozenset()) -> ComparisonMatrix:
+def shortened(grid: ComparisonMatrix, limit: int, whole: frozenset[tuple[int, int]] = frozenset(),
+              mark: str = SEE_FULL) -> ComparisonMatrix:
     """``grid`` with every answer longer than ``limit`` characters cut to whole sentences, except
     the answers at (row, column) in ``whole``. A row that says the same for every option is
     printed once across the page and is left whole."""
-    rows = tuple(replace(row, cells=tuple(cell if (r, c) in whole else replace(cell, text=shorten(cell.text, limit))
+    rows = tuple(replace(row, cells=tuple(cell if (r, c) in whole else replace(cell, text=shorten(cell.text, limit, mark))
                                           for c, cell in enumerate(row.cells)))
                  if row.differs else row for r, row in enumerate(grid.rows))
     return replace(grid, rows=rows)

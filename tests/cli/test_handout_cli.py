@@ -105,9 +105,13 @@ def test_three_therapy_handout_with_comparison_keeps_headings_with_their_text(pr
     pages, size = pdf_text(out)
     assert size == (A4 if paper == "a4" else LETTER)
     text = " ".join(pages)
-    for words in ("Your options side by side", "How invasive is it?", "What does it cost, and will insurance pay?",
+    # The grid holds the rows that matter to the patient by default, in short answers; each
+    # option's own part has the detail.
+    for words in ("Your options side by side", "What do guidelines say?", "These are short answers",
                   "Platelet-rich plasma", "Prolotherapy", "Self-care", f"Page {len(pages)} of {len(pages)}"):
         assert words in text, words
+    assert "How invasive is it?" not in text
+    assert len(pages) <= (9 if large else 6)  # three options with the grid: six pages; large print at most 1.6 times
     assert all("Jane Smith" in p for p in pages)
     for number, lines in enumerate(body_lines(out), start=1):
         assert lines and lines[-1] not in HEADINGS, f"page {number} ends with the heading {lines[-1]!r}"
@@ -159,3 +163,42 @@ def test_the_printed_handout_reads_at_grade_7_or_lower_sources_and_all(prepared_
     assert run(prepared_location, "handout", "--therapy", slug, "-o", out) == 0
     text = "\n".join(page.extract_text() for page in PdfReader(str(out)).pages).replace("\u200b", "")
     assert textstat.flesch_kincaid_grade(text) <= 7.0
+
+
+def page_lines(path):
+    """Each page's text layer as lines, the running header and footer left out."""
+    reader = PdfReader(str(path))
+    out = []
+    for page in reader.pages:
+        lines = [" ".join(line.replace("\u200b", "").split()) for line in page.extract_text().splitlines()]
+        out.append([line for line in lines if line and "·" not in line and not line.startswith("Page ")])
+    return out
+
+
+@pytest.mark.parametrize("args", [
+    ("--therapy", "bone-marrow-concentrate", "--condition", "sciatica", "--paper", "letter"),
+    ("--therapy", "platelet-rich-plasma", "--therapy", "prolotherapy", "--therapy", "self-care", "--therapy", "nsaids",
+     "--compare", "--rows", "what_is_it,how_is_it_done,time_to_benefit,evidence,main_risks,recovery,guidelines,cost",
+     "--paper", "letter"),
+    ("--therapy", "nsaids", "--therapy", "exercise-therapy", "--therapy", "epidural-steroid-injection", "--compare",
+     "--condition", "sciatica", "--large-print"),
+], ids=["one-therapy", "four-with-grid", "three-large-print"])
+def test_the_text_layer_holds_each_line_once(prepared_location, tmp_path, args):
+    """Copying, searching and a screen reader read the PDF's text layer: a line at a page break is
+    in it once (on the page where it is seen), and a grid's heading row, repeated on each page the
+    grid continues on, is in it once (where the grid starts)."""
+    out = tmp_path / "h.pdf"
+    assert run(prepared_location, "handout", *args, "--patient", "Jane Smith", "-o", out) == 0
+    pages = page_lines(out)
+    assert len(pages) > 1
+    every = [line for page in pages for line in page]
+    for number, (this, following) in enumerate(zip(pages, pages[1:], strict=False), start=1):
+        shared = {line for line in this[-4:] if len(line) > 12} & set(following[:6])
+        assert not shared, f"page {number} and {number + 1} both hold {shared}"
+    if "--compare" in args:
+        first_option = {"platelet-rich-plasma": "Platelet-rich", "nsaids": "Anti-"}[args[1]]
+        headings = [line for line in every if line.startswith(first_option) and len(line) < 40]
+        grid_pages = [n for n, page in enumerate(pages) if any(line.startswith("What is it?") for line in page)]
+        assert grid_pages and len([h for h in headings]) >= 1
+        # the first option's name heads its column once, and once more where its own part begins
+        assert len(headings) <= 3, headings
