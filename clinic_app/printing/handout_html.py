@@ -67,9 +67,9 @@ def render_handout_html(handout: Handout, comparison_html: str = "", tight: bool
         handout=handout, request=request, clinic=handout.clinic, title=title,
         comparison_html=Markup(comparison_html) if comparison_html else "",  # noqa: S704 - built autoescaped
         has_logo=bool(handout.clinic.logo), logo_width=110 if request.large_print else 96,
-        font=FONT, body_pt=body_pt, h1_pt=body_pt + 6, h2_pt=body_pt + 3, h3_pt=body_pt + 2, line_height=LINE_HEIGHT,
+        font=FONT, body_pt=body_pt, h1_pt=body_pt + 5, h2_pt=body_pt + 2, h3_pt=body_pt + 2, line_height=LINE_HEIGHT,
         small_pt=max(10, body_pt - 2), note_pt=body_pt - 2, source_pt=body_pt - (4 if tight else 3),
-        pad=4 if tight else 6, gap=2 if tight else 4, source_lines=source_lines(handout),
+        pad=3 if tight else 5, gap=2 if tight else 4, source_lines=source_lines(handout),
         split_at=split_at, grid_how_to_read=GRID_HOW_TO_READ.format(legend=status_legend(handout)),
         status_colours=STATUS_COLOURS, status_marks=STATUS_MARKS, patient_slot=PATIENT_SLOT,
         urgent_lead=URGENT_LEAD, soon_lead=SOON_LEAD,

@@ -14,7 +14,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QMarginsF, QRectF, QSizeF, Qt, QUrl
-from PySide6.QtGui import QFont, QFontMetricsF, QGuiApplication, QImage, QPageLayout, QPageSize, QPainter, QTextDocument
+from PySide6.QtGui import (
+    QFont,
+    QFontMetricsF,
+    QGuiApplication,
+    QImage,
+    QPageLayout,
+    QPageSize,
+    QPainter,
+    QTextBlock,
+    QTextDocument,
+)
 from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
 
 from clinic_app.errors import ClinicAppError
@@ -98,13 +108,42 @@ def _body(printer: QPrinter, margin_mm: float = MARGIN_MM) -> tuple[QRectF, QRec
 EDGE = 1.0  # device pixels: a line that only touches a page's cut belongs to the page it is on
 
 
+def _split_block(doc: QTextDocument, top: float) -> QTextBlock | None:
+    """The paragraph (at the document's top level) that a page starting at ``top`` begins inside."""
+    layout = doc.documentLayout()
+    it = doc.rootFrame().begin()
+    while not it.atEnd():
+        block = it.currentBlock()
+        if block.isValid():
+            rect = layout.blockBoundingRect(block)
+            if rect.top() + EDGE < top < rect.bottom() - EDGE:
+                return block
+            if rect.top() > top:
+                return None
+        it += 1
+    return None
+
+
 def _slice(painter: QPainter, doc: QTextDocument, top: float, bottom: float, x: float, y: float, width: float) -> None:
-    """Draw the layout from ``top`` to ``bottom`` at (x, y). The clip stops a hair inside the cut: a
-    line drawn clipped away still lands in a PDF's text layer, so a line that merely touched the
-    cut would be copied, searched and read aloud on both pages."""
+    """Draw the layout from ``top`` to ``bottom`` at (x, y), so that the PDF's text layer holds
+    what the page shows and nothing more: a line drawn clipped away still lands in it, and copying,
+    searching and screen readers would meet it on two pages. So the clip stops a hair inside the
+    cut, and a paragraph the page starts inside (Qt would draw it from the line above the clip) has
+    its remaining lines drawn one by one."""
     painter.save()
     painter.translate(x, y - top)
-    doc.drawContents(painter, QRectF(0, top + EDGE, width, bottom - top - 2 * EDGE))
+    block = _split_block(doc, top)
+    if block is not None:
+        layout = block.layout()
+        origin = layout.position()
+        for index in range(layout.lineCount()):
+            line = layout.lineAt(index)
+            line_top = origin.y() + line.y()
+            if line_top >= top - EDGE and line_top + line.height() <= bottom + EDGE:
+                line.draw(painter, origin)
+        top = max(top, doc.documentLayout().blockBoundingRect(block).bottom())
+    if bottom > top:
+        doc.drawContents(painter, QRectF(0, top + EDGE, width, bottom - top - 2 * EDGE))
     painter.restore()
 
 

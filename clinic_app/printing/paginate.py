@@ -3,7 +3,7 @@
 The document is laid out once as one long page (as wide as the printed body). Then it is cut into
 pages at places that split nothing badly:
 
-- between paragraphs (a paragraph is cut between its lines only when it is taller than a page);
+- between lines of a paragraph, never leaving one or two lines alone at a page's foot or head;
 - between table rows; a comparison row (a row anchored ``row-KEY`` and the rows up to the next
   anchor) is never split, and a table's heading row is repeated at the top of each page the table
   continues on;
@@ -23,6 +23,7 @@ from PySide6.QtGui import QTextBlock, QTextDocument, QTextFormat, QTextTable
 
 ROW_ANCHOR = "row-"
 KEEP_NEXT_ANCHOR = "keep-next-"
+SHORT_BLOCK_LINES = 3  # a paragraph this short is never split (a longer one keeps two lines each side)
 LONG_PAGE = 1.0e6  # the one long page (pixels); Qt lays text out in 26.6 fixed point, so keep it modest
 
 
@@ -70,13 +71,15 @@ def _block_units(block: QTextBlock, layout) -> list[_Unit]:  # noqa: ANN001 - QA
     count = lines.lineCount()
     forced = _forced(block.blockFormat())
     keep = _anchor(block, KEEP_NEXT_ANCHOR) is not None
-    # A paragraph is never split across pages, unless it is taller than a page (then it is cut
-    # between lines): Qt draws a block from the line above the visible part, and a line drawn
-    # clipped away still lands in a PDF's text layer, so a split paragraph would hold that line
-    # twice for copying, searching and screen readers. Paragraphs are kept short for that reason
-    # (a handout's sources come in small paragraphs, not one long one).
-    return [_Unit(rect.top(), rect.bottom(), forced, keep,
-                  parts=[rect.top() + lines.lineAt(i).y() for i in range(1, count)])]
+    if keep or count <= SHORT_BLOCK_LINES:
+        return [_Unit(rect.top(), rect.bottom(), forced, keep,
+                      parts=[rect.top() + lines.lineAt(i).y() for i in range(1, count)])]
+    tops = [rect.top() + lines.lineAt(i).y() for i in range(count)] + [rect.bottom()]
+    # The first two lines travel together, and so do the last two: no orphans, no widows.
+    cuts = [0, *range(2, count - 1), count]
+    units = [_Unit(tops[a], tops[b]) for a, b in zip(cuts, cuts[1:], strict=False)]
+    units[0].break_before = forced
+    return units
 
 
 def _cell_span(document: QTextDocument, table: QTextTable, row: int, layout) -> tuple[float, float]:  # noqa: ANN001

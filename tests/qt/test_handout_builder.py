@@ -213,3 +213,21 @@ def test_builder_uses_the_profile_defaults_and_names_the_patient_only_if_kept(qt
         builder.save_pdf()
     assert handout_log.get_print(reader, signal.args[0]).patient_name == "Ana Díaz"
     assert "Northside" in pdf_text(tmp_path / "ana.pdf") and "20 November 2026" in pdf_text(tmp_path / "ana.pdf")
+
+
+def test_standard_care_is_offered_beside_unproven_options_and_left_out_only_with_a_reason(qtbot, make_builder):
+    builder = make_builder(therapies=("platelet-rich-plasma",))
+    builder.refresh()
+    assert builder.standard_box.isVisible() and builder.standard_box.isChecked()
+    assert "Exercise" in builder.standard_box.text() and "Self-care" in builder.standard_box.text()
+    assert not builder.standard_reason.isEnabled() and builder.request().alternatives_left_out == ""
+    builder.standard_box.setChecked(False)  # unticked without a reason: they stay on, and the note says why
+    builder.refresh()
+    assert builder.standard_reason.isEnabled() and builder.request().alternatives_left_out == ""
+    assert "until you give a reason" in builder.note_label.text()
+    builder.standard_reason.setText("Already in our exercise program")
+    builder.refresh()
+    assert builder.request().alternatives_left_out == "Already in our exercise program"
+    tick(builder, "nsaids")  # an established option on the handout: nothing to offer
+    builder.refresh()
+    assert not builder.standard_box.isVisible()

@@ -11,7 +11,7 @@ from markupsafe import escape
 from clinic_app.content import readability
 from clinic_app.errors import DatabaseError, NotFoundError
 from clinic_app.printing.handout_html import render_handout_html, source_lines
-from clinic_app.services import handout_log, library
+from clinic_app.services import handout_log, handouts, library
 from clinic_app.services.handouts import HandoutRequest, compose_handout
 
 
@@ -210,3 +210,36 @@ def test_the_grid_shows_status_shapes_too(reader):
 
     html = comparison_table_html(compare(reader, ["nsaids", "prolotherapy", "platelet-rich-plasma"]), 12)
     assert "\u25cf Established" in html and "\u25b2 Emerging" in html and "\u25c6 Investigational" in html
+
+
+def test_a_handout_of_only_unproven_options_carries_standard_care(reader):
+    """PRP alone for sciatica also shows self-care (sciatica's first option); for low back pain,
+    exercise therapy and self-care. Any established option on the handout makes them unneeded."""
+    assert handouts.alternatives_for(reader, ("platelet-rich-plasma",), "sciatica") == ("self-care",)
+    assert handouts.alternatives_for(reader, ("platelet-rich-plasma", "prolotherapy"), "chronic-low-back-pain") == (
+        "exercise-therapy", "self-care")
+    assert handouts.alternatives_for(reader, ("platelet-rich-plasma",), "") == ("exercise-therapy", "self-care")
+    assert handouts.alternatives_for(reader, ("platelet-rich-plasma", "nsaids"), "sciatica") == ()
+    assert handouts.alternatives_for(reader, ("platelet-rich-plasma", "self-care"), "spinal-stenosis") == ()
+    handout = compose_handout(reader, HandoutRequest(therapies=("bone-marrow-concentrate",), condition="sciatica"))
+    assert [a.slug for a in handout.alternatives] == ["self-care"]
+    html = render_handout_html(handout).html
+    assert "Standard care to ask about too" in html and "Self-care means you stay active" in html
+    assert "Self-care means you stay active" in handout.patient_text()
+
+
+def test_the_doctor_may_leave_standard_care_out_with_a_reason_that_is_logged(prepared_location, reader):
+    from clinic_app.printing import handout_jobs
+
+    request = HandoutRequest(therapies=("platelet-rich-plasma",), condition="sciatica",
+                             alternatives_left_out="Already on our exercise program")
+    handout = compose_handout(reader, request)
+    assert handout.alternatives == ()
+    assert "Standard care to ask about too" not in render_handout_html(handout).html
+    result = handout_jobs.produce(prepared_location, reader, request, output=prepared_location.data_dir / "h.pdf")
+    options = handout_log.list_prints(reader)[0].options
+    assert options["alternatives_left_out"] == "Already on our exercise program" and "alternatives" not in options
+    shown = handout_jobs.produce(prepared_location, reader, HandoutRequest(therapies=("platelet-rich-plasma",)),
+                                 output=prepared_location.data_dir / "i.pdf")
+    assert shown.alternatives == ("exercise-therapy", "self-care") and result.alternatives == ()
+    assert handout_log.list_prints(reader)[0].options["alternatives"] == ["exercise-therapy", "self-care"]
