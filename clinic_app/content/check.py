@@ -55,6 +55,8 @@ def therapy_patient_texts(therapy: TherapyFile) -> dict[str, str]:
     texts["patient.questions"] = "\n".join(therapy.patient.questions)
     if therapy.patient.paper is not None:
         texts.update({f"patient.paper.{name}": value for name, value in therapy.patient.paper})
+    for index, figure in enumerate(therapy.patient.figures):
+        texts[f"patient.figures[{index}].caption"] = figure.caption
     for index, position in enumerate(therapy.by_condition):
         texts[f"by_condition[{index}].patient"] = position.patient
         if position.paper:
@@ -96,6 +98,13 @@ def paper_problems(therapy: TherapyFile) -> list[tuple[str, str]]:
             if not any(word in lead for word in UNCERTAINTY_WORDS):
                 out.append(("patient.paper.summary", f"a therapy with status {therapy.status!r} must say so in plain "
                             f"words in the paper summary or regulatory part (e.g. {', '.join(UNCERTAINTY_WORDS[:4])})"))
+    for index, figure in enumerate(therapy.patient.figures):
+        text = " ".join(t for t in (getattr(therapy.patient, figure.part),
+                                    getattr(paper, figure.part) if paper is not None else "") if t)
+        for group in figure.groups:
+            if not re.search(rf"\b{group.count} in 100\b", text):
+                out.append((f"patient.figures[{index}]", f"{group.label}: '{group.count} in 100' is not in the "
+                            f"patient text of {figure.part}; a figure draws only a number the text gives"))
     for index, position in enumerate(therapy.by_condition):
         if position.paper:
             for number in new_numbers(position.paper, position.patient):

@@ -235,7 +235,7 @@ def rebuild_search_index(session: Session) -> None:
         patient = therapy.patient_text or {}
         body = [therapy.mechanism, therapy.procedure, therapy.candidates, therapy.contraindications,
                 therapy.risks, therapy.recovery, therapy.regulatory_note, therapy.evidence_summary]
-        body += [_flat(value) for key, value in patient.items() if key not in ("summary", "paper") and value]
+        body += [_flat(value) for key, value in patient.items() if key not in ("summary", "paper", "figures") and value]
         body += [value.text for value in therapy.values]
         body += [f"{p['clinician']} {p['patient']}" for p in therapy.by_condition or []]
         session.execute(_INSERT_INDEX, {

@@ -62,6 +62,20 @@ class PaperText(_Strict):
     regulatory: PaperPart
 
 
+class FigureGroup(_Strict):
+    label: str = Field(min_length=2, max_length=32, description="who the number is about, e.g. 'PRP shot'")
+    count: int = Field(ge=0, le=100, description="how many in 100")
+
+
+class Figure(_Strict):
+    """A number in the patient text drawn as an icon array: 100 figures, so many shaded, one array per
+    group, all out of 100. Each count must stand in the text of its part as "N in 100"."""
+
+    part: Literal["summary", "procedure", "evidence_known", "evidence_unknown", "risks", "recovery", "regulatory"]
+    caption: str = Field(min_length=10, max_length=120, description="what the arrays show, in plain words")
+    groups: list[FigureGroup] = Field(min_length=1, max_length=3)
+
+
 class PatientText(_Strict):
     """Text for the patient: plain words, "you", short sentences (US grade 8 or lower)."""
 
@@ -77,6 +91,7 @@ class PatientText(_Strict):
     evidence_unknown: str = Field(min_length=20)
     questions: list[str] = Field(min_length=3, max_length=7)
     paper: PaperText | None = None
+    figures: list[Figure] = Field(default_factory=list)
 
     @field_validator("questions")
     @classmethod

@@ -5,10 +5,12 @@ name ``clinic-logo``; nothing else is referenced.
 
 from __future__ import annotations
 
+from clinic_app.printing.figures import icon_array_name
 from clinic_app.printing.templates import environment
 from clinic_app.services.handouts import PATIENT_SLOT, Handout, HandoutDocument
 from clinic_app.services.library import SOON_LEAD, STATUS_MARKS, URGENT_LEAD
 
+FIGURE_COLOURS = ("#143d59", "#8a6d00", "#6b7782")  # the option itself, then what it was compared with
 LEGEND_WORDS = {"established": "a standard treatment.", "emerging": "not yet proven.",
                 "investigational": "experimental, still being tested."}
 
@@ -70,7 +72,8 @@ def render_handout_html(handout: Handout, comparison_html: str = "", tight: bool
         font=FONT, body_pt=body_pt, h1_pt=body_pt + 5, h2_pt=body_pt + 2, h3_pt=body_pt + 2, line_height=LINE_HEIGHT,
         small_pt=max(10, body_pt - 2), note_pt=body_pt - 2, source_pt=body_pt - (4 if tight else 3),
         pad=3 if tight else 5, gap=2 if tight else 4, source_lines=source_lines(handout),
-        split_at=split_at, grid_how_to_read=GRID_HOW_TO_READ.format(legend=status_legend(handout)),
+        split_at=split_at, icon_array=icon_array_name, figure_colours=FIGURE_COLOURS,
+        figure_px=60 if request.large_print else 52, grid_how_to_read=GRID_HOW_TO_READ.format(legend=status_legend(handout)),
         status_colours=STATUS_COLOURS, status_marks=STATUS_MARKS, patient_slot=PATIENT_SLOT,
         urgent_lead=URGENT_LEAD, soon_lead=SOON_LEAD,
     )

@@ -65,9 +65,14 @@ def ensure_gui_application() -> QGuiApplication:
 
 
 class _SealedDocument(QTextDocument):
-    """A QTextDocument that loads nothing from outside: only resources added by us (the logo)."""
+    """A QTextDocument that loads nothing from outside: only resources added by us (the logo) and
+    the icon arrays it draws itself."""
 
     def loadResource(self, kind, url):  # noqa: N802, ANN001, ANN201 - Qt override
+        if kind == QTextDocument.ResourceType.ImageResource.value or kind == QTextDocument.ResourceType.ImageResource:
+            from clinic_app.printing.figures import render
+
+            return render(url.toString())
         return None
 
 

@@ -70,9 +70,18 @@ GENERAL_ACTIONS = (
 
 
 @dataclass(frozen=True)
+class HandoutFigure:
+    """An icon array under a part: what it shows, and (label, how many in 100) for each group."""
+
+    caption: str
+    groups: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
 class HandoutSection:
     heading: str
     text: str
+    figures: tuple[HandoutFigure, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -142,6 +151,7 @@ class Handout:
             parts.append(therapy.status_plain)
             parts.append(therapy.certainty_plain)
             parts += [s.text for s in therapy.sections]
+            parts += [f.caption for s in therapy.sections for f in s.figures]
             parts += list(therapy.questions)
         return "\n".join(parts)
 
@@ -247,7 +257,10 @@ def _condition(reader: Reader, slug: str, brief: bool = False) -> HandoutConditi
 def _therapy(detail: TherapyDetail, condition: str = "") -> HandoutTherapy:
     # The paper version of each part where the library has one (two or three sentences drawn from
     # the whole text), so a handout about one option fits two pages; the screen keeps the whole.
-    sections = [HandoutSection(heading, detail.paper.get(key) or detail.patient[key]) for key, heading in HANDOUT_SECTIONS]
+    figures = {key: tuple(HandoutFigure(f["caption"], tuple((g["label"], g["count"]) for g in f["groups"]))
+                          for f in detail.figures if f["part"] == key) for key, _ in HANDOUT_SECTIONS}
+    sections = [HandoutSection(heading, detail.paper.get(key) or detail.patient[key], figures[key])
+                for key, heading in HANDOUT_SECTIONS]
     position = detail.position_for(condition)
     if position is not None:  # what this therapy means for the patient's condition, right after "What is it?"
         sections.insert(1, HandoutSection(f"If you have {position.patient_condition_name.split(' (')[0].lower()}",

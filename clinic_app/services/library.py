@@ -243,6 +243,7 @@ class TherapyDetail:
     condition_slugs: tuple[str, ...] = ()
     by_condition: tuple[ConditionPosition, ...] = ()
     paper: dict[str, str] = field(default_factory=dict)  # the shorter parts a handout prints, where written
+    figures: tuple[dict, ...] = ()  # icon arrays: {"part", "caption", "groups": [{"label", "count"}]}
 
     def position_for(self, condition: str | None) -> ConditionPosition | None:
         """What this therapy's entry says about one condition, if it says something apart."""
@@ -314,6 +315,7 @@ def get_therapy(reader: Reader, slug: str) -> TherapyDetail:
     patient = json.loads(row["patient_text"])
     questions = tuple(patient.pop("questions", ()))
     paper = patient.pop("paper", None) or {}
+    figures = tuple(patient.pop("figures", None) or ())
     refs = reader.query(
         "SELECT r.*, tr.claim FROM therapy_reference tr JOIN reference r ON r.id = tr.reference_id "
         "WHERE tr.therapy_id = ? ORDER BY tr.position",
@@ -346,6 +348,7 @@ def get_therapy(reader: Reader, slug: str) -> TherapyDetail:
         clinician={key: row[key] for key, _ in CLINICIAN_SECTIONS},
         patient=patient,
         paper=paper,
+        figures=figures,
         questions=questions,
         conditions=tuple(c[0] for c in conditions),
         references=tuple(reference_from_row(r, claim=r["claim"]) for r in refs),

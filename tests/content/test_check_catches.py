@@ -180,3 +180,44 @@ def test_an_internal_note_in_a_printed_identifier(content_copy):
 def test_no_reference_files(content_copy):
     shutil.rmtree(content_copy / "references")
     assert "references/: (directory): no reference files (*.yaml) found" in problems_of(content_copy)
+
+
+def test_a_paper_version_may_leave_findings_out_but_never_add_a_number(content_copy):
+    def change(d):
+        d["patient"]["paper"]["evidence_known"] = "In the largest trial, about 61 in 100 had less pain with PRP."
+    edit(content_copy, change)
+    found = problems_of(content_copy)
+    assert any("patient.paper.evidence_known" in p and "the number 61 is not in the patient text" in p for p in found)
+
+
+def test_a_paper_version_of_an_unproven_therapy_must_say_so(content_copy):
+    def change(d):
+        d["patient"]["paper"]["summary"] = "PRP is made from your own blood and shot into a painful disc."
+        d["patient"]["paper"]["regulatory"] = "We could not confirm any US approval for PRP shots into a disc."
+    edit(content_copy, change)
+    assert any("patient.paper.summary" in p and "must say so in plain words" in p for p in problems_of(content_copy))
+
+
+def test_a_paper_part_longer_than_300_characters_is_refused(content_copy):
+    edit(content_copy, lambda d: d["patient"]["paper"].update(risks="A disc infection is the main risk. " * 10))
+    assert any("patient.paper.risks" in p for p in problems_of(content_copy))
+
+
+def test_a_figure_draws_only_a_number_the_text_gives(content_copy):
+    def change(d):
+        d["patient"]["figures"][0]["groups"][0]["count"] = 58
+    edit(content_copy, change)
+    found = problems_of(content_copy)
+    assert any("patient.figures[0]" in p and "'58 in 100' is not in the patient text of evidence_known" in p
+               for p in found)
+
+
+def test_standard_care_must_be_an_established_therapy_listed_for_the_condition(content_copy):
+    path = content_copy / "library.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["first_options"]["sciatica"] = "platelet-rich-plasma"
+    data["first_options"]["spinal-stenosis"] = "nsaids"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    found = problems_of(content_copy)
+    assert "library.yaml: first_options.sciatica: platelet-rich-plasma is investigational; it must be established" in found
+    assert "library.yaml: first_options.spinal-stenosis: nsaids is not listed for spinal-stenosis" in found

@@ -243,3 +243,22 @@ def test_the_doctor_may_leave_standard_care_out_with_a_reason_that_is_logged(pre
                                  output=prepared_location.data_dir / "i.pdf")
     assert shown.alternatives == ("exercise-therapy", "self-care") and result.alternatives == ()
     assert handout_log.list_prints(reader)[0].options["alternatives"] == ["exercise-therapy", "self-care"]
+
+
+def test_a_number_in_the_text_is_also_drawn_as_an_icon_array(reader):
+    from clinic_app.printing import figures
+    from clinic_app.printing.paged import ensure_gui_application
+
+    handout = compose_handout(reader, HandoutRequest(therapies=("platelet-rich-plasma",)))
+    part = next(s for s in handout.therapies[0].sections if s.heading == "How well does it work?")
+    assert part.figures[0].groups == (("PRP shot", 48), ("Salt-water shot", 36))
+    html = render_handout_html(handout).html
+    assert 'src="icon-array:48:143d59"' in html and 'src="icon-array:36:8a6d00"' in html
+    assert "48 in 100" in html and "how many had less pain after 1 year." in html
+    ensure_gui_application()
+    image = figures.render("icon-array:48:143d59")
+    dark = sum(1 for row in range(10) for column in range(10)
+               if image.pixelColor(int((column + 0.5) * image.width() / 10),
+                                   int((row + 0.5) * image.height() / 10)).name() == "#143d59")
+    assert dark == 48  # 48 of the 100 figures are shaded, the rest are rings
+    assert figures.render("https://example.org/x.png") is None and figures.render("icon-array:48:zzzzzz") is None
