@@ -224,6 +224,9 @@ class ConditionPatientText(_Strict):
     see_doctor_soon: list[str] = Field(min_length=2, description="see your doctor as soon as possible if ...")
     paper_natural_course: PaperPart | None = Field(
         default=None, description="how it usually goes, as a handout about one option prints it")
+    paper_urgent: list[Annotated[str, Field(min_length=5, max_length=90)]] = Field(
+        default_factory=list, max_length=7,
+        description="every 'get help urgently' sign in a few words, run in on the one-page grid")
 
 
 class ConditionFile(_Strict):

@@ -8,6 +8,7 @@ from clinic_app.printing.templates import environment
 from clinic_app.services import one_page
 from clinic_app.services.comparison import ComparisonMatrix
 from clinic_app.services.handouts import PATIENT_SLOT, Handout, HandoutDocument
+from clinic_app.services.library import URGENT_LEAD
 
 FONT = "DejaVu Sans"
 SIDE_QUESTION_MAX = 4  # the question keeps its own column: a row across the grid for each would cost more height
@@ -30,6 +31,8 @@ def render_one_page_html(handout: Handout, grid: ComparisonMatrix, body_pt: int)
         how_to_read=one_page.HOW_TO_READ, full_handout=one_page.FULL_HANDOUT,
         grid_html=Markup(table),  # noqa: S704 - rendered with autoescape on
         font=FONT, body_pt=body_pt, h1_pt=body_pt + 6, h2_pt=body_pt + 1, patient_slot=PATIENT_SLOT,
+        urgent=(handout.red_flags.urgent_brief or handout.red_flags.urgent) if handout.red_flags else (),
+        urgent_lead=URGENT_LEAD,
     )
     footer = f"{title}  ·  one page  ·  content {handout.library_version}"
     return HandoutDocument(html=html, title=title, header="", footer=footer, body_pt=body_pt, paper=request.paper,

@@ -59,6 +59,7 @@ class HandoutCondition:
     urgent: tuple[str, ...]
     see_doctor_soon: tuple[str, ...]
     actions: tuple[str, ...] = ()
+    urgent_brief: tuple[str, ...] = ()  # every urgent sign in a few words (the one-page grid prints these)
 
 
 # "What you can do now" when no condition was chosen: steps about the decision itself.
@@ -251,7 +252,8 @@ def _condition(reader: Reader, slug: str, brief: bool = False) -> HandoutConditi
     sections = tuple(HandoutSection(heading, paper.get(key) or c.patient[key]) for key, heading in CONDITION_SECTIONS
                      if c.patient.get(key) and not (brief and key == "first_steps"))
     return HandoutCondition(slug=c.slug, name=c.name, decision=c.decision, heading=f"About your {name}", sections=sections,
-                            urgent=c.urgent, see_doctor_soon=c.see_doctor_soon, actions=c.actions)
+                            urgent=c.urgent, see_doctor_soon=c.see_doctor_soon, actions=c.actions,
+                            urgent_brief=c.urgent_brief)
 
 
 def _therapy(detail: TherapyDetail, condition: str = "") -> HandoutTherapy:

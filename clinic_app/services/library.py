@@ -120,6 +120,7 @@ class ConditionDetail:
     references: tuple[ReferenceItem, ...]
     therapies: tuple[TherapyListItem, ...]
     actions: tuple[str, ...] = ()
+    urgent_brief: tuple[str, ...] = ()  # every urgent sign in a few words (for the one-page grid)
 
 
 @dataclass(frozen=True)
@@ -297,6 +298,7 @@ def get_condition(reader: Reader, slug: str) -> ConditionDetail:
         patient={k: v for k, v in patient.items() if isinstance(v, str) and k != "decision"},
         actions=tuple(patient.get("actions", ())),
         urgent=tuple(patient.get("urgent", ())), see_doctor_soon=tuple(patient.get("see_doctor_soon", ())),
+        urgent_brief=tuple(patient.get("paper_urgent") or ()),
         decision=patient.get("decision", ""),
         references=tuple(reference_from_row(r, claim=r["claim"]) for r in refs),
         therapies=tuple(t for t in list_therapies(reader) if slug in t.conditions),

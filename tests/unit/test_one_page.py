@@ -16,6 +16,7 @@ from clinic_app.services.handouts import HandoutRequest, compose_handout
 
 FOUR = ("bone-marrow-concentrate", "platelet-rich-plasma", "radiofrequency-denervation", "self-care")
 EIGHT_ROWS = (*grid_rules.DEFAULT_ROWS, "best_for")
+SEVEN_ROWS = tuple(k for k in EIGHT_ROWS if k != "recovery")
 
 
 @pytest.mark.parametrize(("count", "message"), [(0, "0 were chosen"), (1, "1 was chosen"), (5, "5 were chosen")])
@@ -64,17 +65,17 @@ def test_a_short_grid_fits_at_the_full_size_and_a_large_print_one_starts_larger(
 
 @pytest.mark.parametrize("paper", ["a4", "letter"])
 def test_a_grid_too_long_at_9_pt_is_cut_to_whole_sentences_on_one_page(reader, paper):
-    request = HandoutRequest(therapies=FOUR, one_page=True, comparison_rows=EIGHT_ROWS, paper=paper,
+    request = HandoutRequest(therapies=FOUR, one_page=True, comparison_rows=SEVEN_ROWS, paper=paper,
                              patient_name="Jane Smith")
     handout, doc = one_page.build_document(reader, request)
     assert doc.body_pt == one_page.MIN_PT and doc.landscape
     assert page_count(handout_jobs.printable(doc)) == 1
     assert handout.request.comparison_rows == tuple(k for k in grid_rules.DEFAULT_ROWS[:4]) + (
-        "guidelines", "main_risks", "recovery", "best_for")
+        "guidelines", "main_risks", "best_for")
     from markupsafe import escape
 
     shortened = 0
-    for row in grid_rules.matrix(reader, FOUR, EIGHT_ROWS).rows:
+    for row in grid_rules.matrix(reader, FOUR, SEVEN_ROWS).rows:
         for cell in row.cells:
             if str(escape(cell.text)) in doc.html:
                 continue
@@ -83,6 +84,9 @@ def test_a_grid_too_long_at_9_pt_is_cut_to_whole_sentences_on_one_page(reader, p
             assert any(str(escape(head)) in doc.html for head in heads), cell.text
             shortened += 1
     assert shortened and doc.html.count(grid_rules.SEE_FULL) == shortened
+    # the signs to get help urgently are on this handout too, every one of them
+    assert "Get help urgently." in doc.html and handout.red_flags.urgent_brief
+    assert all(str(escape(sign)) in doc.html for sign in handout.red_flags.urgent_brief)
 
 
 def test_rows_that_cannot_fit_even_cut_short_are_refused(reader):
