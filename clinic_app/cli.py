@@ -394,8 +394,8 @@ def _cmd_handout(args: argparse.Namespace) -> int:
         pages = f"{result.pages} page{'s' if result.pages != 1 else ''}"
         print(f"one-page handout {where} ({pages}, {result.body_pt} pt body); logged as #{result.record_id}, "
               f"sha256 {result.sha256[:12]}")
-        return 0
-    print(f"handout {where} ({result.pages} pages); logged as #{result.record_id}, sha256 {result.sha256[:12]}")
+    else:
+        print(f"handout {where} ({result.pages} pages); logged as #{result.record_id}, sha256 {result.sha256[:12]}")
     if result.alternatives:
         print(f"also printed, beside options that are not yet proven: {', '.join(result.alternatives)} "
               "(leave them out with --leave-out-standard-options REASON)")

@@ -61,8 +61,14 @@ def fit(handout: Handout, grid: ComparisonMatrix) -> HandoutDocument:
 def build_document(reader: Reader, request: HandoutRequest) -> tuple[Handout, HandoutDocument]:
     """The handout (for the log) and the one-page document of ``request``."""
     handout = compose_handout(reader, request)
-    grid = one_page.matrix(reader, tuple(t.slug for t in handout.therapies), request.comparison_rows,
-                           request.condition)
+    # Options that are all emerging or investigational sit beside the standard care, on this page too.
+    slugs = tuple(t.slug for t in handout.therapies) + tuple(a.slug for a in handout.alternatives)
+    if len(slugs) > one_page.MAX_OPTIONS:
+        names = " and ".join(a.title for a in handout.alternatives)
+        raise NotFoundError(f"every option chosen is emerging or investigational, so the page also shows the standard "
+                            f"care ({names}), and it holds at most {one_page.MAX_OPTIONS} options; choose fewer, or "
+                            "leave the standard care out with a reason")
+    grid = one_page.matrix(reader, slugs, request.comparison_rows, request.condition)
     # The log records the rows printed, the clinic's default set included.
     handout = replace(handout, request=replace(handout.request, comparison_rows=grid.row_keys))
     return handout, fit(handout, grid)

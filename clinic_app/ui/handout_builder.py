@@ -353,8 +353,7 @@ class HandoutBuilder(QDialog):
             follow_up=_date(self.follow_up_edit.date()) if full and self.follow_up_box.isChecked() else None,
             large_print=self.large_print_box.isChecked(), paper=self.paper_combo.currentData() or "a4",
             condition=self.condition_combo.currentData() or "", one_page=one_page,
-            alternatives_left_out=("" if one_page or self.standard_box.isChecked()
-                                   else self.standard_reason.text().strip()),
+            alternatives_left_out="" if self.standard_box.isChecked() else self.standard_reason.text().strip(),
         )
 
     def refresh(self) -> None:
@@ -420,6 +419,7 @@ class HandoutBuilder(QDialog):
         self.compare_box.setEnabled(False)
         for field in (self.notes_field, self.next_steps_field, self.follow_up_box, self.follow_up_edit):
             field.setEnabled(False)
+        self._show_standard_options(request)
         wanted = set(self.comparison_rows or one_page.DEFAULT_ROWS)
         self.rows_label.setText("One-page rows: " + "  ·  ".join(q for k, q in self.row_questions.items() if k in wanted))
         for button in (self.preview_button, self.pdf_button, self.print_button):

@@ -107,3 +107,17 @@ def test_orientation_and_margins_are_part_of_the_stored_document(reader, prepare
     again = handout_log.load_snapshot(reader, record)
     assert again.landscape and again.margin_mm == doc.margin_mm and again.sha256 == doc.sha256
     assert handout_log.get_print(reader, record).options["one_page"] is True
+
+
+def test_a_page_of_only_unproven_options_shows_the_standard_care_beside_them(reader):
+    handout, doc = one_page.build_document(reader, HandoutRequest(
+        therapies=("platelet-rich-plasma", "prolotherapy"), one_page=True, condition="chronic-low-back-pain"))
+    assert [a.slug for a in handout.alternatives] == ["exercise-therapy", "self-care"]
+    assert doc.landscape and "Exercise therapy" in doc.html and "Self-care" in doc.html
+    with pytest.raises(NotFoundError, match="also shows the standard care .* at most 4 options"):
+        one_page.build_document(reader, HandoutRequest(
+            therapies=("platelet-rich-plasma", "prolotherapy", "growth-factors"), one_page=True))
+    _, doc = one_page.build_document(reader, HandoutRequest(
+        therapies=("platelet-rich-plasma", "prolotherapy", "growth-factors"), one_page=True,
+        alternatives_left_out="The patient asked about injections only"))
+    assert "Self-care" not in doc.html
