@@ -39,12 +39,25 @@ def is_ready(location: Location) -> bool:
 
 
 def prepare(location: Location) -> PrepareResult:
-    """Create or migrate the store and load the shipped content when it changed."""
+    """Create or migrate the store and load the shipped content when it changed. A store already
+    at the newest schema with the shipped content in it is only read (with SQLite alone: no
+    migration tool, no content check), so an up-to-date 'db upgrade' costs about a search."""
+    path = location.sqlite_path
+    if path is not None:
+        state = preflight.inspect(path, integrity=False)
+        if state.exists and not state.needs_upgrade and \
+                state.content_fingerprint == content_fingerprint(shipped_content_dir()):
+            daily_backup(location)
+            return PrepareResult(revision=state.revision or "", library_version=state.library_version)
     from clinic_app.content.loader import load_into
     from clinic_app.storage.database import Database
 
     db = Database.open(location)
     try:
+        loaded = _loaded_content(db)
+        if loaded is not None and loaded[0] == content_fingerprint(shipped_content_dir()):
+            daily_backup(location)  # the content is in; the schema was just brought up to date
+            return PrepareResult(revision=db.revision() or "", library_version=loaded[1])
         report = load_into(db)
         daily_backup(location)
         return PrepareResult(
@@ -56,6 +69,18 @@ def prepare(location: Location) -> PrepareResult:
         )
     finally:
         db.close()
+
+
+def _loaded_content(db) -> tuple[str, str] | None:  # noqa: ANN001 - storage.database.Database
+    """(content fingerprint, library version) of the content in the store, if any was loaded."""
+    from sqlalchemy import text
+
+    with db.session() as session:
+        rows = dict(session.execute(text(
+            "SELECT key, value FROM app_meta WHERE key IN ('content_fingerprint', 'library_version')")).all())
+    if not rows.get("content_fingerprint"):
+        return None
+    return rows["content_fingerprint"], rows.get("library_version", "")
 
 
 BACKUP_PROBLEM_FILE = "backup-problem.txt"

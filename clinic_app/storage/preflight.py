@@ -35,6 +35,7 @@ class StoreState:
     exists: bool
     revision: str | None  # None: empty or new file
     content_fingerprint: str | None
+    library_version: str = ""
 
     @property
     def needs_upgrade(self) -> bool:
@@ -83,10 +84,11 @@ def inspect(path: Path, integrity: bool = True) -> StoreState:
                     f"{path} is an SQLite database, but not one of Clinic Reference's (tables: "
                     f"{', '.join(sorted(tables)[:5])}). It was left untouched."
                 )
-            fingerprint = None
+            fingerprint, library_version = None, ""
             if "app_meta" in tables:
-                row = conn.execute("SELECT value FROM app_meta WHERE key='content_fingerprint'").fetchone()
-                fingerprint = row[0] if row else None
+                meta = dict(conn.execute("SELECT key, value FROM app_meta "
+                                         "WHERE key IN ('content_fingerprint', 'library_version')").fetchall())
+                fingerprint, library_version = meta.get("content_fingerprint"), meta.get("library_version") or ""
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
@@ -103,4 +105,4 @@ def inspect(path: Path, integrity: bool = True) -> StoreState:
             f"{revision}; this version knows up to {head_revision()}). It was left untouched. "
             "Install the newer version of the app to open it."
         )
-    return StoreState(exists=True, revision=revision, content_fingerprint=fingerprint)
+    return StoreState(exists=True, revision=revision, content_fingerprint=fingerprint, library_version=library_version)

@@ -133,3 +133,16 @@ def test_module_entry_point_without_traceback(tmp_path):
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr and str(bad) in result.stderr
+
+
+def test_db_upgrade_on_an_up_to_date_store_only_reads_it(prepared_location):
+    """An up-to-date 'db upgrade' (every 'make run') neither migrates nor checks the content again:
+    it reads the schema revision and the content fingerprint with SQLite alone, in a fresh process."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from clinic_app.cli import main; "
+            f"rc = main(['--data-dir', {str(prepared_location.data_dir)!r}, 'db', 'upgrade']); "
+            "print(rc, 'sqlalchemy' in sys.modules, 'alembic' in sys.modules, 'clinic_app.content.check' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "at schema revision" in out and out.strip().splitlines()[-1] == "0 False False False"
