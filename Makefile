@@ -51,6 +51,7 @@ bench: $(TEST_STAMP)
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/handout.py
 	$(BIN)/python bench/keystroke.py
+	$(BIN)/python bench/upgrade.py
 
 wheel: $(TEST_STAMP)
 	$(BIN)/python -m build --wheel --outdir dist .
