@@ -30,6 +30,7 @@ from clinic_app.settings import Location
 from clinic_app.ui import error_log, messages
 from clinic_app.ui.main_window import MainWindow
 from clinic_app.ui.settings_store import UiSettings
+from clinic_app.ui.single_instance import WindowGuard, bring_forward
 
 if TYPE_CHECKING:
     from clinic_app.storage.reader import Reader
@@ -41,7 +42,7 @@ FALLBACK_START_MS = 1000  # start anyway if the window is never exposed (e.g. op
 
 
 def _probe(moment: str) -> None:
-    if os.environ.get(PROBE_ENV) != "1":
+    if os.environ.get(PROBE_ENV) not in ("1", "2"):  # 2: print the moments, but keep the window open
         return
     try:
         import resource
@@ -70,10 +71,11 @@ def _prepare_store(location: Location):  # noqa: ANN202
 class Startup(QObject):
     """Opens the library once the window has painted, preparing the store first if needed."""
 
-    def __init__(self, location: Location, window: MainWindow) -> None:
+    def __init__(self, location: Location, window: MainWindow, guard: WindowGuard | None = None) -> None:
         super().__init__(window)
         self.location = location
         self.window = window
+        self.guard = guard
         self.runner: TaskRunner | None = None  # made when the work starts, after the first paint
         self.reader: Reader | None = None
         self.failed = False
@@ -102,6 +104,8 @@ class Startup(QObject):
             return
         self._begun = True
         self.window.removeEventFilter(self)
+        if self.guard is not None and self.guard.serve():  # later launches on this folder knock here
+            self.guard.raise_requested.connect(lambda: _bring_to_front(self.window))
         # No busy cursor: the window says "Preparing the therapy library…" while it works, and the
         # doctor can read and search as soon as the list is there.
         self.runner = TaskRunner(self, busy_cursor=False)
@@ -187,8 +191,18 @@ def run(location: Location, argv: list[str] | None = None) -> int:
     app.setApplicationDisplayName(APP_NAME)
     app.setApplicationVersion(__version__)
     _apply_style(app)
+    guard = WindowGuard(location.data_dir)
+    if not guard.acquire():  # this folder's window is open: bring it forward instead of a second one
+        if bring_forward(location.data_dir):
+            print(f"{APP_NAME} is already open for {location.data_dir}; its window was brought to the front.",
+                  file=sys.stderr)
+            return 0
+        messages.show_error(None, APP_NAME, f"{APP_NAME} is already open for this data folder, but its window "
+                            "does not answer.", f"Data folder: {location.data_dir}. Close the other window (or end "
+                            "the program that holds it) and start again.")
+        return 1
     window = MainWindow(UiSettings())
-    startup = Startup(location, window)
+    startup = Startup(location, window, guard)
     hook = error_log.ExceptionHook(location.data_dir, lambda: window if window.isVisible() else None)
     hook.install()
     try:
@@ -199,4 +213,15 @@ def run(location: Location, argv: list[str] | None = None) -> int:
         startup.close()
         if window.isVisible():
             window.close()
+        guard.release()
     return 1 if startup.failed and code == 0 else code
+
+
+def _bring_to_front(window: MainWindow) -> None:
+    """A second launch on this folder asked for this window: show it, on top, with focus."""
+    if window.isMinimized():
+        window.showNormal()
+    window.show()
+    window.raise_()
+    window.activateWindow()
+    _probe("raised")
