@@ -403,7 +403,7 @@ class HandoutBuilder(QDialog):
             widget.setVisible(bool(slugs))
         if not slugs:
             return
-        self.standard_box.setText(f"Add the standard options: {' and '.join(names)}")
+        self.standard_box.setText(f"Add the standard options: {'  ·  '.join(names)}")
         self.standard_box.setToolTip("Every ticked option is emerging or investigational. The handout also shows the "
                                      "standard options guidelines start with, unless you leave them out with a reason.")
         if not self.standard_box.isChecked() and not self.standard_reason.text().strip():
