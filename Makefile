@@ -52,6 +52,7 @@ bench: $(TEST_STAMP)
 	$(BIN)/python bench/handout.py
 	$(BIN)/python bench/keystroke.py
 	$(BIN)/python bench/upgrade.py
+	$(BIN)/python bench/write.py
 
 wheel: $(TEST_STAMP)
 	$(BIN)/python -m build --wheel --outdir dist .

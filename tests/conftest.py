@@ -22,6 +22,11 @@ def _isolated_environment(monkeypatch, tmp_path_factory):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.delenv(settings.ENV_DATA_DIR, raising=False)
     monkeypatch.delenv(settings.ENV_DATABASE_URL, raising=False)
+    yield
+    import sys
+
+    if "clinic_app.storage.database" in sys.modules:  # each test's store is its own: close what it opened
+        sys.modules["clinic_app.storage.database"].Database.close_shared()
 
 
 @pytest.fixture

@@ -135,18 +135,15 @@ def save_profile(location: Location, profile: ClinicProfileData) -> ClinicProfil
     from clinic_app.storage.models import ClinicProfile
 
     profile = validate(profile)
-    db = Database.open(location)
-    try:
-        with db.session() as session:
-            row = session.query(ClinicProfile).order_by(ClinicProfile.id).first()
-            if row is None:
-                row = ClinicProfile()
-                session.add(row)
-            row.name, row.address, row.phone, row.website = profile.name, profile.address, profile.phone, profile.website
-            row.hours = profile.hours
-            row.logo_png, row.clinicians, row.disclaimer = profile.logo, list(profile.clinicians), profile.disclaimer
-            row.paper_size, row.large_print = profile.paper_size, profile.large_print
-            row.keep_patient_names = profile.keep_patient_names
-    finally:
-        db.close()
+    db = Database.shared(location)
+    with db.session() as session:
+        row = session.query(ClinicProfile).order_by(ClinicProfile.id).first()
+        if row is None:
+            row = ClinicProfile()
+            session.add(row)
+        row.name, row.address, row.phone, row.website = profile.name, profile.address, profile.phone, profile.website
+        row.hours = profile.hours
+        row.logo_png, row.clinicians, row.disclaimer = profile.logo, list(profile.clinicians), profile.disclaimer
+        row.paper_size, row.large_print = profile.paper_size, profile.large_print
+        row.keep_patient_names = profile.keep_patient_names
     return profile

@@ -149,7 +149,7 @@ def record(location: Location, reader: Reader, draft: ConsultationDraft, correct
     marks = ",".join("?" * len(slugs))
     versions = dict(reader.query(f"SELECT slug, content_version FROM therapy WHERE slug IN ({marks})", tuple(slugs)))
     meta = reader.query("SELECT value FROM app_meta WHERE key = 'library_version'")
-    db = Database.open(location)
+    db = Database.shared(location)
     try:
         with db.session() as session:
             row = Consultation(
@@ -168,8 +168,6 @@ def record(location: Location, reader: Reader, draft: ConsultationDraft, correct
             raise
         raise ConsultationError(f"consultation #{corrects} was corrected by another record just now; "
                                 f"{LIST_HINT}") from exc
-    finally:
-        db.close()
 
 
 _SELECT = (
@@ -264,20 +262,17 @@ def purge(location: Location, before: dt.date) -> PurgeResult:
     from clinic_app.storage.database import Database
     from clinic_app.storage.models import _utcnow
 
-    db = Database.open(location)
-    try:
-        with db.session() as session:
-            run = session.connection().exec_driver_sql
-            run("PRAGMA secure_delete = ON")  # the old text is overwritten in the file, not just unlinked
-            consultations = run("UPDATE consultation SET patient_label = NULL, notes = NULL, purged_at = ? "
-                                f"WHERE {_PURGE_CONSULTATIONS}", (_utcnow().isoformat(sep=" "), _day(before)))
-            handouts = run(f"UPDATE handout_print SET patient_name = NULL WHERE {_PURGE_HANDOUTS}", (_day(before),))
-            result = PurgeResult(consultations.rowcount, handouts.rowcount)
-        with db.engine.connect() as connection:  # and the write-ahead log holding the old pages is emptied
-            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        return result
-    finally:
-        db.close()
+    db = Database.shared(location)
+    with db.session() as session:
+        run = session.connection().exec_driver_sql
+        run("PRAGMA secure_delete = ON")  # the old text is overwritten in the file, not just unlinked
+        consultations = run("UPDATE consultation SET patient_label = NULL, notes = NULL, purged_at = ? "
+                            f"WHERE {_PURGE_CONSULTATIONS}", (_utcnow().isoformat(sep=" "), _day(before)))
+        handouts = run(f"UPDATE handout_print SET patient_name = NULL WHERE {_PURGE_HANDOUTS}", (_day(before),))
+        result = PurgeResult(consultations.rowcount, handouts.rowcount)
+    with db.engine.connect() as connection:  # and the write-ahead log holding the old pages is emptied
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    return result
 
 
 def usage(reader: Reader, months: int = 12, today: dt.date | None = None) -> list[UsageRow]:

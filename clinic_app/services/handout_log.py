@@ -51,15 +51,12 @@ def _insert(location: Location, **fields) -> int:
     from clinic_app.storage.database import Database
     from clinic_app.storage.models import HandoutPrint
 
-    db = Database.open(location)
-    try:
-        with db.session() as session:
-            row = HandoutPrint(**fields)
-            session.add(row)
-            session.flush()
-            return row.id
-    finally:
-        db.close()
+    db = Database.shared(location)
+    with db.session() as session:
+        row = HandoutPrint(**fields)
+        session.add(row)
+        session.flush()
+        return row.id
 
 
 def record(location: Location, handout: Handout, doc: HandoutDocument, kind: str, destination: str,

@@ -105,19 +105,16 @@ def save_preset(location: Location, reader: Reader, name: str, slugs: Sequence[s
     name = _check_name(reader, name)
     slugs = check_slugs(reader, list(slugs))
     rows = check_rows(reader, row_keys) if row_keys else []
-    db = Database.open(location)
-    try:
-        with db.session() as session:
-            existing = [p for p in session.query(ComparisonPreset).all() if p.name.casefold() == name.casefold()]
-            if existing and not replace:
-                raise PresetError(f"a preset named {existing[0].name!r} already exists")
-            row = existing[0] if existing else ComparisonPreset(name=name)
-            row.name, row.therapy_slugs, row.row_keys = name, list(slugs), list(rows)
-            row.created_at = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
-            session.add(row)
-            created = row.created_at
-    finally:
-        db.close()
+    db = Database.shared(location)
+    with db.session() as session:
+        existing = [p for p in session.query(ComparisonPreset).all() if p.name.casefold() == name.casefold()]
+        if existing and not replace:
+            raise PresetError(f"a preset named {existing[0].name!r} already exists")
+        row = existing[0] if existing else ComparisonPreset(name=name)
+        row.name, row.therapy_slugs, row.row_keys = name, list(slugs), list(rows)
+        row.created_at = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+        session.add(row)
+        created = row.created_at
     return ComparisonPresetItem(name=name, slugs=tuple(slugs), row_keys=tuple(rows), built_in=False,
                                 created_at=created)
 
@@ -128,12 +125,9 @@ def delete_preset(location: Location, name: str) -> None:
 
     if any(name.strip().casefold() == built.casefold() for built, _ in BUILT_IN):
         raise PresetError(f"{name!r} is a built-in preset and cannot be deleted")
-    db = Database.open(location)
-    try:
-        with db.session() as session:
-            found = [p for p in session.query(ComparisonPreset).all() if p.name.casefold() == name.strip().casefold()]
-            if not found:
-                raise PresetError(f"no saved preset named {name!r}")
-            session.delete(found[0])
-    finally:
-        db.close()
+    db = Database.shared(location)
+    with db.session() as session:
+        found = [p for p in session.query(ComparisonPreset).all() if p.name.casefold() == name.strip().casefold()]
+        if not found:
+            raise PresetError(f"no saved preset named {name!r}")
+        session.delete(found[0])

@@ -141,6 +141,10 @@ def restore(location: Location, backup_path: Path) -> BackupFile:
     target = location.sqlite_path
     if target is None:
         raise DatabaseError("restore needs an SQLite database file")
+    import sys
+
+    if "clinic_app.storage.database" in sys.modules:  # this process's open store points at the old file
+        sys.modules["clinic_app.storage.database"].Database.forget(location)
     safety = None
     if target.exists() and target.stat().st_size:
         safety = create(location, reason="before-restore")

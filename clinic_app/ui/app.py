@@ -214,6 +214,8 @@ def run(location: Location, argv: list[str] | None = None) -> int:
         if window.isVisible():
             window.close()
         guard.release()
+        if "clinic_app.storage.database" in sys.modules:  # the store this process wrote through
+            sys.modules["clinic_app.storage.database"].Database.close_shared()
     return 1 if startup.failed and code == 0 else code
 
 
