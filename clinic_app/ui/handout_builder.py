@@ -9,6 +9,7 @@ print and PDF is recorded in the handout log; ``printed`` carries the new record
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -150,6 +151,7 @@ class HandoutBuilder(QDialog):
         self.profile = load_profile(reader)
         self.assessment: Assessment | None = None
         self.last_error = ""
+        self._tasks = None  # the runner for PDF work, made on first use
         self.setWindowTitle(f"Patient handout — {APP_NAME}")
         from clinic_app.services.comparison import row_catalogue
 
@@ -497,12 +499,28 @@ class HandoutBuilder(QDialog):
             return None
         if not path.suffix:
             path = path.with_suffix(".pdf")
-        try:
-            result = handout_jobs.produce(self.location, self.reader, request, output=path)
-        except ClinicAppError as exc:
+        # Laying out, writing and logging the PDF run off the GUI thread: the window keeps painting,
+        # with a busy cursor after a moment; ``printed`` follows once the PDF and its log entry are in.
+        if self._tasks is None:
+            from clinic_app.ui.tasks import TaskRunner
+
+            self._tasks = TaskRunner(self)
+        self.pdf_button.setEnabled(False)
+        self.show_note(f"Saving {path.name}…")
+
+        def done(result) -> None:  # noqa: ANN001 - printing.handout_jobs.HandoutResult
+            self.pdf_button.setEnabled(True)
+            self._done(result, "Saved")
+
+        def failed(exc: BaseException) -> None:
+            self.pdf_button.setEnabled(True)
+            self.show_note("")
+            if not isinstance(exc, ClinicAppError):
+                raise exc
             messages.show_error(self, "Cannot save the handout", exc.message, exc.detail)
-            return None
-        self._done(result, "Saved")
+
+        self._tasks.run(functools.partial(handout_jobs.produce, self.location, self.reader, request, output=path),
+                        on_done=done, on_error=failed)
         return path
 
     def full_preview(self) -> None:

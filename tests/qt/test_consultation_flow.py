@@ -54,7 +54,8 @@ def test_a_whole_visit_is_recorded_with_its_handout(qtbot, window, reader, prepa
     assert request.therapies == ("prolotherapy", "self-care") and request.include_comparison
     assert set(request.comparison_rows) == {"main_risks", "cost"} and request.patient_name == "JS-1042"
     monkeypatch.setattr(compare_dialogs.SaveFileDialog, "ask", classmethod(lambda cls, *a: tmp_path / "bundle.pdf"))
-    builder.save_pdf()
+    with qtbot.waitSignal(builder.printed, timeout=30000):
+        builder.save_pdf()  # written and logged off the GUI thread
     assert len(panel.handout_ids) == 1 and "#" in panel.handouts_label.text()
     builder.close()
 
@@ -77,7 +78,8 @@ def test_reopened_visit_reprints_the_same_document_after_the_content_changed(qtb
     panel = window.consultation_panel
     builder = panel.print_handouts()
     monkeypatch.setattr(compare_dialogs.SaveFileDialog, "ask", classmethod(lambda cls, *a: tmp_path / "first.pdf"))
-    builder.save_pdf()
+    with qtbot.waitSignal(builder.printed, timeout=30000):
+        builder.save_pdf()
     builder.close()
     record_id = panel.end()
     original = handout_log.get_print(reader, panel.handout_ids[0])

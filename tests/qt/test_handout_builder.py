@@ -100,8 +100,11 @@ def test_save_pdf_writes_the_handout_and_logs_it(qtbot, make_builder, monkeypatc
     builder.paper_combo.setCurrentIndex(builder.paper_combo.findData("letter"))
     target = tmp_path / "jane"
     monkeypatch.setattr(compare_dialogs.SaveFileDialog, "ask", classmethod(lambda cls, *a: target))
-    with qtbot.waitSignal(builder.printed) as signal:
+    with qtbot.waitSignal(builder.printed, timeout=30000) as signal:
         assert builder.save_pdf() == target.with_suffix(".pdf")
+        # the PDF is made off the GUI thread: the window answers, and the button waits for the work
+        assert not builder.pdf_button.isEnabled() and builder.note_label.text() == "Saving jane.pdf…"
+    assert builder.pdf_button.isEnabled()
     text = pdf_text(target.with_suffix(".pdf"))
     for words in ("Jane <b>Smith</b>", "Dr A. Shah", "Try walking every day.", "Platelet-rich plasma", "Self-care",
                   "Your options side by side", "Page 1 of"):
@@ -126,7 +129,7 @@ def test_print_goes_through_the_print_dialog_and_is_logged(qtbot, make_builder, 
 
     monkeypatch.setattr(compare_dialogs.PrintDialog, "ask", classmethod(dialog))
     monkeypatch.setattr(handout_builder.PrintDialog, "ask", classmethod(dialog))
-    with qtbot.waitSignal(builder.printed) as signal:
+    with qtbot.waitSignal(builder.printed, timeout=30000) as signal:
         builder.print_handout()
     assert "NSAIDs" in pdf_text(out) or "anti-inflammatory" in pdf_text(out)
     assert handout_log.get_print(reader, signal.args[0]).destination == str(out)
@@ -209,7 +212,7 @@ def test_builder_uses_the_profile_defaults_and_names_the_patient_only_if_kept(qt
     builder.patient_field.setText("Ana Díaz")
     builder.date_edit.setDate(QDate(2026, 11, 20))
     monkeypatch.setattr(compare_dialogs.SaveFileDialog, "ask", classmethod(lambda cls, *a: tmp_path / "ana.pdf"))
-    with qtbot.waitSignal(builder.printed) as signal:
+    with qtbot.waitSignal(builder.printed, timeout=30000) as signal:
         builder.save_pdf()
     assert handout_log.get_print(reader, signal.args[0]).patient_name == "Ana Díaz"
     assert "Northside" in pdf_text(tmp_path / "ana.pdf") and "20 November 2026" in pdf_text(tmp_path / "ana.pdf")

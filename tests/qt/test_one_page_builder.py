@@ -50,7 +50,7 @@ def test_one_page_needs_two_to_four_therapies_and_previews_one_page(qtbot, make_
 
     target = tmp_path / "grid.pdf"
     monkeypatch.setattr(compare_dialogs.SaveFileDialog, "ask", classmethod(lambda cls, *a: target))
-    with qtbot.waitSignal(builder.printed) as signal:
+    with qtbot.waitSignal(builder.printed, timeout=30000) as signal:
         assert builder.save_pdf() == target
     pdf = PdfReader(str(target))
     box = pdf.pages[0].mediabox
