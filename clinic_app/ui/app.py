@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 ORGANISATION = "Clinic Reference"
 PROBE_ENV = "CLINIC_APP_STARTUP_PROBE"
 FALLBACK_START_MS = 1000  # start anyway if the window is never exposed (e.g. opened minimised)
+WARM_UP_AFTER_MS = 1500  # after the list is ready, once the doctor is reading
 
 
 def _probe(moment: str) -> None:
@@ -51,6 +52,24 @@ def _probe(moment: str) -> None:
     except ImportError:
         rss = 0
     print(f"startup-probe {moment} {time.time():.6f} {rss}", file=sys.stderr, flush=True)
+
+
+def _warm_up(location: Location) -> None:
+    """The reading-grade dictionaries (the handout builder's checklist), the document templates,
+    and this process's write store (opened, checked and migrated once)."""
+    from clinic_app.content import readability
+    from clinic_app.printing.templates import environment
+    from clinic_app.storage.database import Database
+
+    readability.measure("You can walk a little more each day. Ask your doctor what suits you.")
+    environment().get_template("handout.html.j2")
+    Database.shared(location)
+
+
+def _ignore_known(error: BaseException) -> None:
+    """A warm-up that could not finish is not an error: the real work will say what is wrong."""
+    if not isinstance(error, ClinicAppError):
+        raise error
 
 
 def _store_is_ready(location: Location) -> bool:
@@ -144,11 +163,18 @@ class Startup(QObject):
         if self.window.detail_view.detail is None:
             self.window.detail_view.show_message("")
         _probe("ready")
+        QTimer.singleShot(WARM_UP_AFTER_MS, self._warm_up)
         if os.environ.get(PROBE_ENV) == "1":
             # exit() rather than quit(): quit() asks the platform to end the session, after which a
             # later event loop in the same process (tests reuse the application) stops delivering
             # queued signals.
             QTimer.singleShot(0, lambda: QApplication.exit(0))
+
+    def _warm_up(self) -> None:
+        """While the doctor reads, load off the GUI thread what the first handout and the first
+        write would otherwise load while the doctor waits."""
+        if self.runner is not None and not self.failed:
+            self.runner.run(_warm_up, self.location, on_error=_ignore_known)
 
     def _on_failed(self, error: BaseException) -> None:
         self.failed = True

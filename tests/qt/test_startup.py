@@ -179,3 +179,26 @@ def test_a_failed_automatic_backup_shows_in_the_status_bar(qapp, prepared_locati
     monkeypatch.setattr(MainWindow, "show_warning", lambda self, text: (shown.append(text), original(self, text)))
     assert ui_app.run(prepared_location) == 0
     assert dialogs == [] and shown and "could not be made" in shown[-1]
+
+
+def test_once_the_list_is_ready_the_first_handout_and_write_are_prepared_off_the_gui_thread(
+        qapp, prepared_location, dialogs, monkeypatch):
+    """A moment after the list is ready, the reading-grade dictionaries, the templates and the write
+    store are loaded on a worker, so the first handout and the first write do not make the doctor wait."""
+    from PySide6.QtCore import QTimer
+
+    monkeypatch.setattr(ui_app, "WARM_UP_AFTER_MS", 10)
+    warmed = []
+    original = ui_app._warm_up
+
+    def watched(location):
+        import threading
+
+        original(location)
+        warmed.append(threading.current_thread() is not threading.main_thread())
+
+    monkeypatch.setattr(ui_app, "_warm_up", watched)
+    QTimer.singleShot(4000, lambda: qapp.exit(0))  # the doctor closes the window a few seconds later
+    assert ui_app.run(prepared_location) == 0
+    assert warmed == [True] and dialogs == []
+    assert "textstat" in sys.modules
