@@ -56,8 +56,9 @@ def _walk(node: yaml.Node, path: tuple, lines: dict[tuple, int]) -> None:
             _walk(item, path + (index,), lines)
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys instead of keeping the last one."""
+class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """The safe loader (libyaml's, where PyYAML has it: several times faster) that refuses
+    duplicate keys instead of keeping the last one."""
 
     def construct_mapping(self, node, deep=False):  # noqa: ANN001
         seen: set = set()
@@ -79,8 +80,12 @@ def parse_yaml(path: Path, label: str) -> tuple[Parsed | None, list[Problem]]:
     except OSError as exc:
         return None, [Problem(label, "(file)", f"cannot read: {exc.strerror or exc}")]
     try:
-        node = yaml.compose(text, Loader=_UniqueKeyLoader)
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - SafeLoader subclass
+        loader = _UniqueKeyLoader(text)  # parsed once: the node tree gives the lines, then the data
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None

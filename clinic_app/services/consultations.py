@@ -259,7 +259,7 @@ def purgeable(reader: Reader, before: dt.date) -> PurgeResult:
 def purge(location: Location, before: dt.date) -> PurgeResult:
     """Blank patient labels and notes of consultations started before ``before`` (and patient names
     of handouts printed before it). What was discussed and handed out stays, for the counts."""
-    from clinic_app.storage.database import Database
+    from clinic_app.storage.database import Database, outside_transaction
     from clinic_app.storage.models import _utcnow
 
     db = Database.shared(location)
@@ -271,7 +271,7 @@ def purge(location: Location, before: dt.date) -> PurgeResult:
         handouts = run(f"UPDATE handout_print SET patient_name = NULL WHERE {_PURGE_HANDOUTS}", (_day(before),))
         result = PurgeResult(consultations.rowcount, handouts.rowcount)
     with db.engine.connect() as connection:  # and the write-ahead log holding the old pages is emptied
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        outside_transaction(connection, "PRAGMA wal_checkpoint(TRUNCATE)")
     return result
 
 

@@ -41,10 +41,32 @@ def _set_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001
     cursor.close()
 
 
+def _take_over_transactions(dbapi_connection, _record) -> None:  # noqa: ANN001
+    # Python's sqlite3 opens a transaction only before INSERT/UPDATE/DELETE, so a schema change
+    # (CREATE, ALTER, DROP) would be committed on its own, and a crash in the middle of an upgrade
+    # would leave half a schema. The driver is told to open none; SQLAlchemy's "begin" opens one
+    # (below) around everything, DDL included: an upgrade is all or nothing.
+    dbapi_connection.isolation_level = None
+
+
+def _begin(connection) -> None:  # noqa: ANN001 - sqlalchemy Connection
+    # IMMEDIATE: the write lock is taken at the start, so two writers queue on the busy timeout
+    # instead of one failing when it tries to turn a read into a write.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def outside_transaction(connection, statement: str) -> list:  # noqa: ANN001 - sqlalchemy Connection
+    """Run ``statement`` on the driver's connection with no transaction open (PRAGMAs such as
+    foreign_keys and wal_checkpoint do nothing, or fail, inside one)."""
+    return connection.connection.driver_connection.execute(statement).fetchall()
+
+
 def make_engine(url: str) -> Engine:
     engine = create_engine(url, future=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _set_pragmas)
+        event.listen(engine, "connect", _take_over_transactions)
+        event.listen(engine, "begin", _begin)
     return engine
 
 
@@ -132,9 +154,8 @@ class Database:
         sqlite = self.engine.dialect.name == "sqlite"
         try:
             with self.engine.connect() as connection:
-                if sqlite:
-                    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-                    connection.commit()
+                if sqlite:  # outside any transaction (inside one SQLite ignores it)
+                    outside_transaction(connection, "PRAGMA foreign_keys=OFF")
                 try:
                     with connection.begin():
                         step(alembic_config(connection))
@@ -147,8 +168,7 @@ class Database:
                                     "not applied")
                 finally:
                     if sqlite:
-                        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
-                        connection.commit()
+                        outside_transaction(connection, "PRAGMA foreign_keys=ON")
         except OperationalError as exc:
             raise _translate(exc, self.location) from exc
 
