@@ -79,7 +79,15 @@ class ConfirmDialog(QDialog):
         message.setWordWrap(True)
         message.setTextFormat(Qt.TextFormat.PlainText)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        buttons.addButton(action, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.action_button = buttons.addButton(action, QDialogButtonBox.ButtonRole.AcceptRole)
+        # The safe choice is the default: Enter (or a stray key press) cancels; the action that
+        # throws something away needs its own click or its own key.
+        self.cancel_button = buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        self.action_button.setAutoDefault(False)
+        self.action_button.setDefault(False)
+        self.cancel_button.setAutoDefault(True)
+        self.cancel_button.setDefault(True)
+        self.cancel_button.setFocus()
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

@@ -239,3 +239,19 @@ def test_controls_have_accessible_names_and_open_compare_window(qtbot, reader, p
                 assert widget.accessibleName(), f"{type(widget).__name__} {widget.objectName()} has no name"
     window.close()
     QApplication.processEvents()
+
+
+def test_enter_in_a_confirmation_cancels_rather_than_destroys(qtbot):
+    """'Discard consultation?' and 'Delete preset?': the safe choice is the default, so Enter keeps
+    the visit or the preset; the destructive action needs its own click."""
+    from PySide6.QtCore import QTimer
+
+    dialog = compare_dialogs.ConfirmDialog(None, "Discard consultation", "Discard this consultation?", "Discard")
+    qtbot.addWidget(dialog)
+    assert dialog.cancel_button.isDefault() and not dialog.action_button.isDefault()
+    QTimer.singleShot(50, lambda: qtbot.keyClick(dialog, Qt.Key.Key_Return))
+    assert dialog.exec() == compare_dialogs.QDialog.DialogCode.Rejected
+    dialog = compare_dialogs.ConfirmDialog(None, "Delete preset", "Delete the preset?", "Delete")
+    qtbot.addWidget(dialog)
+    QTimer.singleShot(50, dialog.action_button.click)
+    assert dialog.exec() == compare_dialogs.QDialog.DialogCode.Accepted
