@@ -10,6 +10,7 @@ at about 600 dots per inch for the size a handout prints it. QtGui only.
 from __future__ import annotations
 
 import re
+import threading
 
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPen
@@ -30,6 +31,21 @@ def render(name: str) -> QImage | None:
     match = NAME.match(name)
     if not match:
         return None
+    with _lock:
+        cached = _drawn.get(name)
+    if cached is not None:
+        return cached
+    image = _draw(match)
+    with _lock:
+        _drawn[name] = image
+    return image
+
+
+_drawn: dict[str, QImage] = {}  # a few hundred names at most (count x colour)
+_lock = threading.Lock()
+
+
+def _draw(match: re.Match) -> QImage:
     count, colour = min(100, int(match.group(1))), QColor(f"#{match.group(2)}")
     image = QImage(PIXELS, PIXELS, QImage.Format.Format_ARGB32)
     image.fill(Qt.GlobalColor.transparent)

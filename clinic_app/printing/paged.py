@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -154,8 +155,8 @@ def _slice(painter: QPainter, doc: QTextDocument, top: float, bottom: float, x: 
 
 def _picture(doc: QTextDocument, top: float, bottom: float, width: float, scale: float) -> QImage:
     """The layout from ``top`` to ``bottom`` as an image (``scale`` image pixels per layout pixel)."""
-    image = QImage(max(1, round(width * scale)), max(1, round((bottom - top) * scale)), QImage.Format.Format_ARGB32)
-    image.fill(Qt.GlobalColor.transparent)
+    image = QImage(max(1, round(width * scale)), max(1, round((bottom - top) * scale)), QImage.Format.Format_RGB32)
+    image.fill(Qt.GlobalColor.white)  # the page is white: no transparency to carry into the PDF
     painter = QPainter(image)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
@@ -166,31 +167,49 @@ def _picture(doc: QTextDocument, top: float, bottom: float, width: float, scale:
     return image
 
 
-PICTURE_DPI = 600  # a repeated table heading is drawn as a picture this sharp
+PICTURE_DPI = 300  # a repeated table heading is drawn as a picture this sharp (a laser printer's own)
+
+# The last layout made on each thread, kept for the painting that usually follows a measurement
+# (the handout is measured to fit, then written): same source, same resolution, same layout.
+_layouts = threading.local()
+
+
+def _laid_out(item: Printable, printer: QPrinter, body: QRectF) -> tuple[QTextDocument, list]:
+    key = (item.html, item.body_pt, item.paper, item.landscape, item.margin_mm, item.logo, printer.resolution(),
+           body.width(), body.height())
+    cached = getattr(_layouts, "last", None)
+    if cached is not None and cached[0] == key:
+        return cached[1], cached[2]
+    doc = _document(item, printer, body)
+    pages = paginate(doc, body.height())
+    _layouts.last = (key, doc, pages)
+    return doc, pages
 
 
 def paint(item: Printable, printer: QPrinter) -> int:
     """Paint every page of ``item`` on ``printer`` (already configured); returns the page count."""
     ensure_gui_application()
     page, body, mm = _body(printer, item.margin_mm)
-    doc = _document(item, printer, body)
-    pages = paginate(doc, body.height())
+    doc, pages = _laid_out(item, printer, body)
+    doc.documentLayout().setPaintDevice(printer)
     painter = QPainter()
     if not painter.begin(printer):
         raise PrintError("the printer or PDF file could not be opened for writing")
     try:
         band_font = QFont(FONT)
         band_font.setPointSizeF(9)
+        pictures: dict[tuple[float, float], QImage] = {}
         for index, cut in enumerate(pages):
             if index:
                 printer.newPage()
             y = body.top()
             if cut.header:  # the table this page continues: its heading row first, as a picture, so the
                 # text layer holds the heading once (where the table starts) and copying, searching
-                # and screen readers read it once
-                scale = min(1.0, PICTURE_DPI / printer.resolution())
-                picture = _picture(doc, cut.header[0], cut.header[1], body.width(), scale)
-                painter.drawImage(QRectF(body.left(), y, body.width(), cut.header_height), picture)
+                # and screen readers read it once; one picture per heading, embedded once
+                if cut.header not in pictures:
+                    scale = min(1.0, PICTURE_DPI / printer.resolution())
+                    pictures[cut.header] = _picture(doc, cut.header[0], cut.header[1], body.width(), scale)
+                painter.drawImage(QRectF(body.left(), y, body.width(), cut.header_height), pictures[cut.header])
                 y += cut.header_height
             _slice(painter, doc, cut.top, cut.bottom, body.left(), y, body.width())
             painter.setFont(band_font)
@@ -228,7 +247,7 @@ def last_page_fill(item: Printable) -> tuple[int, float]:
     printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
     configure(printer, item)
     _, body, _ = _body(printer, item.margin_mm)
-    pages = paginate(_document(item, printer, body), body.height())
+    _, pages = _laid_out(item, printer, body)
     last = pages[-1]
     return len(pages), (last.bottom - last.top + last.header_height) / body.height()
 
