@@ -154,7 +154,8 @@ def _build_parser() -> argparse.ArgumentParser:
     db_cmds.add_parser("upgrade", help="create or migrate the database and load the shipped content")
     db_cmds.add_parser("check", help="integrity check; print the schema revision, content version and location")
     backup = db_cmds.add_parser("backup", help="write a verified copy of the database")
-    backup.add_argument("-o", "--output", type=Path, help="file to write (default: the backups folder)")
+    backup.add_argument("-o", "--output", help="file or existing folder to write to (default: the backups folder); "
+                        "a folder that does not exist is an error")
     db_cmds.add_parser("backups", help="list the backups in the backups folder")
     restore = db_cmds.add_parser("restore", help="replace the database with a backup (the current one is backed up first)")
     restore.add_argument("backup_file", type=Path)

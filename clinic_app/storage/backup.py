@@ -46,8 +46,9 @@ def _verify(path: Path) -> None:
 
 
 def copy_database(source: Path, target: Path) -> None:
-    """Copy ``source`` to ``target`` through a verified temporary file."""
-    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """Copy ``source`` to ``target`` through a verified temporary file. The copy is in rollback-journal
+    mode (not the store's write-ahead log), so it opens from read-only media and nothing is left
+    beside it: no ``-wal`` or ``-shm`` file, and no ``.partial`` file once it is in place."""
     tmp = target.with_name(target.name + ".partial")
     tmp.unlink(missing_ok=True)
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=5)
@@ -55,6 +56,7 @@ def copy_database(source: Path, target: Path) -> None:
         dst = sqlite3.connect(tmp)
         try:
             src.backup(dst)
+            dst.execute("PRAGMA journal_mode=DELETE")  # folds and removes the copy's -wal and -shm
         finally:
             dst.close()
     except sqlite3.DatabaseError as exc:
@@ -62,6 +64,8 @@ def copy_database(source: Path, target: Path) -> None:
         raise DatabaseError(f"could not copy {source} to {target}: {exc}") from exc
     finally:
         src.close()
+        for leftover in (tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
+            leftover.unlink(missing_ok=True)
     try:
         _verify(tmp)
         os.chmod(tmp, 0o600)
@@ -70,18 +74,40 @@ def copy_database(source: Path, target: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def create(location: Location, reason: str = "manual", target: Path | None = None,
+def create(location: Location, reason: str = "manual", target: Path | str | None = None,
            now: dt.datetime | None = None) -> BackupFile:
     source = location.sqlite_path
     if source is None or not source.exists():
         raise DatabaseError(f"there is no database file to back up at {source or location.database_url}")
     now = now or dt.datetime.now()
     slug = re.sub(r"[^a-z0-9-]+", "-", reason.lower()).strip("-") or "manual"
-    target = target or location.backup_dir / f"clinic-{now:%Y%m%d-%H%M%S}-{slug}.sqlite3"
+    name = f"clinic-{now:%Y%m%d-%H%M%S}-{slug}.sqlite3"
+    if target is None:
+        location.backup_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        target = location.backup_dir / name
+    else:
+        target = _chosen_target(str(target), name)
     copy_database(source, target)
     if target.parent == location.backup_dir:
         prune(location, now=now)
     return BackupFile(path=target, taken_at=now, reason=slug)
+
+
+def _chosen_target(given: str, name: str) -> Path:
+    """Where a backup the user pointed at goes: into a folder that exists (under its own dated
+    name), or to a file in a folder that exists. A folder that does not exist is an error, never
+    made: a backup to an unmounted drive must not 'succeed' on the local disk. ``given`` is the
+    text typed, so a trailing slash still says "a folder"."""
+    target = Path(given)
+    if target.is_dir():
+        return target / name
+    named_folder = given.endswith(("/", os.sep))
+    if named_folder or not target.parent.is_dir():
+        folder = target if named_folder else target.parent
+        raise DatabaseError(f"the folder {folder} does not exist (is the drive connected?); no backup was written")
+    if target.exists() and not target.is_file():
+        raise DatabaseError(f"{target} is not a regular file (a device or a pipe?); no backup was written there")
+    return target
 
 
 def daily(location: Location, now: dt.datetime | None = None) -> BackupFile | None:

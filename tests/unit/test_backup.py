@@ -51,6 +51,7 @@ def test_restore_refuses_a_file_that_is_not_a_backup(store, tmp_path):
 
 def test_retention_ladder_keeps_daily_weekly_monthly(store):
     start = dt.datetime(2026, 1, 1, 12, 0, 0)
+    store.backup_dir.mkdir()
     for day in range(200):  # one backup a day for 200 days, twice on each day
         for hour in (9, 17):
             when = start + dt.timedelta(days=day, hours=hour - 12)
@@ -92,3 +93,35 @@ def test_a_failed_automatic_backup_is_reported_until_one_succeeds(prepared_locat
     folder.unlink()
     assert store.daily_backup(prepared_location) is None
     assert store.backup_problem(prepared_location) is None and check_database(prepared_location).ok
+
+
+def test_a_backup_is_one_file_in_rollback_journal_mode_that_opens_read_only(store, tmp_path):
+    """Nothing beside it (no -wal, -shm or .partial), and it opens from read-only media: checking
+    or restoring it writes nothing next to it."""
+    from clinic_app.storage import preflight
+
+    made = backup.create(store)
+    assert sorted(p.name for p in store.backup_dir.iterdir()) == [made.path.name]
+    with made.path.open("rb") as handle:
+        header = handle.read(20)
+    assert header[18] == header[19] == 1  # 1: rollback journal; 2 would be write-ahead log
+    preflight.inspect(made.path)  # as 'db check' and 'db restore' open it: read-only
+    with sqlite3.connect(f"file:{made.path}?mode=ro", uri=True) as conn:
+        assert conn.execute("SELECT value FROM app_meta WHERE key='marker'").fetchone()[0] == "original"
+    assert sorted(p.name for p in store.backup_dir.iterdir()) == [made.path.name]
+
+
+def test_a_backup_to_a_folder_that_is_not_there_is_refused_and_nothing_is_made(store, tmp_path):
+    missing = tmp_path / "usb-stick" / "backup.sqlite3"
+    with pytest.raises(DatabaseError, match="usb-stick does not exist .* no backup was written"):
+        backup.create(store, target=missing)
+    assert not (tmp_path / "usb-stick").exists()
+    with pytest.raises(DatabaseError, match="does not exist"):
+        backup.create(store, target=f"{tmp_path / 'other-stick'}/")
+    with pytest.raises(DatabaseError, match="not a regular file"):
+        backup.create(store, target="/dev/null")
+    folder = tmp_path / "stick"
+    folder.mkdir()
+    made = backup.create(store, target=folder)  # a folder that exists: the backup goes in, dated
+    assert made.path.parent == folder and made.path.name.startswith("clinic-") and marker(made.path) == "original"
+    assert sorted(p.name for p in folder.iterdir()) == [made.path.name]
