@@ -6,6 +6,7 @@ parser knows it, the line, so ``clinic-app content check`` can print ``file:line
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -56,6 +57,11 @@ def _walk(node: yaml.Node, path: tuple, lines: dict[tuple, int]) -> None:
             _walk(item, path + (index,), lines)
 
 
+MAX_FILE_BYTES = 1_000_000  # the largest shipped file is about 40 KB
+MAX_ALIASES = 50  # the shipped content uses none; an "alias bomb" uses thousands
+_ALIAS = re.compile(r"(?:^|[\s\[{,:-])\*[^\s,\]}]+", re.MULTILINE)
+
+
 class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     """The safe loader (libyaml's, where PyYAML has it: several times faster) that refuses
     duplicate keys instead of keeping the last one."""
@@ -74,11 +80,21 @@ class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
 
 def parse_yaml(path: Path, label: str) -> tuple[Parsed | None, list[Problem]]:
     try:
+        if not path.is_file():  # a pipe or a device would block the read, or never end
+            return None, [Problem(label, "(file)", "not a regular file (a pipe or a device?); it was not read")]
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return None, [Problem(label, "(file)", f"{size:,} bytes; a content file may hold at most "
+                                                   f"{MAX_FILE_BYTES:,}")]
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         return None, [Problem(label, "(file)", f"not UTF-8 text ({exc.reason} at byte {exc.start})")]
     except OSError as exc:
         return None, [Problem(label, "(file)", f"cannot read: {exc.strerror or exc}")]
+    aliases = len(_ALIAS.findall(text))
+    if aliases > MAX_ALIASES:  # a few anchors expanded many times over would fill the memory
+        return None, [Problem(label, "(yaml)", f"{aliases} YAML aliases (*name); a content file may use at most "
+                                               f"{MAX_ALIASES}")]
     try:
         loader = _UniqueKeyLoader(text)  # parsed once: the node tree gives the lines, then the data
         try:

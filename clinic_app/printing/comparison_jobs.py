@@ -68,6 +68,8 @@ def write_text(path: Path, text: str) -> None:
         raise ExportError(f"cannot write {path}: it is a folder")
     if not folder.is_dir():
         raise ExportError(f"cannot write {path}: the folder {folder} does not exist")
+    if path.exists() and not path.is_file():
+        raise ExportError(f"cannot write {path}: it is not a regular file (a device or a pipe?); it was left as it was")
     try:
         handle, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".partial", dir=folder)
     except OSError as exc:

@@ -261,6 +261,8 @@ def write_pdf(item: Printable, path: Path, title: str = "") -> int:
         raise PrintError(f"cannot write {path}: the folder {folder} does not exist")
     if path.is_dir():
         raise PrintError(f"cannot write {path}: it is a folder")
+    if path.exists() and not path.is_file():  # a device node or a pipe is never replaced by a PDF
+        raise PrintError(f"cannot write {path}: it is not a regular file (a device or a pipe?); it was left as it was")
     try:
         handle, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".pdf.partial", dir=folder)
         os.close(handle)

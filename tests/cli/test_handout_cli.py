@@ -202,3 +202,16 @@ def test_the_text_layer_holds_each_line_once(prepared_location, tmp_path, args):
         assert grid_pages and len([h for h in headings]) >= 1
         # the first option's name heads its column once, and once more where its own part begins
         assert len(headings) <= 3, headings
+
+
+def test_an_output_that_is_a_device_or_a_pipe_is_left_as_it_was(prepared_location, tmp_path, capsys):
+    import os
+
+    pipe = tmp_path / "pipe.pdf"
+    os.mkfifo(pipe)
+    for target in (pipe, "/dev/null"):
+        assert run(prepared_location, "handout", "--therapy", "nsaids", "-o", target) != 0
+        assert "not a regular file" in capsys.readouterr().err
+    assert pipe.is_fifo() and not list(tmp_path.glob("*.partial"))
+    assert run(prepared_location, "compare", "nsaids", "yoga", "-o", pipe) != 0
+    assert "not a regular file" in capsys.readouterr().err and pipe.is_fifo()

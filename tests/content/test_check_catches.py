@@ -221,3 +221,22 @@ def test_standard_care_must_be_an_established_therapy_listed_for_the_condition(c
     found = problems_of(content_copy)
     assert "library.yaml: first_options.sciatica: platelet-rich-plasma is investigational; it must be established" in found
     assert "library.yaml: first_options.spinal-stenosis: nsaids is not listed for spinal-stenosis" in found
+
+
+def test_a_content_file_that_is_a_pipe_is_named_not_read(content_copy):
+    import os
+
+    path = content_copy / "therapies" / "a-pipe.yaml"
+    os.mkfifo(path)  # reading it would wait for a writer forever
+    found = problems_of(content_copy)
+    assert "therapies/a-pipe.yaml: (file): not a regular file (a pipe or a device?); it was not read" in found
+
+
+def test_a_yaml_alias_bomb_is_refused_before_it_is_expanded(content_copy):
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for level in "bcdefghij":
+        previous = chr(ord(level) - 1)
+        lines.append(f"{level}: &{level} [" + ",".join([f"*{previous}"] * 9) + "]")
+    (content_copy / "therapies" / "bomb.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    found = problems_of(content_copy)
+    assert any(p.startswith("therapies/bomb.yaml: (yaml): 81 YAML aliases") for p in found), found
