@@ -86,13 +86,19 @@ class HandoutSection:
 
 
 @dataclass(frozen=True)
-class HandoutTherapy:
+class HandoutOption:
+    """An option as the patient sees it named: its title, its status and how sure we are, in words."""
+
     slug: str
     title: str
     status: str
     status_plain: str
     grade: str
     certainty_plain: str
+
+
+@dataclass(frozen=True)
+class HandoutTherapy(HandoutOption):
     sections: tuple[HandoutSection, ...]
     questions: tuple[str, ...]
     content_version: int
@@ -101,15 +107,9 @@ class HandoutTherapy:
 
 
 @dataclass(frozen=True)
-class HandoutAlternative:
+class HandoutAlternative(HandoutOption):
     """A standard option printed beside emerging or investigational ones: what it is, in brief."""
 
-    slug: str
-    title: str
-    status: str
-    status_plain: str
-    grade: str
-    certainty_plain: str
     summary: str
 
 
