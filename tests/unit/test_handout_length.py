@@ -26,15 +26,13 @@ def pages(reader, **fields) -> int:
 def test_a_handout_for_one_option_fits_two_pages(reader):
     """Every option alone, A4 and Letter, with each condition or none: two pages. Measured exceptions,
     all on three pages: the options that are only emerging or investigational when a condition is
-    chosen (they also carry the condition's standard care, and up to 21 sources), bone marrow
-    concentrate on Letter even without one, and self-care on Letter with a condition (its sources
-    and its picture of how many recover)."""
+    chosen (they also carry the condition's standard care, and up to 21 sources), and self-care on
+    Letter with a condition (its sources and its picture of how many recover). Without a condition,
+    every option fits two pages on both papers."""
     over = []
     for slug, paper, condition in itertools.product(library.therapy_slugs(reader), PAPERS, CONDITIONS):
         count = pages(reader, therapies=(slug,), paper=paper, condition=condition)
-        known = ((condition and alternatives_for(reader, (slug,), condition))
-                 or (slug, paper) == ("bone-marrow-concentrate", "letter")
-                 or (slug == "self-care" and paper == "letter" and condition))
+        known = condition and (alternatives_for(reader, (slug,), condition) or (slug, paper) == ("self-care", "letter"))
         if count > (3 if known else 2):
             over.append((slug, paper, condition or "-", count))
     assert not over, over
