@@ -45,10 +45,11 @@ def _verify(path: Path) -> None:
         raise DatabaseError(f"backup {path} failed its integrity check ({result}); it was not kept")
 
 
-def copy_database(source: Path, target: Path) -> None:
+def copy_database(source: Path, target: Path, before_replace=None) -> None:  # noqa: ANN001 - a callable
     """Copy ``source`` to ``target`` through a verified temporary file. The copy is in rollback-journal
     mode (not the store's write-ahead log), so it opens from read-only media and nothing is left
-    beside it: no ``-wal`` or ``-shm`` file, and no ``.partial`` file once it is in place."""
+    beside it: no ``-wal`` or ``-shm`` file, and no ``.partial`` file once it is in place.
+    ``before_replace`` runs after the copy is verified and before it takes ``target``'s place."""
     tmp = target.with_name(target.name + ".partial")
     tmp.unlink(missing_ok=True)
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=5)
@@ -69,6 +70,8 @@ def copy_database(source: Path, target: Path) -> None:
     try:
         _verify(tmp)
         os.chmod(tmp, 0o600)
+        if before_replace is not None:
+            before_replace()
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
@@ -174,7 +177,28 @@ def restore(location: Location, backup_path: Path) -> BackupFile:
     safety = None
     if target.exists() and target.stat().st_size:
         safety = create(location, reason="before-restore")
+    # The live store stays whole until the restored copy is checked and takes its place: first
+    # its write-ahead log is folded into it (so no committed record lives only in the log, and a
+    # log left beside the new file holds nothing to replay onto it), then the copy replaces it in
+    # one rename. A failure or a kill before the rename leaves the store as it was; after, restored.
+    copy_database(backup_path, target, before_replace=lambda: _fold_log(target))
     for suffix in ("-wal", "-shm"):
         Path(str(target) + suffix).unlink(missing_ok=True)
-    copy_database(backup_path, target)
     return safety or BackupFile(path=target, taken_at=dt.datetime.now(), reason="restore")
+
+
+def _fold_log(path: Path) -> None:
+    """Write the store's write-ahead log into the file and empty it; refuse while it is in use."""
+    if not path.exists():
+        return
+    conn = sqlite3.connect(path, timeout=5)
+    try:
+        busy, _log, _moved = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(f"the database {path} could not be prepared for the restore ({exc}); it was left "
+                            "as it was") from exc
+    finally:
+        conn.close()
+    if busy:
+        raise DatabaseError(f"the database {path} is in use (close Clinic Reference's window and try again); it "
+                            "was left as it was")
