@@ -29,6 +29,7 @@ from PySide6.QtGui import (
 from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
 
 from clinic_app.errors import ClinicAppError
+from clinic_app.printing.figures import render as render_figure
 from clinic_app.printing.paginate import LONG_PAGE, paginate
 
 MARGIN_MM = 25.0
@@ -70,11 +71,7 @@ class _SealedDocument(QTextDocument):
     the icon arrays it draws itself."""
 
     def loadResource(self, kind, url):  # noqa: N802, ANN001, ANN201 - Qt override
-        if kind == QTextDocument.ResourceType.ImageResource.value or kind == QTextDocument.ResourceType.ImageResource:
-            from clinic_app.printing.figures import render
-
-            return render(url.toString())
-        return None
+        return render_figure(url.toString())  # an icon array's picture; None for any other name
 
 
 def configure(printer: QPrinter, item: Printable) -> None:

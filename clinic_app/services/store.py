@@ -27,28 +27,28 @@ class PrepareResult:
 def is_ready(location: Location) -> bool:
     """True when the store is at the head revision and holds the shipped content. Raises a
     :class:`~clinic_app.errors.DatabaseError` for a file that is not usable."""
+    return _ready_state(location) is not None
+
+
+def _ready_state(location: Location) -> preflight.StoreState | None:
+    """The store's state, read with SQLite alone, when it is up to date (else None)."""
     path = location.sqlite_path
     if path is None:
-        return False
+        return None
     state = preflight.inspect(path, integrity=False)
-    return (
-        state.exists
-        and not state.needs_upgrade
-        and state.content_fingerprint == content_fingerprint(shipped_content_dir())
-    )
+    ready = (state.exists and not state.needs_upgrade
+             and state.content_fingerprint == content_fingerprint(shipped_content_dir()))
+    return state if ready else None
 
 
 def prepare(location: Location) -> PrepareResult:
     """Create or migrate the store and load the shipped content when it changed. A store already
     at the newest schema with the shipped content in it is only read (with SQLite alone: no
     migration tool, no content check), so an up-to-date 'db upgrade' costs about a search."""
-    path = location.sqlite_path
-    if path is not None:
-        state = preflight.inspect(path, integrity=False)
-        if state.exists and not state.needs_upgrade and \
-                state.content_fingerprint == content_fingerprint(shipped_content_dir()):
-            daily_backup(location)
-            return PrepareResult(revision=state.revision or "", library_version=state.library_version)
+    state = _ready_state(location)
+    if state is not None:
+        daily_backup(location)
+        return PrepareResult(revision=state.revision or "", library_version=state.library_version)
     from clinic_app.content.loader import load_into
     from clinic_app.storage.database import Database
 
