@@ -26,7 +26,7 @@ from PySide6.QtWidgets import QApplication, QListView  # noqa: E402
 from search import floor_query, percentile  # noqa: E402 - bench/search.py
 from synthetic import build  # noqa: E402
 
-from clinic_app.storage.reader import Reader  # noqa: E402
+from clinic_app.storage.store import Store  # noqa: E402
 from clinic_app.ui.main_window import MainWindow  # noqa: E402
 from clinic_app.ui.search_panel import SEARCH_DELAY_MS  # noqa: E402
 
@@ -39,9 +39,9 @@ def main() -> int:
     app = QApplication.instance() or QApplication(["bench"])
     with tempfile.TemporaryDirectory() as tmp:
         location, words = build(Path(tmp), args.count)
-        reader = Reader.for_location(location)
+        reader = Store.of(location)
         window = MainWindow()
-        window.set_reader(reader, location)
+        window.set_store(reader)
         window.resize(1200, 800)
         window.show()
         app.processEvents()

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic import build  # noqa: E402
 
 from clinic_app.services import search  # noqa: E402
-from clinic_app.storage.reader import Reader  # noqa: E402
+from clinic_app.storage.store import Store  # noqa: E402
 
 FLOOR_SQL = "SELECT rowid FROM search_index WHERE search_index MATCH ? ORDER BY bm25(search_index) LIMIT 50"
 
@@ -47,7 +47,7 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         location, words = build(Path(tmp), args.count)
-        reader = Reader.for_location(location)
+        reader = Store.of(location)
         rng = random.Random(11)
         queries = [w[: rng.randint(3, min(6, len(w)))] for w in rng.sample(words, args.queries)]
         raw_conn = reader.connection()

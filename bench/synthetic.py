@@ -13,7 +13,7 @@ import sqlite3
 from pathlib import Path
 
 from clinic_app.content.paths import shipped_content_dir
-from clinic_app.services import store
+from clinic_app.services import store_setup
 from clinic_app.settings import Location, resolve
 
 
@@ -28,7 +28,7 @@ def build(directory: Path, count: int, seed: int = 7) -> tuple[Location, list[st
     """A prepared store in ``directory`` with ``count`` synthetic therapies added to the shipped ones,
     and the vocabulary used."""
     location = resolve(data_dir=directory)
-    store.prepare(location)
+    store_setup.prepare(location)
     rng = random.Random(seed)
     words = vocabulary()
 

@@ -17,9 +17,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from clinic_app.services import consultations, store
+from clinic_app.services import consultations, store_setup
 from clinic_app.settings import resolve
-from clinic_app.storage.reader import Reader
+from clinic_app.storage.store import Store
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -39,13 +39,13 @@ def pad(path: Path, megabytes: int) -> None:
 
 def measure(directory: Path, writes: int, pad_mb: int) -> tuple[list[float], list[float]]:
     location = resolve(data_dir=directory)
-    store.prepare(location)
+    store_setup.prepare(location)
     if pad_mb:
         pad(location.sqlite_path, pad_mb)
-    reader = Reader.for_location(location)
+    store = Store.of(location)
     draft = consultations.ConsultationDraft(clinician="Bench", therapies=("nsaids", "exercise-therapy"),
                                             notes="Benchmark write.")
-    consultations.record(location, reader, draft)  # the first write opens this process's store
+    consultations.record(store, draft)  # the first write opens this process's store
     raw = sqlite3.connect(location.sqlite_path, isolation_level=None)
     raw.execute("CREATE TABLE IF NOT EXISTS bench_floor (id INTEGER PRIMARY KEY, note TEXT)")
     floor, app = [], []
@@ -55,12 +55,12 @@ def measure(directory: Path, writes: int, pad_mb: int) -> tuple[list[float], lis
         raw.execute("INSERT INTO bench_floor (note) VALUES ('floor')")
         raw.execute("COMMIT")
         t1 = time.perf_counter()
-        consultations.record(location, reader, draft)
+        consultations.record(store, draft)
         t2 = time.perf_counter()
         floor.append((t1 - t0) * 1000)
         app.append((t2 - t1) * 1000)
     raw.close()
-    reader.close()
+    store.close()
     return floor, app
 
 

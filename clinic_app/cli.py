@@ -228,15 +228,15 @@ def _cmd_gui(args: argparse.Namespace) -> int:
 
 
 def _cmd_search(args: argparse.Namespace) -> int:
-    from clinic_app.services import search, store
+    from clinic_app.services import search, store_setup
     from clinic_app.services.library import get_condition
 
-    reader = store.open_reader(_location(args))
+    store = store_setup.open_store(_location(args))
     query = " ".join(args.query)
-    results = search.search_results(reader, query, limit=max(1, args.limit) if not args.condition else 200)
+    results = search.search_results(store, query, limit=max(1, args.limit) if not args.condition else 200)
     hits = results.hits
     if args.condition:
-        members = {t.slug for t in get_condition(reader, args.condition).therapies}
+        members = {t.slug for t in get_condition(store, args.condition).therapies}
         hits = [h for h in hits if h.slug in members][: max(1, args.limit)]
     if args.json:
         print(json.dumps({"query": query, "corrected": results.corrected, "conditions": list(results.conditions),
@@ -290,9 +290,9 @@ def _cmd_db(args: argparse.Namespace) -> int:
     location = _location(args)
     action = args.db_command
     if action == "upgrade":
-        from clinic_app.services import store
+        from clinic_app.services import store_setup
 
-        result = store.prepare(location)
+        result = store_setup.prepare(location)
         print(f"database {location.sqlite_path or location.database_url} at schema revision {result.revision}; "
               f"content library {result.library_version}")
         for label, slugs in (("added", result.added), ("updated", result.updated),
@@ -329,14 +329,14 @@ def _cmd_handout(args: argparse.Namespace) -> int:
     import datetime as dt
 
     from clinic_app.errors import NotFoundError
-    from clinic_app.services import store
+    from clinic_app.services import store_setup
 
     location = _location(args)
-    reader = store.open_reader(location)
+    store = store_setup.open_store(location)
     if args.action == "log":
         from clinic_app.services.handout_log import list_prints
 
-        items = list_prints(reader)
+        items = list_prints(store)
         if args.json:
             print(json.dumps([{"id": i.id, "printed_at": i.printed_at.isoformat(timespec="seconds"), "kind": i.kind,
                                "destination": i.destination, "therapies": list(i.therapies),
@@ -360,14 +360,14 @@ def _cmd_handout(args: argparse.Namespace) -> int:
     if args.action == "reprint":
         if args.record_id is None:
             raise NotFoundError("reprint needs the handout id; 'clinic-app handout log' lists them")
-        result = handout_jobs.reprint(location, reader, args.record_id, output=args.output, printer=args.printer)
+        result = handout_jobs.reprint(store, args.record_id, output=args.output, printer=args.printer)
         print(f"reprinted handout #{args.record_id} ({result.pages} pages, sha256 {result.sha256[:12]} verified) "
               f"to {result.destination}; logged as #{result.record_id}")
         return 0
     from clinic_app.services.clinic import load_profile
     from clinic_app.services.handouts import HandoutRequest
 
-    profile = load_profile(reader)
+    profile = load_profile(store)
     try:
         follow_up = dt.date.fromisoformat(args.follow_up) if args.follow_up else None
     except ValueError:
@@ -389,7 +389,7 @@ def _cmd_handout(args: argparse.Namespace) -> int:
         large_print=profile.large_print if args.large_print is None else args.large_print,
         condition=args.condition, one_page=args.one_page, alternatives_left_out=args.leave_out_standard_options,
     )
-    result = handout_jobs.produce(location, reader, request, output=args.output, printer=args.printer)
+    result = handout_jobs.produce(store, request, output=args.output, printer=args.printer)
     where = f"sent to printer {result.destination}" if args.printer else f"written to {result.destination}"
     if args.one_page:
         pages = f"{result.pages} page{'s' if result.pages != 1 else ''}"
@@ -412,10 +412,10 @@ def _cmd_handout(args: argparse.Namespace) -> int:
 
 def _cmd_compare(args: argparse.Namespace) -> int:
     from clinic_app.printing.comparison_jobs import export
-    from clinic_app.services import store
+    from clinic_app.services import store_setup
 
     rows = [key.strip() for key in args.rows.split(",") if key.strip()] if args.rows is not None else None
-    result = export(store.open_reader(_location(args)), args.slugs, rows, fmt=args.format, paper=args.paper,
+    result = export(store_setup.open_store(_location(args)), args.slugs, rows, fmt=args.format, paper=args.paper,
                     output=args.output, condition=args.condition)
     if result.text is not None:
         sys.stdout.write(result.text)
@@ -430,7 +430,7 @@ def _cmd_consultations(args: argparse.Namespace) -> int:
     import datetime as dt
     import re
 
-    from clinic_app.services import consultations, store
+    from clinic_app.services import consultations, store_setup
 
     def day(option: str) -> dt.date | None:
         text = getattr(args, option, None)
@@ -442,10 +442,10 @@ def _cmd_consultations(args: argparse.Namespace) -> int:
         raise consultations.ConsultationError(f"--{option} {text!r} is not a date like 2026-12-31")
 
     location = _location(args)
-    reader = store.open_reader(location)
+    store = store_setup.open_store(location)
     action = args.consultations_command
     if action == "list":
-        items = consultations.list_consultations(reader, since=day("since"), until=day("until"),
+        items = consultations.list_consultations(store, since=day("since"), until=day("until"),
                                                  clinician=args.clinician, therapy=args.therapy)
         if args.json:
             print(json.dumps([i.as_dict() for i in items], indent=2, ensure_ascii=False))
@@ -458,8 +458,8 @@ def _cmd_consultations(args: argparse.Namespace) -> int:
                   f"handouts: {', '.join(f'#{p}' for p, _ in i.handouts) or 'none'}{mark}")
         return 0
     if action == "show":
-        item = consultations.get(reader, args.consultation_id)
-        checks = consultations.verify_handouts(reader, item.id)
+        item = consultations.get(store, args.consultation_id)
+        checks = consultations.verify_handouts(store, item.id)
         if args.json:
             print(json.dumps(dict(item.as_dict(), handouts_verified=[{"id": p, "ok": ok, "message": m}
                                                                       for p, ok, m in checks]), indent=2, ensure_ascii=False))
@@ -479,19 +479,19 @@ def _cmd_consultations(args: argparse.Namespace) -> int:
     if action == "export":
         from clinic_app.printing.comparison_jobs import write_text
 
-        items = consultations.list_consultations(reader, since=day("since"), include_superseded=True, limit=None)
+        items = consultations.list_consultations(store, since=day("since"), include_superseded=True, limit=None)
         write_text(args.output, consultations.to_csv(items))
         print(f"{len(items)} consultation(s) written to {args.output}")
         return 0
     if action == "purge":
         before = day("before")
         if not args.yes:
-            found = consultations.purgeable(reader, before)
+            found = consultations.purgeable(store, before)
             print(f"would remove patient labels and notes from {found.consultations} consultation(s) started before "
                   f"{before} and patient names from {found.handouts} handout record(s) printed before it; nothing was "
                   "changed. Run again with --yes to purge.")
             return 1
-        done = consultations.purge(location, before)
+        done = consultations.purge(store, before)
         print(f"removed patient labels and notes from {done.consultations} consultation(s) and patient names from "
               f"{done.handouts} handout record(s) before {before}; what was discussed and handed out is kept. "
               f"Backups made earlier still hold them until the retention ladder removes them (at most 9 months); "
@@ -500,14 +500,14 @@ def _cmd_consultations(args: argparse.Namespace) -> int:
     if action == "reprint":
         from clinic_app.printing.consultation_jobs import reprint_consultation
 
-        results = reprint_consultation(location, reader, args.consultation_id, output_dir=args.output,
+        results = reprint_consultation(store, args.consultation_id, output_dir=args.output,
                                        printer=args.printer)
         for result in results:
             print(f"reprinted a handout of consultation #{args.consultation_id} ({result.pages} pages, sha256 "
                   f"{result.sha256[:12]} verified) to {result.destination}; logged as #{result.record_id}")
         return 0
     if action == "usage":
-        rows = consultations.usage(reader, months=args.months)
+        rows = consultations.usage(store, months=args.months)
         if args.json:
             print(json.dumps([vars(r) for r in rows], indent=2, ensure_ascii=False))
             return 0
@@ -522,10 +522,11 @@ def _cmd_consultations(args: argparse.Namespace) -> int:
 def _cmd_clinic(args: argparse.Namespace) -> int:
     from dataclasses import asdict, replace
 
-    from clinic_app.services import clinic, store
+    from clinic_app.services import clinic, store_setup
 
     location = _location(args)
-    profile = clinic.load_profile(store.open_reader(location))
+    store = store_setup.open_store(location)
+    profile = clinic.load_profile(store)
     if args.clinic_command == "set":
         changes = {name: getattr(args, name) for name in ("name", "phone", "hours", "address", "website")
                    if getattr(args, name) is not None}
@@ -535,7 +536,7 @@ def _cmd_clinic(args: argparse.Namespace) -> int:
             changes["paper_size"] = args.paper
         if not changes:
             raise clinic.ProfileError("nothing to set: give --name, --phone, --hours, --address, --website or --paper")
-        profile = clinic.save_profile(location, replace(profile, **changes))
+        profile = clinic.save_profile(store, replace(profile, **changes))
         print(f"clinic profile saved ({', '.join(sorted(changes))})")
     missing = clinic.missing_contact(profile)
     if args.clinic_command == "show" and args.json:

@@ -23,10 +23,9 @@ def _isolated_environment(monkeypatch, tmp_path_factory):
     monkeypatch.delenv(settings.ENV_DATA_DIR, raising=False)
     monkeypatch.delenv(settings.ENV_DATABASE_URL, raising=False)
     yield
-    import sys
+    from clinic_app.storage.store import Store
 
-    if "clinic_app.storage.database" in sys.modules:  # each test's store is its own: close what it opened
-        sys.modules["clinic_app.storage.database"].Database.close_shared()
+    Store.close_all()  # each test's store is its own: close what it opened
 
 
 @pytest.fixture
@@ -44,10 +43,10 @@ def location(data_dir) -> settings.Location:
 @pytest.fixture(scope="session")
 def _prepared_template(tmp_path_factory) -> Path:
     """A store migrated and loaded with the shipped content once per test session."""
-    from clinic_app.services import store
+    from clinic_app.services import store_setup
 
     directory = tmp_path_factory.mktemp("prepared")
-    store.prepare(settings.resolve(data_dir=directory))
+    store_setup.prepare(settings.resolve(data_dir=directory))
     return directory
 
 
@@ -66,12 +65,17 @@ def prepared_location(_prepared_template, data_dir) -> settings.Location:
 
 
 @pytest.fixture
-def reader(prepared_location):
-    from clinic_app.storage.reader import Reader
+def store(prepared_location):
+    """This process's handle on a fresh ready store."""
+    from clinic_app.storage.store import Store
 
-    r = Reader.for_location(prepared_location)
-    yield r
-    r.close()
+    return Store.of(prepared_location)
+
+
+@pytest.fixture
+def reader(store):
+    """The same store, where a test only reads."""
+    return store
 
 
 @pytest.fixture

@@ -14,15 +14,14 @@ from clinic_app.printing import handout_jobs
 from clinic_app.printing.handout_jobs import HandoutResult
 from clinic_app.services import consultations
 from clinic_app.services.consultations import ConsultationError
-from clinic_app.settings import Location
-from clinic_app.storage.reader import Reader
+from clinic_app.storage.store import Store
 
 
-def reprint_consultation(location: Location, reader: Reader, consultation_id: int, output_dir: Path | None = None,
+def reprint_consultation(store: Store, consultation_id: int, output_dir: Path | None = None,
                          printer: str | None = None) -> list[HandoutResult]:
     """Send the consultation's handouts to ``printer``, or write them as
     ``consultation-<id>-handout-<print id>.pdf`` in the existing folder ``output_dir``."""
-    item = consultations.get(reader, consultation_id)
+    item = consultations.get(store, consultation_id)
     if not item.handouts:
         raise ConsultationError(f"no handouts were given in consultation #{consultation_id}; there is nothing to reprint")
     if not printer:
@@ -30,11 +29,11 @@ def reprint_consultation(location: Location, reader: Reader, consultation_id: in
             raise ConsultationError("say where the handouts go: a folder for the PDFs or a printer")
         if not Path(output_dir).is_dir():
             raise ConsultationError(f"cannot write the handouts to {output_dir}: the folder does not exist")
-    failed = [message for _, ok, message in consultations.verify_handouts(reader, consultation_id) if not ok]
+    failed = [message for _, ok, message in consultations.verify_handouts(store, consultation_id) if not ok]
     if failed:
         raise DatabaseError(f"consultation #{consultation_id} was not reprinted: {'; '.join(failed)}")
     def pdf(print_id: int) -> Path | None:
         return None if printer else Path(output_dir) / f"consultation-{consultation_id}-handout-{print_id}.pdf"
 
-    return [handout_jobs.reprint(location, reader, print_id, output=pdf(print_id), printer=printer or None)
+    return [handout_jobs.reprint(store, print_id, output=pdf(print_id), printer=printer or None)
             for print_id, _ in item.handouts]

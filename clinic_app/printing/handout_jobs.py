@@ -17,8 +17,8 @@ from clinic_app.printing.handout_html import render_handout_html
 from clinic_app.printing.paged import Printable, last_page_fill, paint, print_to, write_pdf
 from clinic_app.services import comparison, handout_log, one_page
 from clinic_app.services.handouts import Handout, HandoutDocument, HandoutRequest, compose_handout
-from clinic_app.settings import Location
 from clinic_app.storage.reader import Reader
+from clinic_app.storage.store import Store
 
 
 @dataclass(frozen=True)
@@ -88,36 +88,36 @@ def _send(doc: HandoutDocument, output: Path | None, printer: str | None) -> tup
     return write_pdf(printable(doc), output, title=doc.title), "pdf", str(Path(output).resolve())
 
 
-def _record(location: Location, reader: Reader, handout: Handout, doc: HandoutDocument, pages: int, kind: str,
+def _record(store: Store, handout: Handout, doc: HandoutDocument, pages: int, kind: str,
             destination: str) -> HandoutResult:
-    record_id = handout_log.record(location, handout, doc, kind=kind, destination=destination,
-                                   keep_patient_name=handout_log.keeps_patient_names(reader))
+    record_id = handout_log.record(store, handout, doc, kind=kind, destination=destination,
+                                   keep_patient_name=handout_log.keeps_patient_names(store))
     return HandoutResult(record_id=record_id, pages=pages, sha256=doc.sha256, destination=destination,
                          body_pt=doc.body_pt, alternatives=tuple(a.slug for a in handout.alternatives))
 
 
-def produce(location: Location, reader: Reader, request: HandoutRequest, output: Path | None = None,
+def produce(store: Store, request: HandoutRequest, output: Path | None = None,
             printer: str | None = None) -> HandoutResult:
     """Write the handout to ``output`` (PDF) or send it to the named ``printer``, then record it."""
-    handout, doc = build_document(reader, request)
+    handout, doc = build_document(store, request)
     pages, kind, destination = _send(doc, output, printer)
-    return _record(location, reader, handout, doc, pages, kind, destination)
+    return _record(store, handout, doc, pages, kind, destination)
 
 
-def print_on(location: Location, reader: Reader, request: HandoutRequest, printer: QPrinter) -> HandoutResult:
+def print_on(store: Store, request: HandoutRequest, printer: QPrinter) -> HandoutResult:
     """Paint the handout on a printer the user set up in a print dialog, then record it."""
-    handout, doc = build_document(reader, request)
+    handout, doc = build_document(store, request)
     pages = paint(printable(doc), printer)
     to_file = printer.outputFormat() == QPrinter.OutputFormat.PdfFormat and printer.outputFileName()
     kind, destination = ("pdf", printer.outputFileName()) if to_file else ("printer", printer.printerName())
-    return _record(location, reader, handout, doc, pages, kind, destination)
+    return _record(store, handout, doc, pages, kind, destination)
 
 
-def reprint(location: Location, reader: Reader, print_id: int, output: Path | None = None,
+def reprint(store: Store, print_id: int, output: Path | None = None,
             printer: str | None = None) -> HandoutResult:
     """Print the stored document of record ``print_id`` again, hash-checked and marked as a reprint."""
-    item = handout_log.get_print(reader, print_id)
-    original = handout_log.load_snapshot(reader, print_id)
+    item = handout_log.get_print(store, print_id)
+    original = handout_log.load_snapshot(store, print_id)
     pages, kind, destination = _send(handout_log.as_reprint(original, item), output, printer)
-    record_id = handout_log.record_reprint(location, item, original, kind=kind, destination=destination)
+    record_id = handout_log.record_reprint(store, item, original, kind=kind, destination=destination)
     return HandoutResult(record_id=record_id, pages=pages, sha256=original.sha256, destination=destination)

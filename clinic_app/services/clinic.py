@@ -12,8 +12,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from clinic_app.errors import ClinicAppError
-from clinic_app.settings import Location
 from clinic_app.storage.reader import Reader
+from clinic_app.storage.store import Store
 
 MAX_LOGO_BYTES = 2 * 1024 * 1024
 MIN_LOGO_PX, MAX_LOGO_PX = 32, 4000
@@ -129,14 +129,12 @@ def validate(profile: ClinicProfileData) -> ClinicProfileData:
                    clinicians=clinicians)
 
 
-def save_profile(location: Location, profile: ClinicProfileData) -> ClinicProfileData:
+def save_profile(store: Store, profile: ClinicProfileData) -> ClinicProfileData:
     """Validate and store the profile (one row); nothing is written when a field is refused."""
-    from clinic_app.storage.database import Database
     from clinic_app.storage.models import ClinicProfile
 
     profile = validate(profile)
-    db = Database.shared(location)
-    with db.session() as session:
+    with store.write() as session:
         row = session.query(ClinicProfile).order_by(ClinicProfile.id).first()
         if row is None:
             row = ClinicProfile()

@@ -27,8 +27,8 @@ from clinic_app.services.comparison import check_rows
 from clinic_app.services.comparison_export import _safe_csv
 from clinic_app.services.handout_log import get_print, keeps_patient_names, load_snapshot
 from clinic_app.services.library import therapy_slugs
-from clinic_app.settings import Location
 from clinic_app.storage.reader import Reader
+from clinic_app.storage.store import Store
 
 MAX_CLINICIAN = 200
 MAX_PATIENT_LABEL = 100
@@ -130,31 +130,29 @@ def _check_corrects(reader: Reader, corrects: int) -> None:
                                 f"#{latest}, correct that one instead")
 
 
-def record(location: Location, reader: Reader, draft: ConsultationDraft, corrects: int | None = None) -> int:
+def record(store: Store, draft: ConsultationDraft, corrects: int | None = None) -> int:
     """Store one consultation (or a correction of record ``corrects``); returns its id. Nothing is
     written when a field, therapy, row, handout or the record to correct is refused."""
     from sqlalchemy.exc import IntegrityError
 
-    from clinic_app.storage.database import Database
     from clinic_app.storage.models import Consultation, ConsultationHandout
 
     clinician = _text(draft.clinician, "clinician name", MAX_CLINICIAN)
     label = _text(draft.patient_label, "patient label", MAX_PATIENT_LABEL)
     notes = _text(draft.notes, "visit notes", MAX_NOTES)
-    slugs = _check_therapies(reader, draft.therapies)
-    rows = check_rows(reader, draft.rows) if draft.rows else []
-    handouts = [(print_id, get_print(reader, print_id).sha256) for print_id in dict.fromkeys(draft.handout_print_ids)]
+    slugs = _check_therapies(store, draft.therapies)
+    rows = check_rows(store, draft.rows) if draft.rows else []
+    handouts = [(print_id, get_print(store, print_id).sha256) for print_id in dict.fromkeys(draft.handout_print_ids)]
     if corrects is not None:
-        _check_corrects(reader, corrects)
+        _check_corrects(store, corrects)
     marks = ",".join("?" * len(slugs))
-    versions = dict(reader.query(f"SELECT slug, content_version FROM therapy WHERE slug IN ({marks})", tuple(slugs)))
-    meta = reader.query("SELECT value FROM app_meta WHERE key = 'library_version'")
-    db = Database.shared(location)
+    versions = dict(store.query(f"SELECT slug, content_version FROM therapy WHERE slug IN ({marks})", tuple(slugs)))
+    meta = store.query("SELECT value FROM app_meta WHERE key = 'library_version'")
     try:
-        with db.session() as session:
+        with store.write() as session:
             row = Consultation(
                 started_at=draft.started_at.astimezone(dt.UTC).replace(tzinfo=None), clinician=clinician,
-                patient_label=(label or None) if keeps_patient_names(reader) else None, therapies=slugs, rows=rows,
+                patient_label=(label or None) if keeps_patient_names(store) else None, therapies=slugs, rows=rows,
                 notes=notes or None, content_versions={s: versions[s] for s in slugs},
                 library_version=meta[0][0] if meta else "", corrects=corrects,
             )
@@ -256,21 +254,20 @@ def purgeable(reader: Reader, before: dt.date) -> PurgeResult:
     return PurgeResult(count("consultation", _PURGE_CONSULTATIONS), count("handout_print", _PURGE_HANDOUTS))
 
 
-def purge(location: Location, before: dt.date) -> PurgeResult:
+def purge(store: Store, before: dt.date) -> PurgeResult:
     """Blank patient labels and notes of consultations started before ``before`` (and patient names
     of handouts printed before it). What was discussed and handed out stays, for the counts."""
-    from clinic_app.storage.database import Database, outside_transaction
+    from clinic_app.storage.database import outside_transaction
     from clinic_app.storage.models import _utcnow
 
-    db = Database.shared(location)
-    with db.session() as session:
+    with store.write() as session:
         run = session.connection().exec_driver_sql
         run("PRAGMA secure_delete = ON")  # the old text is overwritten in the file, not just unlinked
         consultations = run("UPDATE consultation SET patient_label = NULL, notes = NULL, purged_at = ? "
                             f"WHERE {_PURGE_CONSULTATIONS}", (_utcnow().isoformat(sep=" "), _day(before)))
         handouts = run(f"UPDATE handout_print SET patient_name = NULL WHERE {_PURGE_HANDOUTS}", (_day(before),))
         result = PurgeResult(consultations.rowcount, handouts.rowcount)
-    with db.engine.connect() as connection:  # and the write-ahead log holding the old pages is emptied
+    with store.database().engine.connect() as connection:  # and the write-ahead log holding the old pages is emptied
         outside_transaction(connection, "PRAGMA wal_checkpoint(TRUNCATE)")
     return result
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass, replace
 
 from clinic_app.errors import DatabaseError, NotFoundError
 from clinic_app.services.handouts import Handout, HandoutDocument
-from clinic_app.settings import Location
 from clinic_app.storage.reader import Reader
+from clinic_app.storage.store import Store
 
 
 @dataclass(frozen=True)
@@ -47,19 +47,17 @@ def keeps_patient_names(reader: Reader) -> bool:
     return bool(rows and rows[0][0])
 
 
-def _insert(location: Location, **fields) -> int:
-    from clinic_app.storage.database import Database
+def _insert(store: Store, **fields) -> int:
     from clinic_app.storage.models import HandoutPrint
 
-    db = Database.shared(location)
-    with db.session() as session:
+    with store.write() as session:
         row = HandoutPrint(**fields)
         session.add(row)
         session.flush()
         return row.id
 
 
-def record(location: Location, handout: Handout, doc: HandoutDocument, kind: str, destination: str,
+def record(store: Store, handout: Handout, doc: HandoutDocument, kind: str, destination: str,
            keep_patient_name: bool = False) -> int:
     """Store one print/export; returns its id."""
     blob, digest = snapshot(doc)
@@ -74,19 +72,19 @@ def record(location: Location, handout: Handout, doc: HandoutDocument, kind: str
     if request.alternatives_left_out.strip():  # the doctor left the standard options out, and why
         options["alternatives_left_out"] = request.alternatives_left_out.strip()
     return _insert(
-        location, kind=kind, destination=destination, therapies=[t.slug for t in handout.therapies],
+        store, kind=kind, destination=destination, therapies=[t.slug for t in handout.therapies],
         content_versions=handout.content_versions, library_version=handout.library_version, paper=request.paper,
         options=options, patient_name=(request.patient_name.strip() or None) if keep_patient_name else None,
         clinician=request.clinician, snapshot=blob, sha256=digest, reprint_of=None,
     )
 
 
-def record_reprint(location: Location, item: HandoutPrintItem, original: HandoutDocument, kind: str,
+def record_reprint(store: Store, item: HandoutPrintItem, original: HandoutDocument, kind: str,
                    destination: str) -> int:
     """A reprint is its own record, pointing at the original and holding the same document."""
     blob, digest = snapshot(original)
     return _insert(
-        location, kind=kind, destination=destination, therapies=list(item.therapies),
+        store, kind=kind, destination=destination, therapies=list(item.therapies),
         content_versions=item.content_versions, library_version=item.library_version, paper=item.paper,
         options=dict(item.options, reprint=True), patient_name=item.patient_name, clinician=item.clinician,
         snapshot=blob, sha256=digest, reprint_of=item.id,

@@ -78,7 +78,7 @@ def check_database(location: Location) -> CheckReport:
     backups = backup.list_backups(location)
     report.facts.append(("backups", f"{len(backups)} in {location.backup_dir}"
                          + (f", newest {backups[0].taken_at:%Y-%m-%d %H:%M}" if backups else "")))
-    from clinic_app.services.store import backup_problem
+    from clinic_app.services.store_setup import backup_problem
 
     problem = backup_problem(location)
     if problem:

@@ -1,7 +1,7 @@
 """Comparison presets: the built-in sets, and those a clinic saves by name in its database.
 
-Reads go through the :class:`~clinic_app.storage.reader.Reader`; saving and deleting go through
-the ORM in one short session. A preset names therapies in column order and, optionally, the rows
+Reads go through the store's read connection; saving and deleting are one ``store.write()``
+transaction each. A preset names therapies in column order and, optionally, the rows
 to show (none means every row). Therapies or rows that are no longer in the library are left out
 when a preset is listed, and named in ``missing``.
 """
@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from clinic_app.errors import ClinicAppError
 from clinic_app.services.comparison import MIN_OPTIONS, check_rows, check_slugs, row_catalogue
 from clinic_app.services.library import therapy_slugs
-from clinic_app.settings import Location
 from clinic_app.storage.reader import Reader
+from clinic_app.storage.store import Store
 
 MAX_NAME = 100
 
@@ -95,18 +95,16 @@ def _check_name(reader: Reader, name: str) -> str:
     return name
 
 
-def save_preset(location: Location, reader: Reader, name: str, slugs: Sequence[str], row_keys: Sequence[str] = (),
+def save_preset(store: Store, name: str, slugs: Sequence[str], row_keys: Sequence[str] = (),
                 replace: bool = False) -> ComparisonPresetItem:
     """Store a preset; with ``replace`` an existing one of that name is overwritten. Nothing is
     written when the name, a therapy or a row is refused."""
-    from clinic_app.storage.database import Database
     from clinic_app.storage.models import ComparisonPreset
 
-    name = _check_name(reader, name)
-    slugs = check_slugs(reader, list(slugs))
-    rows = check_rows(reader, row_keys) if row_keys else []
-    db = Database.shared(location)
-    with db.session() as session:
+    name = _check_name(store, name)
+    slugs = check_slugs(store, list(slugs))
+    rows = check_rows(store, row_keys) if row_keys else []
+    with store.write() as session:
         existing = [p for p in session.query(ComparisonPreset).all() if p.name.casefold() == name.casefold()]
         if existing and not replace:
             raise PresetError(f"a preset named {existing[0].name!r} already exists")
@@ -119,14 +117,12 @@ def save_preset(location: Location, reader: Reader, name: str, slugs: Sequence[s
                                 created_at=created)
 
 
-def delete_preset(location: Location, name: str) -> None:
-    from clinic_app.storage.database import Database
+def delete_preset(store: Store, name: str) -> None:
     from clinic_app.storage.models import ComparisonPreset
 
     if any(name.strip().casefold() == built.casefold() for built, _ in BUILT_IN):
         raise PresetError(f"{name!r} is a built-in preset and cannot be deleted")
-    db = Database.shared(location)
-    with db.session() as session:
+    with store.write() as session:
         found = [p for p in session.query(ComparisonPreset).all() if p.name.casefold() == name.strip().casefold()]
         if not found:
             raise PresetError(f"no saved preset named {name!r}")

@@ -170,10 +170,9 @@ def restore(location: Location, backup_path: Path) -> BackupFile:
     target = location.sqlite_path
     if target is None:
         raise DatabaseError("restore needs an SQLite database file")
-    import sys
+    from .store import Store
 
-    if "clinic_app.storage.database" in sys.modules:  # this process's open store points at the old file
-        sys.modules["clinic_app.storage.database"].Database.forget(location)
+    Store.forget(location)  # this process's open store points at the old file
     safety = None
     if target.exists() and target.stat().st_size:
         safety = create(location, reason="before-restore")

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import threading
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
@@ -89,41 +88,10 @@ def alembic_config(connection=None):  # noqa: ANN001, ANN201
 
 
 class Database:
-    _shared: dict[str, Database] = {}
-    _shared_lock = threading.Lock()
-
     def __init__(self, location: Location, engine: Engine) -> None:
         self.location = location
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
-
-    @classmethod
-    def shared(cls, location: Location) -> Database:
-        """This process's store for ``location``: opened, checked and migrated on first use, then
-        kept, so a write is one transaction on an open engine (no reopening, no integrity check and
-        no migration check per write). Any thread may write through it; SQLite serialises the writes."""
-        key = location.database_url
-        with cls._shared_lock:
-            db = cls._shared.get(key)
-            if db is None:
-                db = cls.open(location)
-                cls._shared[key] = db
-            return db
-
-    @classmethod
-    def forget(cls, location: Location) -> None:
-        """Close this process's store for ``location`` (before its file is replaced, as a restore does)."""
-        with cls._shared_lock:
-            db = cls._shared.pop(location.database_url, None)
-        if db is not None:
-            db.close()
-
-    @classmethod
-    def close_shared(cls) -> None:
-        with cls._shared_lock:
-            stores, cls._shared = list(cls._shared.values()), {}
-        for db in stores:
-            db.close()
 
     @classmethod
     def open(cls, location: Location, migrate: bool = True) -> Database:

@@ -14,7 +14,6 @@ import threading
 from pathlib import Path
 
 from clinic_app.errors import DatabaseError, DatabaseLockedError
-from clinic_app.settings import Location
 
 _TOKENS = itertools.count(1)
 
@@ -25,13 +24,6 @@ class Reader:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._local = threading.local()
-
-    @classmethod
-    def for_location(cls, location: Location) -> Reader:
-        path = location.sqlite_path
-        if path is None:
-            raise DatabaseError(f"the database {location.database_url} is not an SQLite file")
-        return cls(path)
 
     def connection(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)

@@ -33,7 +33,7 @@ from clinic_app.ui.settings_store import UiSettings
 from clinic_app.ui.single_instance import WindowGuard, bring_forward
 
 if TYPE_CHECKING:
-    from clinic_app.storage.reader import Reader
+    from clinic_app.storage.store import Store
     from clinic_app.ui.tasks import TaskRunner
 
 ORGANISATION = "Clinic Reference"
@@ -59,11 +59,11 @@ def _warm_up(location: Location) -> None:
     and this process's write store (opened, checked and migrated once)."""
     from clinic_app.content import readability
     from clinic_app.printing.templates import environment
-    from clinic_app.storage.database import Database
+    from clinic_app.storage.store import Store
 
     readability.measure("You can walk a little more each day. Ask your doctor what suits you.")
     environment().get_template("handout.html.j2")
-    Database.shared(location)
+    Store.of(location).database()
 
 
 def _ignore_known(error: BaseException) -> None:
@@ -73,18 +73,18 @@ def _ignore_known(error: BaseException) -> None:
 
 
 def _store_is_ready(location: Location) -> bool:
-    from clinic_app.services import store  # imports the content checker: after the first paint only
+    from clinic_app.services import store_setup  # imports the content checker: after the first paint only
 
-    ready = store.is_ready(location)
+    ready = store_setup.is_ready(location)
     if ready:
-        store.daily_backup(location)
+        store_setup.daily_backup(location)
     return ready
 
 
 def _prepare_store(location: Location):  # noqa: ANN202
-    from clinic_app.services import store
+    from clinic_app.services import store_setup
 
-    return store.prepare(location)
+    return store_setup.prepare(location)
 
 
 class Startup(QObject):
@@ -96,7 +96,7 @@ class Startup(QObject):
         self.window = window
         self.guard = guard
         self.runner: TaskRunner | None = None  # made when the work starts, after the first paint
-        self.reader: Reader | None = None
+        self.store: Store | None = None
         self.failed = False
         self._painted = False
         self._begun = False
@@ -139,7 +139,7 @@ class Startup(QObject):
         self.window.detail_view.show_message(f"{text} This takes a few seconds on first use and after an update.")
         self.runner.run(_prepare_store, self.location, on_done=self._on_store_prepared, on_error=self._on_failed)
 
-    def _on_store_prepared(self, result) -> None:  # noqa: ANN001 - services.store.PrepareResult
+    def _on_store_prepared(self, result) -> None:  # noqa: ANN001 - services.store_setup.PrepareResult
         changed = len(result.added) + len(result.updated)
         note = f"Therapy library {result.library_version} ready ({changed} therapies added or updated)."
         if result.kept_clinic_edits:
@@ -148,16 +148,16 @@ class Startup(QObject):
         self.window.statusBar().showMessage(note, 15000)
 
     def _open_library(self) -> None:
-        from clinic_app.storage.reader import Reader
+        from clinic_app.storage.store import Store
 
         try:
-            self.reader = Reader.for_location(self.location)
-            self.window.set_reader(self.reader, self.location)
+            self.store = Store.of(self.location)
+            self.window.set_store(self.store)
         except Exception as exc:  # noqa: BLE001 - a window without its library must not stay open
             self._on_failed(exc)
             return
         self.window.statusBar().clearMessage()
-        from clinic_app.services.store import backup_problem
+        from clinic_app.services.store_setup import backup_problem
 
         self.window.show_warning(backup_problem(self.location) or "")
         if self.window.detail_view.detail is None:
@@ -191,9 +191,9 @@ class Startup(QObject):
     def close(self) -> None:
         if self.runner is not None:
             self.runner.wait()
-        if self.reader is not None:
-            self.reader.close()
-            self.reader = None
+        if self.store is not None:
+            self.store.close()
+            self.store = None
 
 
 def _apply_style(app: QApplication) -> None:
@@ -240,8 +240,8 @@ def run(location: Location, argv: list[str] | None = None) -> int:
         if window.isVisible():
             window.close()
         guard.release()
-        if "clinic_app.storage.database" in sys.modules:  # the store this process wrote through
-            sys.modules["clinic_app.storage.database"].Database.close_shared()
+        if "clinic_app.storage.store" in sys.modules:  # the store this process read and wrote through
+            sys.modules["clinic_app.storage.store"].Store.close_all()
     return 1 if startup.failed and code == 0 else code
 
 

@@ -35,8 +35,7 @@ from clinic_app.errors import ClinicAppError
 
 if TYPE_CHECKING:
     from clinic_app.services.clinic import ClinicProfileData
-    from clinic_app.settings import Location
-    from clinic_app.storage.reader import Reader
+    from clinic_app.storage.store import Store
 
 LOGO_PREVIEW_PX = 96
 
@@ -52,13 +51,13 @@ class LogoFileDialog:
 class ClinicProfileDialog(QDialog):
     saved = Signal()
 
-    def __init__(self, reader: Reader, location: Location, parent: QWidget | None = None) -> None:
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         from clinic_app.services.clinic import load_profile
 
-        self.location = location
+        self.store = store
         self.setWindowTitle(f"Clinic profile — {APP_NAME}")
-        profile = load_profile(reader)
+        profile = load_profile(store)
         self.logo: bytes | None = profile.logo
         self.name_field = QLineEdit(profile.name, self)
         self.name_field.setMaxLength(200)
@@ -215,7 +214,7 @@ class ClinicProfileDialog(QDialog):
         from clinic_app.services.clinic import save_profile
 
         try:
-            save_profile(self.location, self.profile())
+            save_profile(self.store, self.profile())
         except ClinicAppError as exc:
             self.error_label.setText(exc.message[:1].upper() + exc.message[1:])
             return

@@ -72,7 +72,7 @@ class CompareOutput(QObject):
         matrix = self._view.shown_matrix()
         if matrix is None or not matrix.rows:
             return None
-        return print_job(self._view.reader, matrix, self._view.paper())
+        return print_job(self._view.store, matrix, self._view.paper())
 
     def printer(self, job: ComparisonPrint) -> QPrinter:
         from clinic_app.printing import comparison_paper
@@ -145,7 +145,7 @@ class CompareOutput(QObject):
         if path is None:
             return None
         try:
-            write_text(path, export_text(self._view.reader, matrix, fmt))
+            write_text(path, export_text(self._view.store, matrix, fmt))
         except ClinicAppError as exc:
             messages.show_error(self._view, "Cannot save the file", exc.message, exc.detail)
             return None

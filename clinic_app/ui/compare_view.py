@@ -17,8 +17,7 @@ from clinic_app.errors import ClinicAppError
 from clinic_app.services import comparison, library, presets
 from clinic_app.services.clinic import load_profile
 from clinic_app.services.comparison import MAX_OPTIONS, MIN_OPTIONS, ComparisonMatrix
-from clinic_app.settings import Location
-from clinic_app.storage.reader import Reader
+from clinic_app.storage.store import Store
 from clinic_app.ui import messages
 from clinic_app.ui.compare_controls import CompareControls
 from clinic_app.ui.compare_dialogs import ConfirmDialog, PresetNameDialog
@@ -31,18 +30,18 @@ class CompareView(CompareControls):
 
     matrix_changed = Signal()
 
-    def __init__(self, reader: Reader, location: Location, parent: QWidget | None = None) -> None:
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.reader, self.location = reader, location
+        self.store = store
         self._slugs: list[str] = []
         self._condition = ""  # the condition the options are for (a slug), "" for none
         self._full: ComparisonMatrix | None = None
         self._presets: list[presets.ComparisonPresetItem] = []
         self.presentation: PresentationWindow | None = None
         self.output = CompareOutput(self)
-        self._therapies = {t.slug: t for t in library.list_therapies(reader)}
-        self.row_model.set_rows(comparison.row_catalogue(reader))
-        self.paper_combo.setCurrentIndex(max(0, self.paper_combo.findData(load_profile(reader).paper_size)))
+        self._therapies = {t.slug: t for t in library.list_therapies(store)}
+        self.row_model.set_rows(comparison.row_catalogue(store))
+        self.paper_combo.setCurrentIndex(max(0, self.paper_combo.findData(load_profile(store).paper_size)))
         self._connect()
         self.reload_presets()
         self._refresh()
@@ -117,7 +116,7 @@ class CompareView(CompareControls):
         if self._condition:
             from clinic_app.services.library import list_conditions
 
-            wanted = next((c.name for c in list_conditions(self.reader) if c.slug == self._condition), "")
+            wanted = next((c.name for c in list_conditions(self.store) if c.slug == self._condition), "")
         return self._full is not None and self._full.condition != wanted
 
     def shown_matrix(self) -> ComparisonMatrix | None:
@@ -129,7 +128,7 @@ class CompareView(CompareControls):
             self._full = None
         elif self._full is None or sorted(self._full.slugs) != sorted(self._slugs) or self._stale_condition():
             try:
-                self._full = comparison.compare(self.reader, self._slugs, condition=self._condition or None)
+                self._full = comparison.compare(self.store, self._slugs, condition=self._condition or None)
             except ClinicAppError as exc:
                 self._full = None
                 messages.show_error(self, "Cannot compare these options", exc.message, exc.detail)
@@ -186,7 +185,7 @@ class CompareView(CompareControls):
 
     # -- presets -----------------------------------------------------------------------------
     def reload_presets(self, select: str = "") -> None:
-        self._presets = presets.list_presets(self.reader)
+        self._presets = presets.list_presets(self.store)
         self.fill_presets(self._presets, select)
         self.update_enabled()
 
@@ -216,7 +215,7 @@ class CompareView(CompareControls):
         replace = name.casefold() in {n.casefold() for n in saved}
         rows = self.row_model.chosen()
         rows = [] if rows == self.row_model.all_keys() else rows
-        self.output.run(presets.save_preset, self.location, self.reader, name, list(self._slugs), rows, replace,
+        self.output.run(presets.save_preset, self.store, name, list(self._slugs), rows, replace,
                         done=lambda item: self._on_preset_saved(item.name), title="Cannot save the preset")
 
     def _on_preset_saved(self, name: str) -> None:
@@ -230,7 +229,7 @@ class CompareView(CompareControls):
         if not ConfirmDialog.ask(self, "Delete preset", f"Delete the preset “{item.name}”? The therapies stay "
                                  "in the library.", "Delete"):
             return
-        self.output.run(presets.delete_preset, self.location, item.name,
+        self.output.run(presets.delete_preset, self.store, item.name,
                         done=lambda _: (self.reload_presets(), self.show_note(f"Deleted the preset “{item.name}”.")),
                         title="Cannot delete the preset")
 
@@ -290,7 +289,7 @@ class CompareView(CompareControls):
         if not self._slugs:
             return
         rows = matrix.row_keys if matrix is not None and matrix.rows else ()
-        self.handout_builder = open_builder(self, self.reader, self.location, therapies=tuple(self._slugs),
+        self.handout_builder = open_builder(self, self.store, therapies=tuple(self._slugs),
                                             include_comparison=len(self._slugs) >= 2, comparison_rows=rows)
 
     def _on_presentation_closed(self) -> None:
@@ -300,23 +299,23 @@ class CompareView(CompareControls):
 class CompareWindow(QWidget):
     """A window holding a :class:`CompareView`, for the main window to open."""
 
-    def __init__(self, reader: Reader, location: Location, parent: QWidget | None = None) -> None:
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         from PySide6.QtWidgets import QVBoxLayout
 
         self.setWindowTitle(f"Compare options — {APP_NAME}")
-        self.view = CompareView(reader, location, self)
+        self.view = CompareView(store, self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view)
         self.resize(1280, 820)
 
 
-def open_compare(parent: QWidget | None, reader: Reader, location: Location, slugs=(),  # noqa: ANN001
+def open_compare(parent: QWidget | None, store: Store, slugs=(),  # noqa: ANN001
                  condition: str = "") -> CompareWindow:
     """Open a compare window with ``slugs`` already added, for ``condition`` (a slug) if one was
     chosen; the caller keeps the returned window."""
-    window = CompareWindow(reader, location, parent)
+    window = CompareWindow(store, parent)
     window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     window.view.set_condition(condition)
     window.view.set_therapies(list(slugs))

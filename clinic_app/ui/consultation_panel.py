@@ -37,8 +37,7 @@ from clinic_app.ui.compare_model import RowChoiceModel
 
 if TYPE_CHECKING:
     from clinic_app.services.consultations import ConsultationItem
-    from clinic_app.settings import Location
-    from clinic_app.storage.reader import Reader
+    from clinic_app.storage.store import Store
 
 Index = QModelIndex | QPersistentModelIndex
 NOT_KEPT = "Not stored: the clinic profile keeps no patient labels. It is still printed on handouts."
@@ -135,21 +134,21 @@ def _button(text: str, tip: str, parent: QWidget) -> QPushButton:
 class ConsultationPanel(QDockWidget):
     recorded = Signal(int)  # the new consultation record's id
 
-    def __init__(self, reader: Reader, location: Location, parent: QWidget | None = None) -> None:
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__("Consultation", parent)
         from clinic_app.services import comparison, library
         from clinic_app.services.clinic import load_profile
         self.setObjectName("consultation_panel")
-        self.reader, self.location = reader, location
+        self.store = store
         self.started_at = dt.datetime.now().astimezone()
         self.corrects: int | None = None
         self.handout_ids: list[int] = []
         self.windows: list[QWidget] = []  # compare windows and builders opened from this visit
-        profile = load_profile(reader)
-        names = {t.slug: t.name for t in library.list_therapies(reader)}
+        profile = load_profile(store)
+        names = {t.slug: t.name for t in library.list_therapies(store)}
         self.working_model = WorkingListModel(names, self)
         self.row_model = RowChoiceModel(self)
-        self.row_model.set_rows(comparison.row_catalogue(reader))
+        self.row_model.set_rows(comparison.row_catalogue(store))
         self.row_model.set_chosen(())
         body = QWidget(self)
         self.started_label = QLabel(body)
@@ -245,7 +244,7 @@ class ConsultationPanel(QDockWidget):
         """A fresh visit, or (with ``item``) a correction of that record, prefilled from it."""
         from clinic_app.services.handout_log import keeps_patient_names
 
-        self.patient_note.setText("" if keeps_patient_names(self.reader) else NOT_KEPT)  # the profile may have changed
+        self.patient_note.setText("" if keeps_patient_names(self.store) else NOT_KEPT)  # the profile may have changed
         self.corrects = item.id if item is not None else None
         self.started_at = item.started_at.replace(tzinfo=dt.UTC).astimezone() if item else dt.datetime.now().astimezone()
         self.handout_ids = [print_id for print_id, _ in item.handouts] if item else []
@@ -297,7 +296,7 @@ class ConsultationPanel(QDockWidget):
     def compare(self):  # noqa: ANN201
         from clinic_app.ui.compare_view import open_compare
 
-        window = open_compare(self.window(), self.reader, self.location, self.working_model.slugs(),
+        window = open_compare(self.window(), self.store, self.working_model.slugs(),
                               condition=self._condition())
         if self.chosen_rows():
             window.view.set_rows(self.chosen_rows())
@@ -315,7 +314,7 @@ class ConsultationPanel(QDockWidget):
         from clinic_app.ui.handout_builder import open_builder
 
         slugs = self.working_model.slugs()
-        builder = open_builder(self.window(), self.reader, self.location, therapies=slugs,
+        builder = open_builder(self.window(), self.store, therapies=slugs,
                                include_comparison=len(slugs) >= 2, comparison_rows=self.chosen_rows(),
                                patient_label=self.patient_field.text().strip(),
                                clinician=self.clinician_combo.currentText().strip(), condition=self._condition())
@@ -336,7 +335,7 @@ class ConsultationPanel(QDockWidget):
         from clinic_app.services import consultations
 
         try:
-            record_id = consultations.record(self.location, self.reader, self.draft(), corrects=self.corrects)
+            record_id = consultations.record(self.store, self.draft(), corrects=self.corrects)
         except ClinicAppError as exc:
             messages.show_error(self, "Cannot record the consultation", exc.message, exc.detail)
             return None

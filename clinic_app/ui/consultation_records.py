@@ -47,8 +47,7 @@ from clinic_app.ui.usage_chart import DISCUSSED_COLOUR, HANDED_OUT_COLOUR, BarDe
 
 if TYPE_CHECKING:
     from clinic_app.printing.handout_jobs import HandoutResult
-    from clinic_app.settings import Location
-    from clinic_app.storage.reader import Reader
+    from clinic_app.storage.store import Store
 
 Index = QModelIndex | QPersistentModelIndex
 SUPERSEDED_COLOUR = QColor("#6b6b6b")
@@ -155,12 +154,12 @@ class ConsultationsWindow(QWidget):
 
     correct_requested = Signal(int)  # id of the latest record in the chain of the chosen one
 
-    def __init__(self, reader: Reader, location: Location, parent: QWidget | None = None) -> None:
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
-        self.reader, self.location = reader, location
+        self.store = store
         self.setWindowTitle(f"Consultation records — {APP_NAME}")
-        therapies = library.list_therapies(reader)
-        self._row_labels = {row.key: row.clinician_label for row in row_catalogue(reader)}
+        therapies = library.list_therapies(store)
+        self._row_labels = {row.key: row.clinician_label for row in row_catalogue(store)}
         self._usage: list[UsageRow] = []
         self.table_model = ConsultationTableModel({t.slug: t.name for t in therapies}, self)
         self.usage_model = UsageModel(self)
@@ -318,9 +317,9 @@ class ConsultationsWindow(QWidget):
         day = dt.timedelta(days=1)
         try:  # the store filters by UTC day; a day either side covers every time zone, then local days decide
             items = consultations.list_consultations(
-                self.reader, since - day, until + day, self.clinician_field.text(), self.therapy_combo.currentData(),
+                self.store, since - day, until + day, self.clinician_field.text(), self.therapy_combo.currentData(),
                 self.superseded_box.isChecked())
-            self._usage = consultations.usage(self.reader, USAGE_MONTHS)
+            self._usage = consultations.usage(self.store, USAGE_MONTHS)
         except ClinicAppError as exc:
             items, self._usage, summary = [], [], exc.message
         else:
@@ -376,7 +375,7 @@ class ConsultationsWindow(QWidget):
             lines.append(f"Patient label and notes purged on {when_text(item.purged_at)}.")
         lines += ["", "Notes:", item.notes or DASH, "", "Handouts:"]
         try:
-            checks = consultations.verify_handouts(self.reader, item.id)
+            checks = consultations.verify_handouts(self.store, item.id)
         except ClinicAppError as exc:
             checks = [(0, False, exc.message)]
         lines += [f"{'✓' if ok else '✗'} {message}" for _, ok, message in checks] or ["none given"]
@@ -394,7 +393,7 @@ class ConsultationsWindow(QWidget):
         """The chosen consultation's handouts again, hash-checked, to ``output_dir`` or ``printer``."""
         item = self.selected_item()
         try:
-            return reprint_consultation(self.location, self.reader, item.id, **target)
+            return reprint_consultation(self.store, item.id, **target)
         except ClinicAppError as exc:
             messages.show_error(self, title, exc.message, exc.detail)
             return None
@@ -440,7 +439,7 @@ class ConsultationsWindow(QWidget):
         if item is None:
             return
         try:
-            latest = consultations.latest_in_chain(self.reader, item.id)
+            latest = consultations.latest_in_chain(self.store, item.id)
         except ClinicAppError as exc:
             messages.show_error(self, "Cannot correct the consultation", exc.message, exc.detail)
             return
@@ -465,9 +464,9 @@ class ConsultationsWindow(QWidget):
         return path
 
 
-def open_records(parent: QWidget | None, reader: Reader, location: Location) -> ConsultationsWindow:
+def open_records(parent: QWidget | None, store: Store) -> ConsultationsWindow:
     """Open the records window (not modal); the caller keeps the reference."""
-    window = ConsultationsWindow(reader, location, parent)
+    window = ConsultationsWindow(store, parent)
     window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     window.show()
     window.activateWindow()

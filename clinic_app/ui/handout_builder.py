@@ -41,8 +41,7 @@ from clinic_app.ui.compare_dialogs import PreviewDialog, PrintDialog, SaveFileDi
 if TYPE_CHECKING:
     from clinic_app.services.handout_quality import Assessment, CheckItem
     from clinic_app.services.handouts import HandoutRequest
-    from clinic_app.settings import Location
-    from clinic_app.storage.reader import Reader
+    from clinic_app.storage.store import Store
 
 Index = QModelIndex | QPersistentModelIndex
 REFRESH_DELAY_MS = 250
@@ -139,30 +138,30 @@ class HandoutBuilder(QDialog):
 
     printed = Signal(int)  # handout log record id
 
-    def __init__(self, reader: Reader, location: Location, therapies=(), include_comparison: bool = False,  # noqa: ANN001
+    def __init__(self, store: Store, therapies=(), include_comparison: bool = False,  # noqa: ANN001
                  comparison_rows=(), patient_label: str = "", clinician: str = "", notes: str = "",  # noqa: ANN001
                  condition: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         from clinic_app.services import library
         from clinic_app.services.clinic import load_profile
 
-        self.reader, self.location = reader, location
+        self.store = store
         self.comparison_rows = tuple(comparison_rows)
-        self.profile = load_profile(reader)
+        self.profile = load_profile(store)
         self.assessment: Assessment | None = None
         self.last_error = ""
         self._tasks = None  # the runner for PDF work, made on first use
         self.setWindowTitle(f"Patient handout — {APP_NAME}")
         from clinic_app.services.comparison import row_catalogue
 
-        self.row_questions = {row.key: row.patient_question for row in row_catalogue(reader)}
-        self.therapy_model = TherapyChoiceModel(library.list_therapies(reader), therapies, self)
+        self.row_questions = {row.key: row.patient_question for row in row_catalogue(store)}
+        self.therapy_model = TherapyChoiceModel(library.list_therapies(store), therapies, self)
         self.checklist_model = ChecklistModel(self)
         self.condition_combo = QComboBox(self)
         self.condition_combo.setAccessibleName("Condition")
         self.condition_combo.setToolTip("The condition the handout is about: it says so, and gives its warning signs")
         self.condition_combo.addItem("None chosen", "")
-        for item in library.list_conditions(reader):
+        for item in library.list_conditions(store):
             self.condition_combo.addItem(item.name, item.slug)
         self.condition_combo.setCurrentIndex(max(0, self.condition_combo.findData(condition)))
         self._build(patient_label, clinician, notes, include_comparison)
@@ -385,7 +384,7 @@ class HandoutBuilder(QDialog):
             self.checklist_model.set_items(())
         else:
             try:
-                self.assessment = assess(compose_handout(self.reader, request))
+                self.assessment = assess(compose_handout(self.store, request))
             except ClinicAppError as exc:
                 self.assessment = None
                 self.grade_label.setText(exc.message)
@@ -399,7 +398,7 @@ class HandoutBuilder(QDialog):
         """Offer the standard options when every ticked option is emerging or investigational."""
         from clinic_app.services.handouts import alternatives_for
 
-        slugs = alternatives_for(self.reader, request.therapies, request.condition) if request.therapies else ()
+        slugs = alternatives_for(self.store, request.therapies, request.condition) if request.therapies else ()
         names = [self.therapy_model.name_of(slug) for slug in slugs]
         for widget in (self.standard_box, self.standard_reason):
             widget.setVisible(bool(slugs))
@@ -452,7 +451,7 @@ class HandoutBuilder(QDialog):
         if request.one_page and not one_page.MIN_OPTIONS <= len(request.therapies) <= one_page.MAX_OPTIONS:
             return  # the note says what is needed
         try:
-            _, doc = handout_jobs.build_document(self.reader, request)
+            _, doc = handout_jobs.build_document(self.store, request)
             pages = paint(handout_jobs.printable(doc), printer)
             self.last_error = ""
             paper = "Letter" if request.paper == "letter" else "A4"
@@ -481,7 +480,7 @@ class HandoutBuilder(QDialog):
         if not request.therapies or not PrintDialog.ask(self, self.printer, "Print handout"):
             return
         try:
-            result = handout_jobs.print_on(self.location, self.reader, request, self.printer)
+            result = handout_jobs.print_on(self.store, request, self.printer)
         except ClinicAppError as exc:
             messages.show_error(self, "Cannot print the handout", exc.message, exc.detail)
             return
@@ -519,7 +518,7 @@ class HandoutBuilder(QDialog):
                 raise exc
             messages.show_error(self, "Cannot save the handout", exc.message, exc.detail)
 
-        self._tasks.run(functools.partial(handout_jobs.produce, self.location, self.reader, request, output=path),
+        self._tasks.run(functools.partial(handout_jobs.produce, self.store, request, output=path),
                         on_done=done, on_error=failed)
         return path
 
@@ -527,9 +526,9 @@ class HandoutBuilder(QDialog):
         PreviewDialog.ask(self, self.printer, self._paint)
 
 
-def open_builder(parent: QWidget | None, reader: Reader, location: Location, **options) -> HandoutBuilder:  # noqa: ANN003
+def open_builder(parent: QWidget | None, store: Store, **options) -> HandoutBuilder:  # noqa: ANN003
     """Open a builder window (not modal: the doctor can keep browsing); the caller keeps it."""
-    builder = HandoutBuilder(reader, location, parent=parent, **options)
+    builder = HandoutBuilder(store, parent=parent, **options)
     builder.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     builder.show()
     builder.activateWindow()

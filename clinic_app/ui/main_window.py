@@ -22,16 +22,14 @@ from clinic_app.ui.settings_store import UiSettings
 SELF_CARE = "self-care"
 
 if TYPE_CHECKING:
-    from clinic_app.settings import Location
-    from clinic_app.storage.reader import Reader
+    from clinic_app.storage.store import Store
 
 
 class MainWindow(QMainWindow):
     def __init__(self, ui_settings: UiSettings | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.settings = ui_settings if ui_settings is not None else UiSettings()
-        self._reader: Reader | None = None
-        self._location: Location | None = None
+        self._store: Store | None = None
         self._current_slug: str | None = None
         self.consultation_panel = None
         self.records_window = None
@@ -91,7 +89,7 @@ class MainWindow(QMainWindow):
     def _update_setup_bar(self) -> None:
         from clinic_app.services.clinic import load_profile, missing_contact
 
-        missing = missing_contact(load_profile(self._reader)) if self._reader is not None else []
+        missing = missing_contact(load_profile(self._store)) if self._store is not None else []
         self.setup_bar.setVisible(bool(missing) and not self.settings.clinic_setup_later)
 
     @Slot()
@@ -157,16 +155,15 @@ class MainWindow(QMainWindow):
         help_menu.addAction(self._action("&About Clinic Reference", [], self._on_about_requested))
 
     # -- data ------------------------------------------------------------------------------
-    def set_reader(self, reader: Reader, location: Location | None = None) -> None:
-        """Fill the list from ``reader`` and reopen the therapy selected last time."""
+    def set_store(self, store: Store) -> None:
+        """Fill the list from ``store`` and reopen the therapy selected last time."""
         from clinic_app.services import library  # after the first paint: see search_panel
 
-        self._reader = reader
-        self._location = location
-        self.search_panel.set_reader(reader)
+        self._store = store
+        self.search_panel.set_store(store)
         self._update_setup_bar()
         self._enable_list_menu()
-        info = library.library_info(reader)
+        info = library.library_info(store)
         self.library_label.setText(f"Content library {info.get('library_version', '')} · "
                                    f"{info.get('therapies', '0')} therapies")
         last = self.settings.last_therapy
@@ -186,10 +183,10 @@ class MainWindow(QMainWindow):
     def _open(self, slug: str, remember: bool = True) -> None:
         from clinic_app.services import library
 
-        if self._reader is None:
+        if self._store is None:
             return
         try:
-            detail = library.get_therapy(self._reader, slug)
+            detail = library.get_therapy(self._store, slug)
         except ClinicAppError as exc:
             messages.show_error(self, "Cannot open the therapy", exc.message, exc.detail)
             return
@@ -218,10 +215,10 @@ class MainWindow(QMainWindow):
         from clinic_app.services import library
 
         self.detail_view.set_condition(slug)
-        if not slug or self._reader is None:
+        if not slug or self._store is None:
             return
         try:
-            condition = library.get_condition(self._reader, slug)
+            condition = library.get_condition(self._store, slug)
         except ClinicAppError as exc:
             messages.show_error(self, "Cannot open the condition", exc.message, exc.detail)
             return
@@ -267,15 +264,15 @@ class MainWindow(QMainWindow):
     def open_handout(self, therapies) -> None:  # noqa: ANN001 - a sequence of slugs
         from clinic_app.ui.handout_builder import open_builder
 
-        if self._reader is not None and self._location is not None:
-            self.handout_builder = open_builder(self, self._reader, self._location, therapies=tuple(therapies),
+        if self._store is not None:
+            self.handout_builder = open_builder(self, self._store, therapies=tuple(therapies),
                                                 condition=self.current_condition())
 
     def open_comparison(self, slugs) -> None:  # noqa: ANN001
         from clinic_app.ui.compare_view import open_compare
 
-        if self._reader is not None and self._location is not None:
-            self.compare_window = open_compare(self, self._reader, self._location, tuple(dict.fromkeys(slugs)),
+        if self._store is not None:
+            self.compare_window = open_compare(self, self._store, tuple(dict.fromkeys(slugs)),
                                                condition=self.current_condition())
 
     def add_to_visit(self, slug: str) -> None:
@@ -291,7 +288,7 @@ class MainWindow(QMainWindow):
         from clinic_app.ui.consultation_panel import ConsultationPanel
 
         if self.consultation_panel is None:
-            self.consultation_panel = ConsultationPanel(self._reader, self._location, self)
+            self.consultation_panel = ConsultationPanel(self._store, self)
             self.consultation_panel.recorded.connect(self._on_consultation_recorded)
             self.consultation_panel.visibilityChanged.connect(lambda *_: self._update_visit_actions())
             self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.consultation_panel)
@@ -302,7 +299,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_new_consultation(self) -> None:
-        if self._reader is None or self._location is None:
+        if self._store is None:
             return
         if not self.consultation_active():
             self._panel().start()
@@ -329,7 +326,7 @@ class MainWindow(QMainWindow):
         from clinic_app.services import consultations
 
         try:
-            item = consultations.get(self._reader, consultation_id)
+            item = consultations.get(self._store, consultation_id)
         except ClinicAppError as exc:
             messages.show_error(self, "Cannot open the consultation", exc.message, exc.detail)
             return
@@ -349,13 +346,13 @@ class MainWindow(QMainWindow):
     def _on_records_requested(self) -> None:
         from clinic_app.ui.consultation_records import open_records
 
-        if self._reader is None or self._location is None:
+        if self._store is None:
             return
         if self.records_window is not None and self.records_window.isVisible():
             self.records_window.refresh()
             self.records_window.activateWindow()
             return
-        self.records_window = open_records(self, self._reader, self._location)
+        self.records_window = open_records(self, self._store)
         self.records_window.correct_requested.connect(self.correct_consultation)
         self.records_window.destroyed.connect(lambda *_: setattr(self, "records_window", None))
 
@@ -373,9 +370,9 @@ class MainWindow(QMainWindow):
     def _on_profile_requested(self) -> None:
         from clinic_app.ui.clinic_profile_dialog import ClinicProfileDialog
 
-        if self._reader is None or self._location is None:
+        if self._store is None:
             return
-        dialog = ClinicProfileDialog(self._reader, self._location, self)
+        dialog = ClinicProfileDialog(self._store, self)
         dialog.saved.connect(lambda: self.show_status("Clinic profile saved."))
         try:
             dialog.exec()
@@ -403,9 +400,9 @@ class MainWindow(QMainWindow):
         from clinic_app.ui import help_text
 
         info = None
-        if self._reader is not None:
+        if self._store is not None:
             try:
-                info = library.library_info(self._reader)
+                info = library.library_info(self._store)
             except ClinicAppError:
                 info = None
         messages.show_about(self, help_text.about_html(info))

@@ -10,7 +10,7 @@ field into the results, Up from the first result goes back, Enter opens the sele
 Escape clears the search.
 
 The list model, its delegate, the filter entries and the services behind them arrive with the
-library (:meth:`SearchPanel.set_reader`), after the first paint: before it the list is empty and
+library (:meth:`SearchPanel.set_store`), after the first paint: before it the list is empty and
 the filters show "All", so importing them earlier would only delay the first frame.
 """
 
@@ -27,7 +27,7 @@ from clinic_app.errors import ClinicAppError
 from clinic_app.ui import messages
 
 if TYPE_CHECKING:
-    from clinic_app.storage.reader import Reader
+    from clinic_app.storage.store import Store
     from clinic_app.ui.therapy_list import TherapyListModel
 
 # The search runs once the events of a burst of typing are handled: it takes a few milliseconds even
@@ -56,7 +56,7 @@ class SearchPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._reader: Reader | None = None
+        self._store: Store | None = None
         self._keys = _KeyFilter(self)
         self.search_field = QLineEdit(self)
         self.search_field.setObjectName("searchField")
@@ -128,20 +128,20 @@ class SearchPanel(QWidget):
         return self.model
 
     # -- what the window asks of the panel ---------------------------------------------------
-    def set_reader(self, reader: Reader) -> None:
+    def set_store(self, store: Store) -> None:
         from clinic_app.services.library import list_conditions, list_therapies
 
         model = self.model if self.model is not None else self._attach_model()
-        self._reader = reader
+        self._store = store
         chosen = self.current_condition()
         self.condition_filter.blockSignals(True)
         while self.condition_filter.count() > 1:
             self.condition_filter.removeItem(1)
-        for condition in list_conditions(reader):
+        for condition in list_conditions(store):
             self.condition_filter.addItem(condition.name, condition.slug)
         self.condition_filter.setCurrentIndex(max(0, self.condition_filter.findData(chosen)) if chosen else 0)
         self.condition_filter.blockSignals(False)
-        model.set_therapies(list_therapies(reader))
+        model.set_therapies(list_therapies(store))
         self._apply_filters()
         if self.search_field.text().strip():
             self._run_search()
@@ -204,14 +204,14 @@ class SearchPanel(QWidget):
         from clinic_app.services.search import search_results
         from clinic_app.ui.therapy_list import MARK_CLOSE, MARK_OPEN
 
-        if self.model is None or self._reader is None:
+        if self.model is None or self._store is None:
             return
         query = self.search_field.text().strip()
         if not query:
             self.model.set_hits("", None)
             return
         try:
-            results = search_results(self._reader, query, highlight=(MARK_OPEN, MARK_CLOSE))
+            results = search_results(self._store, query, highlight=(MARK_OPEN, MARK_CLOSE))
         except ClinicAppError as exc:
             messages.show_error(self, "Search failed", exc.message, exc.detail)
             return

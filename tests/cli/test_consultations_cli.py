@@ -29,11 +29,11 @@ def visit(prepared_location, reader, tmp_path):
     with sqlite3.connect(prepared_location.sqlite_path) as conn:
         conn.execute("INSERT INTO clinic_profile (name, address, phone, website, clinicians, disclaimer, paper_size, "
                      "large_print, keep_patient_names) VALUES ('Spine Clinic', '', '', '', '[]', '', 'a4', 0, 1)")
-    printed = handout_jobs.produce(prepared_location, reader, HandoutRequest(therapies=("nsaids",)), output=tmp_path / "h.pdf")
-    consultations.record(prepared_location, reader, ConsultationDraft(
+    printed = handout_jobs.produce(reader, HandoutRequest(therapies=("nsaids",)), output=tmp_path / "h.pdf")
+    consultations.record(reader, ConsultationDraft(
         clinician="Dr A. Shah", patient_label="J. Smith", therapies=("nsaids", "self-care"), rows=("main_risks",),
         notes="=1+1 worried about the stomach", started_at=STARTED, handout_print_ids=(printed.record_id,)))
-    consultations.record(prepared_location, reader, ConsultationDraft(
+    consultations.record(reader, ConsultationDraft(
         clinician="Dr B. Okafor", therapies=("exercise-therapy",), started_at=STARTED + dt.timedelta(days=10)))
     return printed
 

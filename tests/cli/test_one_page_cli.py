@@ -14,7 +14,7 @@ from clinic_app.cli import main
 from clinic_app.services import library
 from clinic_app.services.comparison import row_catalogue
 from clinic_app.services.one_page import DEFAULT_ROWS, FULL_HANDOUT, HOW_TO_READ
-from clinic_app.storage.reader import Reader
+from clinic_app.storage.store import Store
 
 OPTIONS = {
     2: ("nsaids", "self-care"),
@@ -58,7 +58,7 @@ def test_one_page_pdf_is_one_page_with_every_option_and_row(prepared_location, t
     assert len(pages) == 1
     assert (width > height) == (count == 4)  # landscape only for four options
     assert {round(min(width, height)), round(max(width, height))} == ({595, 842} if paper == "a4" else {612, 792})
-    reader = Reader.for_location(prepared_location)
+    reader = Store.of(prepared_location)
     try:
         therapies = [library.get_therapy(reader, slug) for slug in slugs]
         questions = {row.key: row.patient_question for row in row_catalogue(reader)}
@@ -88,7 +88,7 @@ def test_condition_letterhead_and_chosen_rows(prepared_location, tmp_path):
     pages, text, _ = read_pdf(out)
     assert len(pages) == 1
     flat = squash(text)
-    reader = Reader.for_location(prepared_location)
+    reader = Store.of(prepared_location)
     try:
         decision = library.get_condition(reader, "sciatica").decision
     finally:

@@ -79,7 +79,7 @@ def make_window(qtbot, reader, settings_file, prepared_location):
     def make() -> MainWindow:
         window = MainWindow(UiSettings(QSettings(str(settings_file), QSettings.Format.IniFormat)))
         qtbot.addWidget(window)
-        window.set_reader(reader, prepared_location)
+        window.set_store(reader)
         window.show()
         qtbot.waitExposed(window)
         window.activateWindow()
@@ -100,7 +100,7 @@ def make_builder(qtbot, reader, prepared_location, errors):
     from clinic_app.ui.handout_builder import HandoutBuilder
 
     def make(**options):
-        builder = HandoutBuilder(reader, prepared_location, **options)
+        builder = HandoutBuilder(reader, **options)
         qtbot.addWidget(builder)
         builder.show()
         qtbot.waitExposed(builder)

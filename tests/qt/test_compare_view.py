@@ -24,7 +24,7 @@ THREE = ["platelet-rich-plasma", "nsaids", "self-care"]
 def view(qtbot, reader, prepared_location, monkeypatch):
     errors = []
     monkeypatch.setattr(messages, "show_error", lambda parent, title, message, detail="": errors.append(message))
-    widget = CompareView(reader, prepared_location)
+    widget = CompareView(reader)
     widget.errors = errors
     qtbot.addWidget(widget)
     widget.resize(1300, 800)
@@ -95,7 +95,7 @@ def test_hide_rows_that_are_the_same(qtbot, reader, prepared_location):
     with sqlite3.connect(prepared_location.sqlite_path) as conn:
         conn.execute("UPDATE attribute_value SET text = 'Same text.', reference_keys = '[]' "
                      "WHERE attribute_id = (SELECT id FROM attribute WHERE key = 'recovery')")
-    view = CompareView(reader, prepared_location)
+    view = CompareView(reader)
     qtbot.addWidget(view)
     view.set_therapies(["nsaids", "self-care"])
     assert "How long is recovery and time off?" in shown_questions(view)
@@ -230,7 +230,7 @@ def test_print_and_preview_paint_the_same_pages(view, monkeypatch, tmp_path):
 
 
 def test_controls_have_accessible_names_and_open_compare_window(qtbot, reader, prepared_location):
-    window = open_compare(None, reader, prepared_location, ["nsaids", "self-care"])
+    window = open_compare(None, reader, ["nsaids", "self-care"])
     qtbot.addWidget(window)
     assert window.view.therapies() == ["nsaids", "self-care"]
     for kind in (QAbstractButton, QComboBox, QListView, QTableView):

@@ -87,7 +87,7 @@ def test_reopened_visit_reprints_the_same_document_after_the_content_changed(qtb
         conn.execute("UPDATE therapy SET content_version = content_version + 1 WHERE slug = 'nsaids'")
     out = tmp_path / "again"
     out.mkdir()
-    results = consultation_jobs.reprint_consultation(prepared_location, reader, record_id, output_dir=out)
+    results = consultation_jobs.reprint_consultation(reader, record_id, output_dir=out)
     assert [r.sha256 for r in results] == [original.sha256]
     again = handout_log.get_print(reader, results[0].record_id)
     assert again.reprint_of == original.id and again.sha256 == original.sha256

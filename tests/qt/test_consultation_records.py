@@ -28,10 +28,10 @@ NSAIDS = "NSAIDs (non-steroidal anti-inflammatory drugs)"
 def records(prepared_location, reader, tmp_path):
     """Ana's consultation with an NSAIDs handout, and Ben's PRP consultation corrected to PRP and NSAIDs."""
     now = dt.datetime.now(dt.UTC)
-    handout = handout_jobs.produce(prepared_location, reader, HandoutRequest(therapies=("nsaids",)), output=tmp_path / "h.pdf")
+    handout = handout_jobs.produce(reader, HandoutRequest(therapies=("nsaids",)), output=tmp_path / "h.pdf")
 
     def record(corrects=None, **fields):
-        return consultations.record(prepared_location, reader, ConsultationDraft(**fields), corrects=corrects)
+        return consultations.record(reader, ConsultationDraft(**fields), corrects=corrects)
 
     ana = record(clinician="Dr Ana Lee", therapies=("nsaids",), notes="Knee pain.\nSecond line.",
                  started_at=now - dt.timedelta(minutes=2), handout_print_ids=(handout.record_id,))
@@ -44,7 +44,7 @@ def records(prepared_location, reader, tmp_path):
 @pytest.fixture
 def make_records_window(qtbot, reader, prepared_location, errors):
     def make():
-        window = ConsultationsWindow(reader, prepared_location)
+        window = ConsultationsWindow(reader)
         window.errors = errors
         qtbot.addWidget(window)
         window.show()
@@ -90,7 +90,7 @@ def test_the_list_shows_the_latest_records_and_all_with_the_checkbox(window, rec
     first = [model.index(0, c).data() for c in range(model.columnCount())]
     assert first[1:] == ["Dr Ben Ortiz", "—", f"Intradiscal platelet-rich plasma (PRP), {NSAIDS}", "0",
                          "Also discussed NSAIDs", f"corrects #{records['ben']}"]
-    started = consultations.get(window.reader, records["fixed"]).started_at.replace(tzinfo=dt.UTC).astimezone()
+    started = consultations.get(window.store, records["fixed"]).started_at.replace(tzinfo=dt.UTC).astimezone()
     assert first[0] == f"{started.day} {started:%b %Y %H:%M}"
     ana = model.row_of(records["ana"])
     assert model.index(ana, 4).data() == "1" and model.index(ana, 5).data() == "Knee pain."
@@ -202,10 +202,10 @@ def test_export_writes_the_listed_consultations(window, records, tmp_path, monke
 
 
 def test_open_records_and_refresh_after_a_new_record(qtbot, reader, prepared_location, records, errors):
-    window = open_records(None, reader, prepared_location)
+    window = open_records(None, reader)
     qtbot.addWidget(window)
     assert window.isVisible() and window.testAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    new = consultations.record(prepared_location, reader, ConsultationDraft(clinician="Dr Cho", therapies=("self-care",)))
+    new = consultations.record(reader, ConsultationDraft(clinician="Dr Cho", therapies=("self-care",)))
     window.refresh()
     assert shown_ids(window)[0] == new and usage_rows(window)["self-care"] == (1, 0)
 

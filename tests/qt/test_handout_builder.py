@@ -153,7 +153,7 @@ def test_ctrl_p_in_the_main_window_opens_the_builder_on_the_therapy_shown(qtbot,
 
 
 def test_compare_view_hands_its_options_and_rows_to_the_builder(qtbot, reader, prepared_location, errors):
-    view = CompareView(reader, prepared_location)
+    view = CompareView(reader)
     qtbot.addWidget(view)
     view.set_therapies(["nsaids", "self-care"])
     view.set_rows(["main_risks", "cost"])
@@ -166,7 +166,7 @@ def test_compare_view_hands_its_options_and_rows_to_the_builder(qtbot, reader, p
 
 
 def test_clinic_profile_dialog_saves_and_refuses_a_bad_logo(qtbot, reader, prepared_location, monkeypatch, tmp_path):
-    dialog = ClinicProfileDialog(reader, prepared_location)
+    dialog = ClinicProfileDialog(reader)
     qtbot.addWidget(dialog)
     dialog.name_field.setText("Northside Spine Clinic")
     dialog.phone_field.setText("01234 567890")
@@ -192,7 +192,7 @@ def test_clinic_profile_dialog_saves_and_refuses_a_bad_logo(qtbot, reader, prepa
 
 
 def test_a_refused_profile_field_is_named_and_nothing_is_stored(qtbot, reader, prepared_location):
-    dialog = ClinicProfileDialog(reader, prepared_location)
+    dialog = ClinicProfileDialog(reader)
     qtbot.addWidget(dialog)
     dialog.disclaimer_field.setPlainText("x" * 2500)
     dialog.save()

@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt
 
 from clinic_app import __version__
 from clinic_app.services import library
+from clinic_app.storage.store import Store
 from clinic_app.ui import messages
 from clinic_app.ui.therapy_list import MARK_CLOSE, MARK_OPEN, TherapyListModel
 
@@ -150,5 +151,5 @@ def test_a_fresh_install_asks_for_the_clinic_until_it_is_set_or_put_off(qtbot, m
 def test_the_clinic_prompt_goes_once_name_and_phone_are_set(qtbot, make_window, prepared_location):
     from clinic_app.services.clinic import ClinicProfileData, save_profile
 
-    save_profile(prepared_location, ClinicProfileData(name="Northside Spine Clinic", phone="020 7946 0000"))
+    save_profile(Store.of(prepared_location), ClinicProfileData(name="Northside Spine Clinic", phone="020 7946 0000"))
     assert not make_window().setup_bar.isVisible()

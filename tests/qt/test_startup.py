@@ -46,12 +46,12 @@ def test_run_paints_then_fills_the_list(qapp, prepared_location, dialogs, probe,
 
 
 def test_run_prepares_a_new_data_dir(qapp, location, dialogs, probe, capsys):
-    from clinic_app.services import store
+    from clinic_app.services import store_setup
 
     assert ui_app.run(location) == 0
     assert probe_moments(capsys) == ["paint", "ready"]
     assert dialogs == []
-    assert store.is_ready(location)
+    assert store_setup.is_ready(location)
 
 
 def test_a_file_that_is_not_sqlite_is_refused_and_left_alone(qapp, data_dir, dialogs):
@@ -114,13 +114,13 @@ def test_an_exception_in_a_slot_reaches_the_log_and_a_short_message(qapp, prepar
         raise ValueError("slot fault")
 
     monkeypatch.setattr(MainWindow, "_on_about_requested", explode)
-    original = MainWindow.set_reader
+    original = MainWindow.set_store
 
-    def set_reader_then_click_about(self, reader, location=None):
-        original(self, reader, location)
+    def set_store_then_click_about(self, store):
+        original(self, store)
         QTimer.singleShot(0, lambda: next(a for a in self.actions() if a.text().startswith("&About")).trigger())
 
-    monkeypatch.setattr(MainWindow, "set_reader", set_reader_then_click_about)
+    monkeypatch.setattr(MainWindow, "set_store", set_store_then_click_about)
     before = sys.excepthook
     assert ui_app.run(prepared_location) == 0
     assert sys.excepthook is before
@@ -138,7 +138,7 @@ def test_nothing_heavy_is_imported_before_the_first_paint(prepared_location, tmp
         def probe(moment):
             if moment == "paint":
                 heavy = ("sqlalchemy", "alembic", "pydantic", "jinja2", "textstat", "yaml",
-                         "clinic_app.content.check", "clinic_app.services.store")
+                         "clinic_app.content.check", "clinic_app.services.store_setup")
                 seen.update({{name: name in sys.modules for name in heavy}})
                 qt = {{m for m in sys.modules if m.startswith("PySide6.Qt")}}
                 seen["other Qt modules"] = bool(qt - {{"PySide6.QtCore", "PySide6.QtGui", "PySide6.QtWidgets"}})
@@ -160,10 +160,10 @@ def test_nothing_heavy_is_imported_before_the_first_paint(prepared_location, tmp
 def test_a_bug_while_filling_the_list_ends_the_start_with_code_1(qapp, prepared_location, dialogs, monkeypatch):
     from clinic_app.ui.main_window import MainWindow
 
-    def broken(self, reader, location=None):
+    def broken(self, store):
         raise TypeError("a fault while filling the list")
 
-    monkeypatch.setattr(MainWindow, "set_reader", broken)
+    monkeypatch.setattr(MainWindow, "set_store", broken)
     assert ui_app.run(prepared_location) == 1
     assert dialogs[0][0] == "unexpected"
     assert "a fault while filling the list" in (prepared_location.data_dir / "clinic-app.log").read_text(encoding="utf-8")

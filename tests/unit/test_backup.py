@@ -12,7 +12,7 @@ from clinic_app.storage.database import Database
 
 
 @pytest.fixture
-def store(location):
+def marked(location):
     Database.open(location).close()
     with sqlite3.connect(location.sqlite_path) as conn:
         conn.execute("INSERT INTO app_meta (key, value) VALUES ('marker', 'original')")
@@ -24,40 +24,40 @@ def marker(path):
         return conn.execute("SELECT value FROM app_meta WHERE key='marker'").fetchone()[0]
 
 
-def test_backup_is_verified_and_complete(store):
-    made = backup.create(store)
-    assert made.path.parent == store.backup_dir
+def test_backup_is_verified_and_complete(marked):
+    made = backup.create(marked)
+    assert made.path.parent == marked.backup_dir
     assert marker(made.path) == "original"
-    assert not list(store.backup_dir.glob("*.partial"))
+    assert not list(marked.backup_dir.glob("*.partial"))
     assert made.path.stat().st_mode & 0o077 == 0
 
 
-def test_restore_puts_the_backup_back_and_keeps_the_current_one(store):
-    made = backup.create(store)
-    with sqlite3.connect(store.sqlite_path) as conn:
+def test_restore_puts_the_backup_back_and_keeps_the_current_one(marked):
+    made = backup.create(marked)
+    with sqlite3.connect(marked.sqlite_path) as conn:
         conn.execute("UPDATE app_meta SET value='changed' WHERE key='marker'")
-    safety = backup.restore(store, made.path)
-    assert marker(store.sqlite_path) == "original"
+    safety = backup.restore(marked, made.path)
+    assert marker(marked.sqlite_path) == "original"
     assert marker(safety.path) == "changed"
 
 
-def test_restore_refuses_a_file_that_is_not_a_backup(store, tmp_path):
+def test_restore_refuses_a_file_that_is_not_a_backup(marked, tmp_path):
     bogus = tmp_path / "bogus.sqlite3"
     bogus.write_text("hello")
     with pytest.raises(DatabaseError):
-        backup.restore(store, bogus)
-    assert marker(store.sqlite_path) == "original"
+        backup.restore(marked, bogus)
+    assert marker(marked.sqlite_path) == "original"
 
 
-def test_retention_ladder_keeps_daily_weekly_monthly(store):
+def test_retention_ladder_keeps_daily_weekly_monthly(marked):
     start = dt.datetime(2026, 1, 1, 12, 0, 0)
-    store.backup_dir.mkdir()
+    marked.backup_dir.mkdir()
     for day in range(200):  # one backup a day for 200 days, twice on each day
         for hour in (9, 17):
             when = start + dt.timedelta(days=day, hours=hour - 12)
-            backup.copy_database(store.sqlite_path, store.backup_dir / f"clinic-{when:%Y%m%d-%H%M%S}-auto.sqlite3")
-    backup.create(store, reason="before-upgrade-from-0001", now=start + dt.timedelta(days=201))
-    everything = backup.list_backups(store)
+            backup.copy_database(marked.sqlite_path, marked.backup_dir / f"clinic-{when:%Y%m%d-%H%M%S}-auto.sqlite3")
+    backup.create(marked, reason="before-upgrade-from-0001", now=start + dt.timedelta(days=201))
+    everything = backup.list_backups(marked)
     assert any(b.reason.startswith("before-") for b in everything)
     kept = [b for b in everything if b.reason == "auto"]
     days = {b.taken_at.date() for b in kept}
@@ -68,60 +68,60 @@ def test_retention_ladder_keeps_daily_weekly_monthly(store):
     assert min(days) < start.date() + dt.timedelta(days=60)  # monthly rungs reach back months
 
 
-def test_daily_backup_once_a_day_and_manual_backups_survive(store):
-    manual = backup.create(store, reason="manual")
-    first = backup.daily(store)
+def test_daily_backup_once_a_day_and_manual_backups_survive(marked):
+    manual = backup.create(marked, reason="manual")
+    first = backup.daily(marked)
     assert first is not None and first.reason == "auto"
-    assert backup.daily(store) is None
-    backup.prune(store)
+    assert backup.daily(marked) is None
+    backup.prune(marked)
     assert manual.path.exists() and first.path.exists()
 
 
 def test_a_failed_automatic_backup_is_reported_until_one_succeeds(prepared_location):
-    from clinic_app.services import store
+    from clinic_app.services import store_setup
     from clinic_app.services.maintenance import check_database
 
     folder = prepared_location.backup_dir
     if folder.exists():
         shutil.rmtree(folder)
     folder.write_text("a file where the backups folder should be")
-    message = store.daily_backup(prepared_location)
+    message = store_setup.daily_backup(prepared_location)
     assert message and str(folder) in message
-    assert store.backup_problem(prepared_location) and "could not be made" in store.backup_problem(prepared_location)
+    assert store_setup.backup_problem(prepared_location) and "could not be made" in store_setup.backup_problem(prepared_location)
     report = check_database(prepared_location)
     assert not report.ok and any("last automatic backup failed" in p for p in report.problems)
     folder.unlink()
-    assert store.daily_backup(prepared_location) is None
-    assert store.backup_problem(prepared_location) is None and check_database(prepared_location).ok
+    assert store_setup.daily_backup(prepared_location) is None
+    assert store_setup.backup_problem(prepared_location) is None and check_database(prepared_location).ok
 
 
-def test_a_backup_is_one_file_in_rollback_journal_mode_that_opens_read_only(store, tmp_path):
+def test_a_backup_is_one_file_in_rollback_journal_mode_that_opens_read_only(marked, tmp_path):
     """Nothing beside it (no -wal, -shm or .partial), and it opens from read-only media: checking
     or restoring it writes nothing next to it."""
     from clinic_app.storage import preflight
 
-    made = backup.create(store)
-    assert sorted(p.name for p in store.backup_dir.iterdir()) == [made.path.name]
+    made = backup.create(marked)
+    assert sorted(p.name for p in marked.backup_dir.iterdir()) == [made.path.name]
     with made.path.open("rb") as handle:
         header = handle.read(20)
     assert header[18] == header[19] == 1  # 1: rollback journal; 2 would be write-ahead log
     preflight.inspect(made.path)  # as 'db check' and 'db restore' open it: read-only
     with sqlite3.connect(f"file:{made.path}?mode=ro", uri=True) as conn:
         assert conn.execute("SELECT value FROM app_meta WHERE key='marker'").fetchone()[0] == "original"
-    assert sorted(p.name for p in store.backup_dir.iterdir()) == [made.path.name]
+    assert sorted(p.name for p in marked.backup_dir.iterdir()) == [made.path.name]
 
 
-def test_a_backup_to_a_folder_that_is_not_there_is_refused_and_nothing_is_made(store, tmp_path):
+def test_a_backup_to_a_folder_that_is_not_there_is_refused_and_nothing_is_made(marked, tmp_path):
     missing = tmp_path / "usb-stick" / "backup.sqlite3"
     with pytest.raises(DatabaseError, match="usb-stick does not exist .* no backup was written"):
-        backup.create(store, target=missing)
+        backup.create(marked, target=missing)
     assert not (tmp_path / "usb-stick").exists()
     with pytest.raises(DatabaseError, match="does not exist"):
-        backup.create(store, target=f"{tmp_path / 'other-stick'}/")
+        backup.create(marked, target=f"{tmp_path / 'other-stick'}/")
     with pytest.raises(DatabaseError, match="not a regular file"):
-        backup.create(store, target="/dev/null")
+        backup.create(marked, target="/dev/null")
     folder = tmp_path / "stick"
     folder.mkdir()
-    made = backup.create(store, target=folder)  # a folder that exists: the backup goes in, dated
+    made = backup.create(marked, target=folder)  # a folder that exists: the backup goes in, dated
     assert made.path.parent == folder and made.path.name.startswith("clinic-") and marker(made.path) == "original"
     assert sorted(p.name for p in folder.iterdir()) == [made.path.name]

@@ -9,7 +9,7 @@ import pytest
 
 from clinic_app.services import clinic
 from clinic_app.services.clinic import ClinicProfileData, ProfileError
-from clinic_app.storage.reader import Reader
+from clinic_app.storage.store import Store
 
 
 def png(width: int, height: int) -> bytes:
@@ -51,15 +51,15 @@ def test_logo_file_errors_name_the_file(tmp_path):
 
 
 def test_profile_round_trip_and_refusal_keeps_the_stored_one(prepared_location):
-    saved = clinic.save_profile(prepared_location, ClinicProfileData(
+    saved = clinic.save_profile(Store.of(prepared_location), ClinicProfileData(
         name=" Riverside Spine Clinic ", address="1 River Road\nLeeds", phone="0113 000 0000",
         logo=png(64, 64), clinicians=("Dr A. Shah", " ", "Dr B. Lee"), paper_size="letter", large_print=True))
     assert saved.name == "Riverside Spine Clinic" and saved.clinicians == ("Dr A. Shah", "Dr B. Lee")
-    reader = Reader.for_location(prepared_location)
+    reader = Store.of(prepared_location)
     assert clinic.load_profile(reader) == saved
     with pytest.raises(ProfileError, match="paper size"):
-        clinic.save_profile(prepared_location, ClinicProfileData(name="Other", paper_size="a3"))
+        clinic.save_profile(Store.of(prepared_location), ClinicProfileData(name="Other", paper_size="a3"))
     with pytest.raises(ProfileError):
-        clinic.save_profile(prepared_location, ClinicProfileData(name="Other", logo=b"junk"))
+        clinic.save_profile(Store.of(prepared_location), ClinicProfileData(name="Other", logo=b"junk"))
     assert clinic.load_profile(reader) == saved
     reader.close()

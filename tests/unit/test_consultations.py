@@ -14,6 +14,7 @@ from clinic_app.printing import handout_jobs
 from clinic_app.services import consultations
 from clinic_app.services.consultations import ConsultationDraft, ConsultationError
 from clinic_app.services.handouts import HandoutRequest
+from clinic_app.storage.store import Store
 
 UTC = dt.UTC
 
@@ -37,14 +38,14 @@ def keep_patient_names(location):
                   "large_print, keep_patient_names) VALUES ('Spine Clinic', '', '', '', '[]', '', 'a4', 0, 1)")
 
 
-def handout(location, reader, tmp_path, slug="nsaids"):
-    return handout_jobs.produce(location, reader, HandoutRequest(therapies=(slug,)), output=tmp_path / f"{slug}.pdf")
+def handout(reader, tmp_path, slug="nsaids"):
+    return handout_jobs.produce(reader, HandoutRequest(therapies=(slug,)), output=tmp_path / f"{slug}.pdf")
 
 
 def test_record_keeps_what_was_discussed_and_handed_out(prepared_location, reader, tmp_path):
-    printed = handout(prepared_location, reader, tmp_path)
+    printed = handout(reader, tmp_path)
     before = dt.datetime.now(UTC).replace(tzinfo=None)
-    cid = consultations.record(prepared_location, reader, draft(
+    cid = consultations.record(reader, draft(
         therapies=("nsaids", "self-care", "nsaids"), rows=("main_risks", "cost"), patient_label="J. Smith",
         notes="  Worried about the stomach.  ", handout_print_ids=(printed.record_id,), clinician=" Dr A. Shah "))
     item = consultations.get(reader, cid)
@@ -64,9 +65,9 @@ def test_record_keeps_what_was_discussed_and_handed_out(prepared_location, reade
 
 
 def test_patient_label_is_kept_only_when_the_clinic_turned_it_on(prepared_location, reader):
-    first = consultations.record(prepared_location, reader, draft(patient_label="J. Smith"))
+    first = consultations.record(reader, draft(patient_label="J. Smith"))
     keep_patient_names(prepared_location)
-    second = consultations.record(prepared_location, reader, draft(patient_label="  J. Smith "))
+    second = consultations.record(reader, draft(patient_label="  J. Smith "))
     assert consultations.get(reader, first).patient_label is None
     assert consultations.get(reader, second).patient_label == "J. Smith"
     assert sql(prepared_location, "SELECT patient_label FROM consultation ORDER BY id") == [(None,), ("J. Smith",)]
@@ -74,10 +75,10 @@ def test_patient_label_is_kept_only_when_the_clinic_turned_it_on(prepared_locati
 
 def test_list_filters_by_day_clinician_and_therapy_newest_first(prepared_location, reader):
     record = consultations.record
-    a = record(prepared_location, reader, draft(started_at=at(2026, 11, 1, 9), therapies=("nsaids", "self-care")))
-    b = record(prepared_location, reader, draft(started_at=at(2026, 11, 15, 23), clinician="Dr Émile Roux",
+    a = record(reader, draft(started_at=at(2026, 11, 1, 9), therapies=("nsaids", "self-care")))
+    b = record(reader, draft(started_at=at(2026, 11, 15, 23), clinician="Dr Émile Roux",
                                                 therapies=("exercise-therapy",)))
-    c = record(prepared_location, reader, draft(started_at=at(2026, 11, 16, 0), therapies=("self-care",)))
+    c = record(reader, draft(started_at=at(2026, 11, 16, 0), therapies=("self-care",)))
 
     def ids(**filters):
         return [i.id for i in consultations.list_consultations(reader, **filters)]
@@ -93,8 +94,8 @@ def test_list_filters_by_day_clinician_and_therapy_newest_first(prepared_locatio
 
 
 def test_records_cannot_be_changed_or_deleted(prepared_location, reader, tmp_path):
-    printed = handout(prepared_location, reader, tmp_path)
-    cid = consultations.record(prepared_location, reader, draft(notes="note", handout_print_ids=(printed.record_id,)))
+    printed = handout(reader, tmp_path)
+    cid = consultations.record(reader, draft(notes="note", handout_print_ids=(printed.record_id,)))
     for statement in ("UPDATE consultation SET therapies = '[\"lumbar-fusion\"]'",
                       "UPDATE consultation SET clinician = 'someone else'",
                       "UPDATE consultation SET notes = 'rewritten'",
@@ -113,19 +114,19 @@ def test_records_cannot_be_changed_or_deleted(prepared_location, reader, tmp_pat
 
 
 def test_a_correction_is_a_new_record_and_only_the_latest_can_be_corrected(prepared_location, reader):
-    first = consultations.record(prepared_location, reader, draft(therapies=("nsaids", "self-care"), notes="first"))
-    second = consultations.record(prepared_location, reader, draft(therapies=("nsaids",)), corrects=first)
+    first = consultations.record(reader, draft(therapies=("nsaids", "self-care"), notes="first"))
+    second = consultations.record(reader, draft(therapies=("nsaids",)), corrects=first)
     assert [i.id for i in consultations.list_consultations(reader)] == [second]
     listed = consultations.list_consultations(reader, include_superseded=True)
     assert [(i.id, i.corrects, i.corrected_by) for i in listed] == [(second, first, None), (first, None, second)]
     assert consultations.get(reader, first).notes == "first"  # the old record is kept as it was
     with pytest.raises(ConsultationError, match=f"#{first} has already been corrected; the latest record is #{second}"):
-        consultations.record(prepared_location, reader, draft(), corrects=first)
-    third = consultations.record(prepared_location, reader, draft(therapies=("self-care",)), corrects=second)
+        consultations.record(reader, draft(), corrects=first)
+    third = consultations.record(reader, draft(therapies=("self-care",)), corrects=second)
     with pytest.raises(ConsultationError, match=f"the latest record is #{third}"):
-        consultations.record(prepared_location, reader, draft(), corrects=first)
+        consultations.record(reader, draft(), corrects=first)
     with pytest.raises(NotFoundError, match="no consultation with id 42 to correct"):
-        consultations.record(prepared_location, reader, draft(), corrects=42)
+        consultations.record(reader, draft(), corrects=42)
     with pytest.raises(sqlite3.IntegrityError):  # the database refuses a second correction of one record too
         sql(prepared_location, "INSERT INTO consultation (recorded_at, started_at, clinician, therapies, rows, "
                                "content_versions, library_version, corrects) VALUES ('2026-11-25', '2026-11-25', '', "
@@ -144,20 +145,20 @@ def test_a_correction_is_a_new_record_and_only_the_latest_can_be_corrected(prepa
 ])
 def test_bad_input_is_named_and_nothing_is_written(prepared_location, reader, fields, error, message):
     with pytest.raises(error, match=message):
-        consultations.record(prepared_location, reader, draft(**fields))
+        consultations.record(reader, draft(**fields))
     assert sql(prepared_location, "SELECT COUNT(*) FROM consultation") == [(0,)]
 
 
 def test_purge_blanks_names_and_notes_before_the_day_and_keeps_the_counts(prepared_location, reader, tmp_path):
     keep_patient_names(prepared_location)
-    printed = handout_jobs.produce(prepared_location, reader, HandoutRequest(therapies=("nsaids",), patient_name="J. Smith"),
+    printed = handout_jobs.produce(reader, HandoutRequest(therapies=("nsaids",), patient_name="J. Smith"),
                                    output=tmp_path / "h.pdf")
-    old = consultations.record(prepared_location, reader, draft(started_at=at(2025, 1, 10), patient_label="J. Smith",
+    old = consultations.record(reader, draft(started_at=at(2025, 1, 10), patient_label="J. Smith",
                                                                 notes="back pain", handout_print_ids=(printed.record_id,)))
-    recent = consultations.record(prepared_location, reader, draft(started_at=at(2025, 3, 10), patient_label="A. Lee",
+    recent = consultations.record(reader, draft(started_at=at(2025, 3, 10), patient_label="A. Lee",
                                                                    notes="knee", therapies=("self-care",)))
     assert consultations.purgeable(reader, dt.date(2025, 3, 10)) == consultations.PurgeResult(1, 0)
-    assert consultations.purge(prepared_location, dt.date(2025, 3, 10)) == consultations.PurgeResult(1, 0)
+    assert consultations.purge(Store.of(prepared_location), dt.date(2025, 3, 10)) == consultations.PurgeResult(1, 0)
     purged, kept = consultations.get(reader, old), consultations.get(reader, recent)
     assert purged.patient_label is None and purged.notes is None and purged.purged_at is not None
     assert purged.therapies == ("nsaids",) and purged.handouts == ((printed.record_id, printed.sha256),)
@@ -165,16 +166,16 @@ def test_purge_blanks_names_and_notes_before_the_day_and_keeps_the_counts(prepar
     assert sql(prepared_location, "SELECT patient_name FROM handout_print") == [("J. Smith",)]  # printed today
 
     tomorrow = dt.datetime.now(UTC).date() + dt.timedelta(days=1)
-    assert consultations.purge(prepared_location, tomorrow) == consultations.PurgeResult(1, 1)
+    assert consultations.purge(Store.of(prepared_location), tomorrow) == consultations.PurgeResult(1, 1)
     assert sql(prepared_location, "SELECT patient_name FROM handout_print") == [(None,)]
     assert consultations.verify_handouts(reader, old)[0][1]  # the document of record is still intact
-    assert consultations.purge(prepared_location, tomorrow) == consultations.PurgeResult(0, 0)
+    assert consultations.purge(Store.of(prepared_location), tomorrow) == consultations.PurgeResult(0, 0)
     assert [i.therapies for i in consultations.list_consultations(reader)] == [("self-care",), ("nsaids",)]
 
 
 def test_verify_handouts_finds_a_changed_print_record(prepared_location, reader, tmp_path):
-    printed = handout(prepared_location, reader, tmp_path)
-    cid = consultations.record(prepared_location, reader, draft(handout_print_ids=(printed.record_id,)))
+    printed = handout(reader, tmp_path)
+    cid = consultations.record(reader, draft(handout_print_ids=(printed.record_id,)))
     with sqlite3.connect(prepared_location.sqlite_path) as conn:
         conn.execute("DROP TRIGGER handout_print_unchanged")
         conn.execute("UPDATE handout_print SET sha256 = ? WHERE id = ?", ("0" * 64, printed.record_id))
@@ -186,14 +187,14 @@ def test_verify_handouts_finds_a_changed_print_record(prepared_location, reader,
 def test_usage_counts_the_latest_correction_and_no_reprints(prepared_location, reader, tmp_path):
     now = dt.datetime.now(UTC)
     today = now.date()
-    printed = handout(prepared_location, reader, tmp_path)
-    handout_jobs.reprint(prepared_location, reader, printed.record_id, output=tmp_path / "again.pdf")
-    handout(prepared_location, reader, tmp_path, "exercise-therapy")
-    first = consultations.record(prepared_location, reader, draft(started_at=now, therapies=("nsaids", "self-care")))
-    consultations.record(prepared_location, reader, draft(started_at=now, therapies=("nsaids",)), corrects=first)
+    printed = handout(reader, tmp_path)
+    handout_jobs.reprint(reader, printed.record_id, output=tmp_path / "again.pdf")
+    handout(reader, tmp_path, "exercise-therapy")
+    first = consultations.record(reader, draft(started_at=now, therapies=("nsaids", "self-care")))
+    consultations.record(reader, draft(started_at=now, therapies=("nsaids",)), corrects=first)
     for _ in range(2):
-        consultations.record(prepared_location, reader, draft(started_at=now, therapies=("exercise-therapy",)))
-    consultations.record(prepared_location, reader, draft(started_at=now - dt.timedelta(days=400), therapies=("self-care",)))
+        consultations.record(reader, draft(started_at=now, therapies=("exercise-therapy",)))
+    consultations.record(reader, draft(started_at=now - dt.timedelta(days=400), therapies=("self-care",)))
 
     month = today.strftime("%Y-%m")
     rows = [(r.month, r.slug, r.discussed, r.handed_out) for r in consultations.usage(reader, today=today)]
@@ -208,11 +209,11 @@ def test_usage_counts_the_latest_correction_and_no_reprints(prepared_location, r
 
 
 def test_csv_has_one_row_per_record_and_guards_formulas(prepared_location, reader, tmp_path):
-    printed = handout(prepared_location, reader, tmp_path)
-    first = consultations.record(prepared_location, reader, draft(notes='=HYPERLINK("http://evil.example")',
+    printed = handout(reader, tmp_path)
+    first = consultations.record(reader, draft(notes='=HYPERLINK("http://evil.example")',
                                                                   therapies=("nsaids", "self-care"), rows=("cost",),
                                                                   handout_print_ids=(printed.record_id,)))
-    second = consultations.record(prepared_location, reader, draft(clinician="@Dr B"), corrects=first)
+    second = consultations.record(reader, draft(clinician="@Dr B"), corrects=first)
     text = consultations.to_csv(consultations.list_consultations(reader, include_superseded=True))
     header, *rows = list(csv.reader(io.StringIO(text)))
     assert header == list(consultations.CSV_COLUMNS)
@@ -227,10 +228,10 @@ def test_csv_has_one_row_per_record_and_guards_formulas(prepared_location, reade
 
 def test_a_purge_leaves_no_trace_of_the_label_or_notes_in_the_database_file(prepared_location, reader, tmp_path):
     keep_patient_names(prepared_location)
-    printed = handout_jobs.produce(prepared_location, reader,
+    printed = handout_jobs.produce(reader,
                                    HandoutRequest(therapies=("nsaids",), patient_name="Quentin Zyxwv"),
                                    output=tmp_path / "h.pdf")
-    consultations.record(prepared_location, reader, draft(patient_label="QZ-90210", notes="zebra-crossing-note",
+    consultations.record(reader, draft(patient_label="QZ-90210", notes="zebra-crossing-note",
                                                           handout_print_ids=(printed.record_id,)))
 
     def file_bytes() -> bytes:
@@ -240,6 +241,6 @@ def test_a_purge_leaves_no_trace_of_the_label_or_notes_in_the_database_file(prep
 
     assert b"QZ-90210" in file_bytes() and b"Quentin Zyxwv" in file_bytes()
     tomorrow = dt.datetime.now(UTC).date() + dt.timedelta(days=1)
-    assert consultations.purge(prepared_location, tomorrow) == consultations.PurgeResult(1, 1)
+    assert consultations.purge(Store.of(prepared_location), tomorrow) == consultations.PurgeResult(1, 1)
     data = file_bytes()
     assert b"QZ-90210" not in data and b"zebra-crossing-note" not in data and b"Quentin Zyxwv" not in data

@@ -13,6 +13,7 @@ from clinic_app.errors import DatabaseError, NotFoundError
 from clinic_app.printing.handout_html import render_handout_html, source_lines
 from clinic_app.services import handout_log, handouts, library
 from clinic_app.services.handouts import HandoutRequest, compose_handout
+from clinic_app.storage.store import Store
 
 
 def test_single_therapy_handout_has_every_part(reader):
@@ -97,7 +98,7 @@ def test_bad_requests_name_the_problem(reader):
 def test_log_keeps_the_exact_document_and_refuses_a_tampered_one(prepared_location, reader):
     handout = compose_handout(reader, HandoutRequest(therapies=("nsaids", "self-care"), patient_name="J. Smith"))
     doc = render_handout_html(handout)
-    first = handout_log.record(prepared_location, handout, doc, kind="pdf", destination="/tmp/x.pdf")
+    first = handout_log.record(Store.of(prepared_location), handout, doc, kind="pdf", destination="/tmp/x.pdf")
     item = handout_log.get_print(reader, first)
     assert item.therapies == ("nsaids", "self-care") and item.patient_name is None  # names kept only if opted in
     assert item.content_versions == {"nsaids": 2, "self-care": 2}
@@ -122,7 +123,7 @@ def test_patient_name_is_kept_only_when_the_clinic_opted_in_and_a_purge_removes_
     handout = compose_handout(reader, HandoutRequest(therapies=("nsaids",), patient_name="Ana <b>Díaz</b>"))
     doc = render_handout_html(handout)
     assert "Ana &lt;b&gt;Díaz&lt;/b&gt;" in doc.filled_html() and "Ana <b>Díaz</b>" in doc.filled_header()
-    first = handout_log.record(prepared_location, handout, doc, kind="pdf", destination="/tmp/x.pdf",
+    first = handout_log.record(Store.of(prepared_location), handout, doc, kind="pdf", destination="/tmp/x.pdf",
                                keep_patient_name=handout_log.keeps_patient_names(reader))
     again = handout_log.load_snapshot(reader, first)
     assert again.filled_html() == doc.filled_html() and again.sha256 == doc.sha256
@@ -236,10 +237,10 @@ def test_the_doctor_may_leave_standard_care_out_with_a_reason_that_is_logged(pre
     handout = compose_handout(reader, request)
     assert handout.alternatives == ()
     assert "Standard care to ask about too" not in render_handout_html(handout).html
-    result = handout_jobs.produce(prepared_location, reader, request, output=prepared_location.data_dir / "h.pdf")
+    result = handout_jobs.produce(reader, request, output=prepared_location.data_dir / "h.pdf")
     options = handout_log.list_prints(reader)[0].options
     assert options["alternatives_left_out"] == "Already on our exercise program" and "alternatives" not in options
-    shown = handout_jobs.produce(prepared_location, reader, HandoutRequest(therapies=("platelet-rich-plasma",)),
+    shown = handout_jobs.produce(reader, HandoutRequest(therapies=("platelet-rich-plasma",)),
                                  output=prepared_location.data_dir / "i.pdf")
     assert shown.alternatives == ("exercise-therapy", "self-care") and result.alternatives == ()
     assert handout_log.list_prints(reader)[0].options["alternatives"] == ["exercise-therapy", "self-care"]

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from clinic_app.content.check import load_content
 from clinic_app.content.loader import load_into
 from clinic_app.errors import ContentError
-from clinic_app.services import store
+from clinic_app.services import store_setup
 from clinic_app.storage.database import Database
 from clinic_app.storage.models import ContentRevision, Therapy
 
@@ -41,18 +41,18 @@ def bump(directory, change):
 
 
 def test_two_starts_give_the_same_database(location):
-    first = store.prepare(location)
+    first = store_setup.prepare(location)
     snapshot = dump(location.sqlite_path)
-    second = store.prepare(location)
+    second = store_setup.prepare(location)
     assert dump(location.sqlite_path) == snapshot
     shipped = len(load_content()[0].therapies)
     assert len(first.added) == shipped >= 28 and second.added == () and second.updated == ()
 
 
 def test_ready_after_prepare_and_not_before(location):
-    assert not store.is_ready(location)
-    store.prepare(location)
-    assert store.is_ready(location)
+    assert not store_setup.is_ready(location)
+    store_setup.prepare(location)
+    assert store_setup.is_ready(location)
 
 
 def test_newer_shipped_version_is_applied_and_kept_as_revision(prepared_location, content_copy):
@@ -119,7 +119,7 @@ def test_every_load_is_a_revision_with_a_snapshot(prepared_location):
 def test_preparing_the_store_takes_the_daily_backup(location):
     from clinic_app.storage import backup
 
-    store.prepare(location)
-    store.prepare(location)
+    store_setup.prepare(location)
+    store_setup.prepare(location)
     automatic = [b for b in backup.list_backups(location) if b.reason == "auto"]
     assert len(automatic) == 1

@@ -87,7 +87,7 @@ def test_upgrade_to_conditions_keeps_every_record(prepared_location):
     """0004 -> 0005 rebuilds the reference table and the search index: nothing a clinic holds is lost."""
     from alembic import command
 
-    from clinic_app.services import store
+    from clinic_app.services import store_setup
 
     path = prepared_location.sqlite_path
     with sqlite3.connect(path) as conn:
@@ -104,7 +104,7 @@ def test_upgrade_to_conditions_keeps_every_record(prepared_location):
 
     before = counts()
     assert before["consultation"] == 1 and before["therapy_reference"] > 100
-    store.prepare(prepared_location)
+    store_setup.prepare(prepared_location)
     after = counts()
     assert after == before
     with sqlite3.connect(path) as conn:

@@ -13,6 +13,7 @@ from clinic_app.printing.paged import page_count
 from clinic_app.services import handout_log
 from clinic_app.services import one_page as grid_rules
 from clinic_app.services.handouts import HandoutRequest, compose_handout
+from clinic_app.storage.store import Store
 
 FOUR = ("bone-marrow-concentrate", "platelet-rich-plasma", "radiofrequency-denervation", "self-care")
 EIGHT_ROWS = (*grid_rules.DEFAULT_ROWS, "best_for")
@@ -103,7 +104,7 @@ def test_orientation_and_margins_are_part_of_the_stored_document(reader, prepare
     handout, doc = one_page.build_document(reader, HandoutRequest(therapies=FOUR, one_page=True))
     stored = json.loads(doc.source_bytes())
     assert stored["landscape"] is True and stored["margin_mm"] == doc.margin_mm
-    record = handout_log.record(prepared_location, handout, doc, kind="pdf", destination="/tmp/x.pdf")
+    record = handout_log.record(Store.of(prepared_location), handout, doc, kind="pdf", destination="/tmp/x.pdf")
     again = handout_log.load_snapshot(reader, record)
     assert again.landscape and again.margin_mm == doc.margin_mm and again.sha256 == doc.sha256
     assert handout_log.get_print(reader, record).options["one_page"] is True

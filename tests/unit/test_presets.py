@@ -9,6 +9,7 @@ import pytest
 from clinic_app.errors import NotFoundError
 from clinic_app.services import presets
 from clinic_app.services.library import therapy_slugs
+from clinic_app.storage.store import Store
 
 
 def saved_rows(location):
@@ -31,7 +32,7 @@ def test_built_in_presets_keep_self_care_and_leave_out_what_the_library_lacks(re
 
 
 def test_save_list_replace_and_delete(prepared_location, reader):
-    saved = presets.save_preset(prepared_location, reader, "  Knee   and back ", ["nsaids", "self-care"],
+    saved = presets.save_preset(reader, "  Knee   and back ", ["nsaids", "self-care"],
                                 ["main_risks", "what_is_it"])
     assert saved.name == "Knee and back"
     assert saved_rows(prepared_location) == [("Knee and back", '["nsaids", "self-care"]', '["main_risks", "what_is_it"]')]
@@ -40,14 +41,14 @@ def test_save_list_replace_and_delete(prepared_location, reader):
     assert presets.list_presets(reader)[-1].name == "Knee and back"
 
     with pytest.raises(presets.PresetError, match="already exists"):
-        presets.save_preset(prepared_location, reader, "KNEE AND BACK", ["nsaids", "prolotherapy"])
-    presets.save_preset(prepared_location, reader, "Knee and back", ["prolotherapy", "nsaids"], replace=True)
+        presets.save_preset(reader, "KNEE AND BACK", ["nsaids", "prolotherapy"])
+    presets.save_preset(reader, "Knee and back", ["prolotherapy", "nsaids"], replace=True)
     assert saved_rows(prepared_location) == [("Knee and back", '["prolotherapy", "nsaids"]', "[]")]
 
-    presets.delete_preset(prepared_location, "knee and back")
+    presets.delete_preset(Store.of(prepared_location), "knee and back")
     assert saved_rows(prepared_location) == []
     with pytest.raises(presets.PresetError, match="no saved preset"):
-        presets.delete_preset(prepared_location, "Knee and back")
+        presets.delete_preset(Store.of(prepared_location), "Knee and back")
 
 
 @pytest.mark.parametrize(("name", "slugs", "rows", "error", "words"), [
@@ -60,14 +61,14 @@ def test_save_list_replace_and_delete(prepared_location, reader):
 ])
 def test_refused_presets_write_nothing(prepared_location, reader, name, slugs, rows, error, words):
     with pytest.raises(error) as raised:
-        presets.save_preset(prepared_location, reader, name, slugs, rows)
+        presets.save_preset(reader, name, slugs, rows)
     assert words in raised.value.message
     assert saved_rows(prepared_location) == []
 
 
 def test_built_in_presets_cannot_be_deleted(prepared_location):
     with pytest.raises(presets.PresetError, match="built-in"):
-        presets.delete_preset(prepared_location, "Regenerative injections")
+        presets.delete_preset(Store.of(prepared_location), "Regenerative injections")
 
 
 def test_saved_preset_naming_a_removed_therapy_lists_it_as_missing(prepared_location, reader):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from clinic_app.content.paths import content_fingerprint, shipped_content_dir
 from clinic_app.settings import Location
 from clinic_app.storage import preflight
-from clinic_app.storage.reader import Reader
+from clinic_app.storage.store import Store
 
 
 @dataclass(frozen=True)
@@ -50,25 +50,21 @@ def prepare(location: Location) -> PrepareResult:
         daily_backup(location)
         return PrepareResult(revision=state.revision or "", library_version=state.library_version)
     from clinic_app.content.loader import load_into
-    from clinic_app.storage.database import Database
 
-    db = Database.open(location)
-    try:
-        loaded = _loaded_content(db)
-        if loaded is not None and loaded[0] == content_fingerprint(shipped_content_dir()):
-            daily_backup(location)  # the content is in; the schema was just brought up to date
-            return PrepareResult(revision=db.revision() or "", library_version=loaded[1])
-        report = load_into(db)
-        daily_backup(location)
-        return PrepareResult(
-            revision=db.revision() or "",
-            library_version=report.library_version,
-            added=tuple(report.added),
-            updated=tuple(report.updated),
-            kept_clinic_edits=tuple(report.kept_clinic_edits),
-        )
-    finally:
-        db.close()
+    db = Store.of(location).database()  # opened and migrated here, then kept for this process's writes
+    loaded = _loaded_content(db)
+    if loaded is not None and loaded[0] == content_fingerprint(shipped_content_dir()):
+        daily_backup(location)  # the content is in; the schema was just brought up to date
+        return PrepareResult(revision=db.revision() or "", library_version=loaded[1])
+    report = load_into(db)
+    daily_backup(location)
+    return PrepareResult(
+        revision=db.revision() or "",
+        library_version=report.library_version,
+        added=tuple(report.added),
+        updated=tuple(report.updated),
+        kept_clinic_edits=tuple(report.kept_clinic_edits),
+    )
 
 
 def _loaded_content(db) -> tuple[str, str] | None:  # noqa: ANN001 - storage.database.Database
@@ -123,7 +119,8 @@ def backup_problem(location: Location) -> str | None:
         return None
 
 
-def open_reader(location: Location, prepare_if_needed: bool = True) -> Reader:
-    if prepare_if_needed and not is_ready(location):
+def open_store(location: Location) -> Store:
+    """This process's store for ``location``, prepared first when the schema or content changed."""
+    if not is_ready(location):
         prepare(location)
-    return Reader.for_location(location)
+    return Store.of(location)
