@@ -1,0 +1,64 @@
+"""The ``clinic-app`` command: the window by default, and headless commands for scripts.
+
+Every command goes through the same services as the window. Errors a clinic can act on are
+printed as one clear message on stderr with a non-zero exit; anything unexpected is written
+to the log file in the data directory and reported in one line, never as a traceback.
+
+Each command lives in its own module (``search``, ``db``, ``handout``...) with ``add_parser``
+for its options and ``run`` for the work; ``parser`` puts them together. Heavy modules (the
+services, printing, SQLAlchemy, Qt) are imported inside ``run`` only, so that a command loads
+just what it uses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from clinic_app.cli.common import location_of
+from clinic_app.cli.parser import HANDLERS, build_parser
+from clinic_app.errors import ClinicAppError, ContentError
+
+__all__ = ["main"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    command = args.command or "gui"
+    try:
+        handler = HANDLERS[command]
+        return handler(args)
+    except ContentError as exc:
+        print(f"clinic-app: {exc.message}", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return exc.exit_code
+    except ClinicAppError as exc:
+        print(f"clinic-app: error: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception:  # noqa: BLE001 - the last guard: log it, say one line
+        log = _log_unexpected(args)
+        print(f"clinic-app: unexpected error; details were written to {log}", file=sys.stderr)
+        return 70
+
+
+def _log_unexpected(args: argparse.Namespace) -> Path:
+    import tempfile
+    import traceback
+
+    try:
+        directory = location_of(args).data_dir
+        directory.mkdir(parents=True, exist_ok=True)
+    except Exception:  # noqa: BLE001
+        directory = Path(tempfile.gettempdir())
+    log = directory / "clinic-app.log"
+    with log.open("a", encoding="utf-8") as handle:
+        handle.write(traceback.format_exc() + "\n")
+    return log
