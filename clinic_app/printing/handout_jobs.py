@@ -8,17 +8,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from PySide6.QtGui import QImage
 from PySide6.QtPrintSupport import QPrinter
 
 from clinic_app.errors import NotFoundError
 from clinic_app.printing.comparison_html import comparison_table_html
 from clinic_app.printing.handout_html import render_handout_html
-from clinic_app.printing.paged import Printable, last_page_fill, paint, print_to, write_pdf
+from clinic_app.printing.paged import Printable, last_page_fill, paint, print_to, render_pages, write_pdf
 from clinic_app.services import comparison, handout_log, one_page
 from clinic_app.services.handouts import Handout, HandoutDocument, HandoutRequest, compose_handout
 from clinic_app.storage.reader import Reader
 from clinic_app.storage.store import Store
+
+if TYPE_CHECKING:
+    from clinic_app.services.handout_quality import Assessment
 
 
 @dataclass(frozen=True)
@@ -121,3 +126,24 @@ def reprint(store: Store, print_id: int, output: Path | None = None,
     pages, kind, destination = _send(handout_log.as_reprint(original, item), output, printer)
     record_id = handout_log.record_reprint(store, item, original, kind=kind, destination=destination)
     return HandoutResult(record_id=record_id, pages=pages, sha256=original.sha256, destination=destination)
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What the builder shows for a request: the pages as pictures, the reading check (a full
+    handout only), and the document itself for the full preview."""
+
+    request: HandoutRequest
+    doc: HandoutDocument
+    pages: tuple[QImage, ...]
+    assessment: Assessment | None
+
+
+def preview(reader: Reader, request: HandoutRequest, dpi: float) -> Preview:
+    """Compose the handout once, lay it out as for paper and draw its pages ``dpi`` dots per inch;
+    runs on a worker, so the builder's window only paints the result."""
+    from clinic_app.services.handout_quality import assess
+
+    handout, doc = build_document(reader, request)
+    pages = tuple(render_pages(printable(doc), dpi))
+    return Preview(request=request, doc=doc, pages=pages, assessment=None if request.one_page else assess(handout))

@@ -183,46 +183,87 @@ def _laid_out(item: Printable, printer: QPrinter, body: QRectF) -> tuple[QTextDo
     return doc, pages
 
 
-def paint(item: Printable, printer: QPrinter) -> int:
-    """Paint every page of ``item`` on ``printer`` (already configured); returns the page count."""
+def _pages_painter(item: Printable, printer: QPrinter):  # noqa: ANN202 - (pages, page rect, draw)
+    """Lay ``item`` out for ``printer`` and return (pages, draw) where ``draw(painter, index)`` paints
+    page ``index`` (its heading picture, its slice of the layout, the header and footer bands)."""
     ensure_gui_application()
     page, body, mm = _body(printer, item.margin_mm)
     doc, pages = _laid_out(item, printer, body)
     doc.documentLayout().setPaintDevice(printer)
+    band_font = QFont(FONT)
+    band_font.setPointSizeF(9)
+    metrics = QFontMetricsF(band_font, printer)
+    pictures: dict[tuple[float, float], QImage] = {}
+
+    def draw(painter: QPainter, index: int) -> None:
+        cut = pages[index]
+        y = body.top()
+        if cut.header:  # the table this page continues: its heading row first, as a picture, so the
+            # text layer holds the heading once (where the table starts) and copying, searching
+            # and screen readers read it once; one picture per heading, embedded once
+            if cut.header not in pictures:
+                scale = min(1.0, PICTURE_DPI / printer.resolution())
+                pictures[cut.header] = _picture(doc, cut.header[0], cut.header[1], body.width(), scale)
+            painter.drawImage(QRectF(body.left(), y, body.width(), cut.header_height), pictures[cut.header])
+            y += cut.header_height
+        _slice(painter, doc, cut.top, cut.bottom, body.left(), y, body.width())
+        painter.setFont(band_font)
+        painter.setPen(Qt.GlobalColor.darkGray)
+        top = QRectF(body.left(), BAND_MM * mm - 5 * mm, body.width(), 6 * mm)
+        bottom = QRectF(body.left(), page.height() - BAND_MM * mm - 1 * mm, body.width(), 6 * mm)
+        painter.drawText(top, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), item.header)
+        number = f"Page {index + 1} of {len(pages)}"
+        room = bottom.width() - metrics.horizontalAdvance(number) - 4 * mm  # a long title never runs into it
+        painter.drawText(bottom, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                         metrics.elidedText(item.footer, Qt.TextElideMode.ElideMiddle, room))
+        painter.drawText(bottom, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), number)
+
+    return pages, page, draw
+
+
+def paint(item: Printable, printer: QPrinter) -> int:
+    """Paint every page of ``item`` on ``printer`` (already configured); returns the page count."""
+    pages, _, draw = _pages_painter(item, printer)
     painter = QPainter()
     if not painter.begin(printer):
         raise PrintError("the printer or PDF file could not be opened for writing")
     try:
-        band_font = QFont(FONT)
-        band_font.setPointSizeF(9)
-        pictures: dict[tuple[float, float], QImage] = {}
-        for index, cut in enumerate(pages):
+        for index in range(len(pages)):
             if index:
                 printer.newPage()
-            y = body.top()
-            if cut.header:  # the table this page continues: its heading row first, as a picture, so the
-                # text layer holds the heading once (where the table starts) and copying, searching
-                # and screen readers read it once; one picture per heading, embedded once
-                if cut.header not in pictures:
-                    scale = min(1.0, PICTURE_DPI / printer.resolution())
-                    pictures[cut.header] = _picture(doc, cut.header[0], cut.header[1], body.width(), scale)
-                painter.drawImage(QRectF(body.left(), y, body.width(), cut.header_height), pictures[cut.header])
-                y += cut.header_height
-            _slice(painter, doc, cut.top, cut.bottom, body.left(), y, body.width())
-            painter.setFont(band_font)
-            painter.setPen(Qt.GlobalColor.darkGray)
-            top = QRectF(body.left(), BAND_MM * mm - 5 * mm, body.width(), 6 * mm)
-            bottom = QRectF(body.left(), page.height() - BAND_MM * mm - 1 * mm, body.width(), 6 * mm)
-            painter.drawText(top, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), item.header)
-            number = f"Page {index + 1} of {len(pages)}"
-            metrics = QFontMetricsF(band_font, printer)
-            room = bottom.width() - metrics.horizontalAdvance(number) - 4 * mm  # a long title never runs into it
-            painter.drawText(bottom, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
-                             metrics.elidedText(item.footer, Qt.TextElideMode.ElideMiddle, room))
-            painter.drawText(bottom, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), number)
+            draw(painter, index)
     finally:
         painter.end()
     return len(pages)
+
+
+def render_pages(item: Printable, dpi: float) -> list[QImage]:
+    """Every page of ``item`` as a picture ``dpi`` dots per inch, laid out exactly as for a PDF (the
+    same line breaks and cuts): what a preview shows, made on any thread."""
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    configure(printer, item)
+    pages, page, draw = _pages_painter(item, printer)
+    scale = dpi / printer.resolution()
+    dots_per_metre = round(printer.resolution() / 0.0254)  # fonts in points are sized as on the printer
+    images = []
+    for index in range(len(pages)):
+        image = QImage(max(1, round(page.width() * scale)), max(1, round(page.height() * scale)),
+                       QImage.Format.Format_RGB32)
+        image.setDotsPerMeterX(dots_per_metre)
+        image.setDotsPerMeterY(dots_per_metre)
+        image.fill(Qt.GlobalColor.white)
+        painter = QPainter(image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        painter.scale(scale, scale)
+        draw(painter, index)
+        painter.end()
+        image.setDotsPerMeterX(round(dpi / 0.0254))
+        image.setDotsPerMeterY(round(dpi / 0.0254))
+        images.append(image)
+    return images
 
 
 def page_count(item: Printable, reserve_mm: float = 0.0) -> int:

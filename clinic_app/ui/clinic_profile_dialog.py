@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from clinic_app import APP_NAME
 from clinic_app.errors import ClinicAppError
+from clinic_app.ui.operations import Change, Operation
 
 if TYPE_CHECKING:
     from clinic_app.services.clinic import ClinicProfileData
@@ -211,12 +212,25 @@ class ClinicProfileDialog(QDialog):
         )
 
     def save(self) -> None:
-        from clinic_app.services.clinic import save_profile
+        """Store the profile off the GUI thread; every open window that shows it follows. A refused
+        field is named under the form and nothing is stored."""
+        from clinic_app.services.clinic import ProfileError, save_profile
 
-        try:
-            save_profile(self.store, self.profile())
-        except ClinicAppError as exc:
-            self.error_label.setText(exc.message[:1].upper() + exc.message[1:])
-            return
-        self.saved.emit()
-        self.accept()
+        save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+
+        def done(_profile) -> None:  # noqa: ANN001 - services.clinic.ClinicProfileData
+            save_button.setEnabled(True)
+            self.saved.emit()
+            self.accept()
+
+        def failed(error: BaseException) -> bool:
+            save_button.setEnabled(True)
+            if not isinstance(error, ProfileError):
+                return False
+            self.error_label.setText(error.message[:1].upper() + error.message[1:])
+            return True  # named under the form, next to the field
+
+        self.error_label.setText("")
+        save_button.setEnabled(False)
+        Operation(self, "Cannot save the clinic profile", save_profile, self.store, self.profile(),
+                  changes={Change.CLINIC_PROFILE}, on_done=done, on_failed=failed).run()

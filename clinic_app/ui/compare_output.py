@@ -6,17 +6,16 @@ is kept for the view's life (the printer and paper chosen last time stay chosen)
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject
 from PySide6.QtPrintSupport import QPrinter
 
-from clinic_app.errors import ClinicAppError
 from clinic_app.services.comparison import file_stem
-from clinic_app.ui import messages
 from clinic_app.ui.compare_dialogs import PreviewDialog, PrintDialog, SaveFileDialog
+from clinic_app.ui.operations import Change, Operation
 
 if TYPE_CHECKING:
     from clinic_app.printing.comparison_html import ComparisonPrint
@@ -31,7 +30,6 @@ class CompareOutput(QObject):
         super().__init__(view)
         self._view = view
         self._printer: QPrinter | None = None
-        self._tasks = None
         self._running = 0
         self._folder = Path.home()
 
@@ -40,12 +38,10 @@ class CompareOutput(QObject):
         return self._running > 0
 
     # -- background work ---------------------------------------------------------------------
-    def run(self, function: Callable[..., Any], *args: Any, done: Callable[[Any], Any], title: str) -> None:
-        """Run ``function(*args)`` off the GUI thread; ``done(result)`` or an error dialog follows."""
-        from clinic_app.ui.tasks import TaskRunner
-
-        if self._tasks is None:
-            self._tasks = TaskRunner(self)
+    def run(self, function: Callable[..., Any], *args: Any, done: Callable[[Any], Any], title: str,
+            changes: Collection[Change] = ()) -> None:
+        """Run ``function(*args)`` off the GUI thread as an operation; ``done(result)`` or an error
+        box titled ``title`` follows. The view's buttons wait while it runs."""
         self._running += 1
         self._view.update_enabled()
 
@@ -57,13 +53,8 @@ class CompareOutput(QObject):
             finished()
             done(result)
 
-        def on_error(exc: BaseException) -> None:
-            finished()
-            if not isinstance(exc, ClinicAppError):
-                raise exc
-            messages.show_error(self._view, title, exc.message, exc.detail)
-
-        self._tasks.run(function, *args, on_done=on_done, on_error=on_error)
+        Operation(self._view, title, function, *args, changes=changes, on_done=on_done,
+                  on_failed=lambda _error: finished()).run()
 
     # -- paper -------------------------------------------------------------------------------
     def job(self) -> ComparisonPrint | None:
@@ -91,6 +82,7 @@ class CompareOutput(QObject):
         PreviewDialog.ask(self._view, self.printer(job), lambda printer: comparison_paper.paint(job, printer))
 
     def print(self) -> None:
+        """Lay out and print off the GUI thread (Qt paints on a printer from any thread)."""
         from clinic_app.printing import comparison_paper
 
         job = self.job()
@@ -99,12 +91,12 @@ class CompareOutput(QObject):
         printer = self.printer(job)
         if not PrintDialog.ask(self._view, printer):
             return
-        try:
-            pages = comparison_paper.paint(job, printer)
-        except ClinicAppError as exc:
-            messages.show_error(self._view, "Cannot print", exc.message, exc.detail)
-            return
-        self._view.show_note(f"Sent {pages} page{'s' if pages != 1 else ''} to {printer.printerName() or 'the printer'}.")
+
+        def sent(pages: int) -> None:
+            self._view.show_note(f"Sent {pages} page{'s' if pages != 1 else ''} to "
+                                 f"{printer.printerName() or 'the printer'}.")
+
+        self.run(comparison_paper.paint, job, printer, done=sent, title="Cannot print")
 
     def _ask_path(self, caption: str, file_filter: str, suffix: str) -> Path | None:
         matrix = self._view.shown_matrix()
@@ -118,6 +110,7 @@ class CompareOutput(QObject):
         return path
 
     def save_pdf(self) -> Path | None:
+        """Ask where, then lay out and write the PDF off the GUI thread."""
         from clinic_app.printing import comparison_paper
 
         job = self.job()
@@ -126,12 +119,11 @@ class CompareOutput(QObject):
         path = self._ask_path("Save comparison as PDF", "PDF file (*.pdf)", ".pdf")
         if path is None:
             return None
-        try:
-            pages = comparison_paper.write_pdf(job, path)
-        except ClinicAppError as exc:
-            messages.show_error(self._view, "Cannot save the PDF", exc.message, exc.detail)
-            return None
-        self._view.show_note(f"Saved {path.name} ({pages} page{'s' if pages != 1 else ''}) in {path.parent}.")
+
+        def saved(pages: int) -> None:
+            self._view.show_note(f"Saved {path.name} ({pages} page{'s' if pages != 1 else ''}) in {path.parent}.")
+
+        self.run(comparison_paper.write_pdf, job, path, done=saved, title="Cannot save the PDF")
         return path
 
     def save_text(self, fmt: str) -> Path | None:
@@ -144,10 +136,7 @@ class CompareOutput(QObject):
         path = self._ask_path(caption, file_filter, suffix)
         if path is None:
             return None
-        try:
-            write_text(path, export_text(self._view.store, matrix, fmt))
-        except ClinicAppError as exc:
-            messages.show_error(self._view, "Cannot save the file", exc.message, exc.detail)
-            return None
-        self._view.show_note(f"Saved {path.name} in {path.parent}.")
+        self.run(write_text, path, export_text(self._view.store, matrix, fmt),
+                 done=lambda _: self._view.show_note(f"Saved {path.name} in {path.parent}."),
+                 title="Cannot save the file")
         return path

@@ -22,6 +22,7 @@ from clinic_app.ui import messages
 from clinic_app.ui.compare_controls import CompareControls
 from clinic_app.ui.compare_dialogs import ConfirmDialog, PresetNameDialog
 from clinic_app.ui.compare_output import CompareOutput
+from clinic_app.ui.operations import Change, on_change
 from clinic_app.ui.presentation import PresentationWindow
 
 
@@ -44,6 +45,7 @@ class CompareView(CompareControls):
         self.paper_combo.setCurrentIndex(max(0, self.paper_combo.findData(load_profile(store).paper_size)))
         self._connect()
         self.reload_presets()
+        on_change(self, {Change.PRESETS}, self._on_presets_changed)
         self._refresh()
 
     def _connect(self) -> None:
@@ -176,8 +178,10 @@ class CompareView(CompareControls):
         self.move_left_action.setEnabled(column > 1)
         self.move_right_action.setEnabled(0 < column < len(self._slugs))
         self.remove_action.setEnabled(column > 0)
-        for widget in (self.present_button, self.preview_button, self.print_button, self.export_button):
+        for widget in (self.present_button, self.preview_button):
             widget.setEnabled(has_table)
+        for widget in (self.print_button, self.export_button, self.pdf_action, self.csv_action, self.md_action):
+            widget.setEnabled(has_table and not self.output.busy)  # one print or file at a time
         self.save_preset_button.setEnabled(len(self._slugs) >= MIN_OPTIONS and bool(self.row_model.chosen())
                                            and not self.output.busy)
         current = self._current_preset()
@@ -188,6 +192,11 @@ class CompareView(CompareControls):
         self._presets = presets.list_presets(self.store)
         self.fill_presets(self._presets, select)
         self.update_enabled()
+
+    def _on_presets_changed(self) -> None:
+        """A preset was saved or deleted (here or in another window): the list follows, the choice stays."""
+        current = self._current_preset()
+        self.reload_presets(select=current.name if current is not None else "")
 
     def _current_preset(self) -> presets.ComparisonPresetItem | None:
         index = self.preset_combo.currentIndex()
@@ -216,7 +225,8 @@ class CompareView(CompareControls):
         rows = self.row_model.chosen()
         rows = [] if rows == self.row_model.all_keys() else rows
         self.output.run(presets.save_preset, self.store, name, list(self._slugs), rows, replace,
-                        done=lambda item: self._on_preset_saved(item.name), title="Cannot save the preset")
+                        done=lambda item: self._on_preset_saved(item.name), title="Cannot save the preset",
+                        changes={Change.PRESETS})
 
     def _on_preset_saved(self, name: str) -> None:
         self.reload_presets(select=name)
@@ -231,7 +241,7 @@ class CompareView(CompareControls):
             return
         self.output.run(presets.delete_preset, self.store, item.name,
                         done=lambda _: (self.reload_presets(), self.show_note(f"Deleted the preset “{item.name}”.")),
-                        title="Cannot delete the preset")
+                        title="Cannot delete the preset", changes={Change.PRESETS})
 
     # -- slots -------------------------------------------------------------------------------
     @Slot()

@@ -11,6 +11,7 @@ opens here prefilled and is recorded as a new record pointing at the old one.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
@@ -31,9 +32,8 @@ from PySide6.QtWidgets import (
 )
 
 from clinic_app import APP_NAME
-from clinic_app.errors import ClinicAppError
-from clinic_app.ui import messages
 from clinic_app.ui.compare_model import RowChoiceModel
+from clinic_app.ui.operations import Change, Operation, on_change
 
 if TYPE_CHECKING:
     from clinic_app.services.consultations import ConsultationItem
@@ -161,6 +161,7 @@ class ConsultationPanel(QDockWidget):
         self.clinician_combo = QComboBox(body)
         self.clinician_combo.setEditable(True)
         self.clinician_combo.addItems(list(profile.clinicians))
+        on_change(self, {Change.CLINIC_PROFILE}, self._on_profile_changed)
         self.working_view = QListView(body)
         self.working_view.setModel(self.working_model)
         self.working_view.setMinimumHeight(90)
@@ -260,6 +261,17 @@ class ConsultationPanel(QDockWidget):
         self._show_handouts()
         self.update_enabled()
 
+    def _on_profile_changed(self) -> None:
+        """The clinic's clinicians and whether patient labels are kept, as saved just now."""
+        from clinic_app.services.clinic import load_profile
+        from clinic_app.services.handout_log import keeps_patient_names
+
+        typed = self.clinician_combo.currentText()
+        self.clinician_combo.clear()
+        self.clinician_combo.addItems(list(load_profile(self.store).clinicians))
+        self.clinician_combo.setCurrentText(typed)
+        self.patient_note.setText("" if keeps_patient_names(self.store) else NOT_KEPT)
+
     def add_therapy(self, slug: str | None) -> bool:
         return bool(slug) and self.working_model.add(slug)
 
@@ -330,18 +342,23 @@ class ConsultationPanel(QDockWidget):
             started_at=self.started_at, handout_print_ids=tuple(self.handout_ids),
         )
 
-    def end(self) -> int | None:
-        """Record the visit; the panel closes. A refused record keeps the panel as it is."""
+    def end(self, then: Callable[[], object] | None = None) -> None:
+        """Record the visit off the GUI thread; when it is in, ``recorded`` is emitted, the panel
+        closes and ``then`` runs. A refused record is named in a box and the panel stays as it is."""
         from clinic_app.services import consultations
 
-        try:
-            record_id = consultations.record(self.store, self.draft(), corrects=self.corrects)
-        except ClinicAppError as exc:
-            messages.show_error(self, "Cannot record the consultation", exc.message, exc.detail)
-            return None
-        self.recorded.emit(record_id)
-        self.hide()
-        return record_id
+        self.end_button.setEnabled(False)
+
+        def done(record_id: int) -> None:
+            self.end_button.setEnabled(True)
+            self.recorded.emit(record_id)
+            self.hide()
+            if then is not None:
+                then()
+
+        Operation(self, "Cannot record the consultation", consultations.record, self.store, self.draft(),
+                  corrects=self.corrects, changes={Change.CONSULTATIONS}, on_done=done,
+                  on_failed=lambda _error: self.update_enabled()).run()
 
     def is_dirty(self) -> bool:
         return self.isVisible() and bool(self.working_model.rowCount() or self.notes_field.toPlainText().strip()
@@ -352,8 +369,10 @@ class ConsultationPanel(QDockWidget):
         if not self.is_dirty():
             return True
         answer = OpenVisitDialog.ask(self)
-        if answer == "record":
-            return self.end() is not None
+        if answer == "record":  # the window closes once the visit is recorded (it stays if refused)
+            window = self.window()
+            self.end(then=window.close)
+            return False
         if answer == "discard":
             self.hide()
             return True

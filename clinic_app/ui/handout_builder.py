@@ -1,21 +1,22 @@
 """The handout builder: choose therapies and options, watch the page change, then print or save.
 
-The preview on the right is a QPrintPreviewWidget painted by the same code that prints and writes
-PDFs (:mod:`clinic_app.printing.handout_jobs`), so what the doctor sees is what the patient gets.
-Below the options the handout's reading grade and checklist are measured as they change. Every
-print and PDF is recorded in the handout log; ``printed`` carries the new record's id.
+The preview on the right shows the pages drawn by the same code that prints and writes PDFs
+(:mod:`clinic_app.printing.handout_jobs`), so what the doctor sees is what the patient gets. A
+worker composes the handout once per change of the options, lays it out as for paper, draws the
+pages and measures the reading grade and checklist shown below the options; the window only paints
+the result. Saving and printing run off the GUI thread too, as operations. Every print and PDF is
+recorded in the handout log; ``printed`` carries the new record's id.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QAbstractListModel, QDate, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeySequence
-from PySide6.QtPrintSupport import QPrinter, QPrintPreviewWidget
+from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -35,16 +36,20 @@ from PySide6.QtWidgets import (
 
 from clinic_app import APP_NAME
 from clinic_app.errors import ClinicAppError
-from clinic_app.ui import messages
 from clinic_app.ui.compare_dialogs import PreviewDialog, PrintDialog, SaveFileDialog
+from clinic_app.ui.operations import Change, Operation, on_change
+from clinic_app.ui.page_preview import PagePreview
+from clinic_app.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
+    from clinic_app.printing.handout_jobs import Preview
     from clinic_app.services.handout_quality import Assessment, CheckItem
     from clinic_app.services.handouts import HandoutRequest
     from clinic_app.storage.store import Store
 
 Index = QModelIndex | QPersistentModelIndex
 REFRESH_DELAY_MS = 250
+PREVIEW_DPI = 96  # the pages' pictures; scaled to the preview's width when painted
 OK_COLOUR, WARN_COLOUR = QColor("#2e7d32"), QColor("#b3261e")
 
 
@@ -137,6 +142,7 @@ class HandoutBuilder(QDialog):
     """Options on the left, the live preview on the right, print/save along the bottom."""
 
     printed = Signal(int)  # handout log record id
+    preview_updated = Signal()  # the preview, page count and reading check show the options as they are
 
     def __init__(self, store: Store, therapies=(), include_comparison: bool = False,  # noqa: ANN001
                  comparison_rows=(), patient_label: str = "", clinician: str = "", notes: str = "",  # noqa: ANN001
@@ -150,7 +156,6 @@ class HandoutBuilder(QDialog):
         self.profile = load_profile(store)
         self.assessment: Assessment | None = None
         self.last_error = ""
-        self._tasks = None  # the runner for PDF work, made on first use
         self.setWindowTitle(f"Patient handout — {APP_NAME}")
         from clinic_app.services.comparison import row_catalogue
 
@@ -166,10 +171,12 @@ class HandoutBuilder(QDialog):
         self.condition_combo.setCurrentIndex(max(0, self.condition_combo.findData(condition)))
         self._build(patient_label, clinician, notes, include_comparison)
         self.printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        self.preview = QPrintPreviewWidget(self.printer, self)
+        self.preview = PagePreview(self)
         self.preview.setAccessibleName("Handout preview")
-        self.preview.paintRequested.connect(self._paint)
-        self.preview.setZoomMode(QPrintPreviewWidget.ZoomMode.FitToWidth)
+        self.shown: Preview | None = None  # what the preview shows now
+        self._previews = TaskRunner(self, max_threads=1, busy_cursor=False)
+        self._preview_generation = 0
+        self._printing = False
         splitter = QSplitter()
         splitter.addWidget(self.options_panel)
         splitter.addWidget(self.preview)
@@ -183,6 +190,7 @@ class HandoutBuilder(QDialog):
         self.refresh_timer.setInterval(REFRESH_DELAY_MS)
         self.refresh_timer.timeout.connect(self.refresh)
         self._connect()
+        on_change(self, {Change.CLINIC_PROFILE}, self._on_profile_changed)
         self.resize(1240, 860)
         self.refresh()
 
@@ -283,16 +291,10 @@ class HandoutBuilder(QDialog):
         layout.addLayout(grid_choice)
         layout.addWidget(self.rows_label)
         layout.addLayout(form)
-        from clinic_app.services.clinic import missing_contact
-
-        missing = missing_contact(self.profile)
         self.clinic_label = QLabel(self)
         self.clinic_label.setWordWrap(True)
         self.clinic_label.setObjectName("clinicMissing")
-        self.clinic_label.setText(
-            f"The clinic's {' and '.join(missing)} {'are' if len(missing) > 1 else 'is'} not set (File > Clinic "
-            "profile): the handout has a blank line to write them in." if missing else "")
-        self.clinic_label.setVisible(bool(missing))
+        self._show_missing_contact()
         layout.addWidget(self.clinic_label)
         layout.addWidget(self.grade_label)
         layout.addWidget(self.checklist_view, 1)
@@ -338,6 +340,28 @@ class HandoutBuilder(QDialog):
         self.print_button.clicked.connect(self.print_handout)
         self.close_button.clicked.connect(self.reject)
 
+    def _show_missing_contact(self) -> None:
+        from clinic_app.services.clinic import missing_contact
+
+        missing = missing_contact(self.profile)
+        self.clinic_label.setText(
+            f"The clinic's {' and '.join(missing)} {'are' if len(missing) > 1 else 'is'} not set (File > Clinic "
+            "profile): the handout has a blank line to write them in." if missing else "")
+        self.clinic_label.setVisible(bool(missing))
+
+    def _on_profile_changed(self) -> None:
+        """The clinic profile was saved: its clinicians, its letterhead and the note about what is
+        missing follow; the doctor's own choices on this handout stay."""
+        from clinic_app.services.clinic import load_profile
+
+        self.profile = load_profile(self.store)
+        typed = self.clinician_combo.currentText()
+        self.clinician_combo.clear()
+        self.clinician_combo.addItems(list(self.profile.clinicians))
+        self.clinician_combo.setCurrentText(typed)
+        self._show_missing_contact()
+        self.refresh_timer.start()  # the letterhead is on every page
+
     # -- the handout -----------------------------------------------------------------------
     def request(self) -> HandoutRequest:
         from clinic_app.services.handouts import HandoutRequest
@@ -358,11 +382,8 @@ class HandoutBuilder(QDialog):
         )
 
     def refresh(self) -> None:
-        """Measure the handout and repaint the preview with the options as they are now."""
-        from clinic_app.printing.paged import Printable, configure
-        from clinic_app.services.handout_quality import assess
-        from clinic_app.services.handouts import compose_handout
-
+        """Show the options' effect on the controls now, and start the preview and the reading check
+        on a worker (:meth:`_update_preview`)."""
         self.refresh_timer.stop()
         request = self.request()
         count = len(request.therapies)
@@ -378,21 +399,12 @@ class HandoutBuilder(QDialog):
         self.rows_label.setText(f"Comparison rows: {rows}" if self.compare_box.isChecked() and count >= 2 else "")
         for button in (self.preview_button, self.pdf_button, self.print_button):
             button.setEnabled(count > 0)
+        self.print_button.setEnabled(count > 0 and not self._printing)
         if not count:
             self.assessment = None
             self.grade_label.setText("Tick at least one therapy to make a handout.")
             self.checklist_model.set_items(())
-        else:
-            try:
-                self.assessment = assess(compose_handout(self.store, request))
-            except ClinicAppError as exc:
-                self.assessment = None
-                self.grade_label.setText(exc.message)
-            else:
-                self.grade_label.setText(self.assessment.summary())
-                self.checklist_model.set_items(self.assessment.items)
-        configure(self.printer, Printable(html="", header="", footer="", paper=request.paper))
-        self.preview.updatePreview()
+        self._update_preview(request)
 
     def _show_standard_options(self, request: HandoutRequest) -> None:
         """Offer the standard options when every ticked option is emerging or investigational."""
@@ -412,7 +424,6 @@ class HandoutBuilder(QDialog):
 
     def _refresh_one_page(self, request: HandoutRequest) -> None:
         """The one-page grid: 2 to 4 therapies, the rows that matter, no notes or next steps."""
-        from clinic_app.printing.paged import Printable, configure
         from clinic_app.services import one_page
 
         count = len(request.therapies)
@@ -436,34 +447,79 @@ class HandoutBuilder(QDialog):
                            f"{ticked}. Tick {'more' if count < one_page.MIN_OPTIONS else 'fewer'}, or untick One page.")
         else:
             self.show_note("")
-        configure(self.printer, Printable(html="", header="", footer="", paper=request.paper,
-                                          landscape=one_page.landscape(count)))
-        self.preview.updatePreview()
+        self._update_preview(request if ready else None)
+
+    def _update_preview(self, request: HandoutRequest | None) -> None:
+        """Compose, lay out and draw the pages off the GUI thread; a result for options that have
+        changed since is dropped (a newer one is on its way)."""
+        self._preview_generation += 1
+        generation = self._preview_generation
+        if request is None or not request.therapies:
+            self._show_preview(generation, None)
+            return
+        from clinic_app.printing import handout_jobs
+
+        dpi = PREVIEW_DPI * self.devicePixelRatioF()
+        self._previews.run(handout_jobs.preview, self.store, request, dpi,
+                           on_done=lambda result: self._show_preview(generation, result),
+                           on_error=lambda error: self._preview_failed(generation, error))
+
+    def preview_pending(self) -> bool:
+        return self._previews.is_busy()
+
+    def _show_preview(self, generation: int, result: Preview | None) -> None:
+        if generation != self._preview_generation:
+            return
+        self.shown = result
+        self.last_error = ""
+        self.preview.set_pages(result.pages if result is not None else ())
+        if result is None:
+            self.pages_label.setText("")
+        else:
+            from clinic_app.printing import handout_jobs
+            from clinic_app.printing.paged import configure
+
+            if not self._printing:  # (a print job on a worker is using the printer)
+                configure(self.printer, handout_jobs.printable(result.doc))  # the print dialog offers this paper
+            self._show_page_count(result)
+            if result.assessment is not None:
+                self.assessment = result.assessment
+                self.grade_label.setText(result.assessment.summary())
+                self.checklist_model.set_items(result.assessment.items)
+        self.preview_updated.emit()
+
+    def _show_page_count(self, result: Preview) -> None:
+        pages, request, doc = len(result.pages), result.request, result.doc
+        paper = "Letter" if request.paper == "letter" else "A4"
+        if request.one_page:
+            size = "One page" if pages == 1 else f"{pages} pages"
+            self.pages_label.setText(f"{size}, {paper}{' landscape' if doc.landscape else ''}, {doc.body_pt} pt")
+            return
+        self.pages_label.setText(f"{pages} page{'s' if pages != 1 else ''}, {paper}"
+                                 + (", large print" if request.large_print else ""))
+
+    def _preview_failed(self, generation: int, error: BaseException) -> None:
+        if generation != self._preview_generation:
+            return
+        if not isinstance(error, ClinicAppError):
+            raise error
+        self.shown = None
+        self.assessment = None
+        self.last_error = error.message
+        self.preview.set_pages(())
+        self.pages_label.setText("")
+        self.grade_label.setText(error.message)
+        self.checklist_model.set_items(())
+        self.show_note(error.message)
+        self.preview_updated.emit()
 
     def _paint(self, printer: QPrinter) -> None:
+        """The full preview paints the document the live preview shows (composed once, off the GUI thread)."""
         from clinic_app.printing import handout_jobs
         from clinic_app.printing.paged import paint
-        from clinic_app.services import one_page
 
-        request = self.request()
-        if not request.therapies:
-            return
-        if request.one_page and not one_page.MIN_OPTIONS <= len(request.therapies) <= one_page.MAX_OPTIONS:
-            return  # the note says what is needed
-        try:
-            _, doc = handout_jobs.build_document(self.store, request)
-            pages = paint(handout_jobs.printable(doc), printer)
-            self.last_error = ""
-            paper = "Letter" if request.paper == "letter" else "A4"
-            if request.one_page:
-                size = "One page" if pages == 1 else f"{pages} pages"
-                self.pages_label.setText(f"{size}, {paper}{' landscape' if doc.landscape else ''}, {doc.body_pt} pt")
-                return
-            self.pages_label.setText(f"{pages} page{'s' if pages != 1 else ''}, {paper}"
-                                     + (", large print" if request.large_print else ""))
-        except ClinicAppError as exc:
-            self.last_error = exc.message
-            self.show_note(exc.message)
+        if self.shown is not None:
+            paint(handout_jobs.printable(self.shown.doc), printer)
 
     def show_note(self, text: str) -> None:
         self.note_label.setText(text)
@@ -474,17 +530,29 @@ class HandoutBuilder(QDialog):
         self.printed.emit(result.record_id)
 
     def print_handout(self) -> None:
+        """Lay out, print and log off the GUI thread (Qt paints on a printer from any thread); the
+        printer stays this window's until the work is done."""
         from clinic_app.printing import handout_jobs
 
         request = self.request()
         if not request.therapies or not PrintDialog.ask(self, self.printer, "Print handout"):
             return
-        try:
-            result = handout_jobs.print_on(self.store, request, self.printer)
-        except ClinicAppError as exc:
-            messages.show_error(self, "Cannot print the handout", exc.message, exc.detail)
-            return
-        self._done(result, "Sent")
+        self._printing = True
+        self.print_button.setEnabled(False)
+        self.show_note("Printing…")
+
+        def done(result) -> None:  # noqa: ANN001 - printing.handout_jobs.HandoutResult
+            self._printing = False
+            self.print_button.setEnabled(True)
+            self._done(result, "Sent")
+
+        def failed(_exc: BaseException) -> None:
+            self._printing = False
+            self.print_button.setEnabled(True)
+            self.show_note("")
+
+        Operation(self, "Cannot print the handout", handout_jobs.print_on, self.store, request, self.printer,
+                  changes={Change.HANDOUTS}, on_done=done, on_failed=failed).run()
 
     def save_pdf(self) -> Path | None:
         from clinic_app.printing import handout_jobs
@@ -500,10 +568,6 @@ class HandoutBuilder(QDialog):
             path = path.with_suffix(".pdf")
         # Laying out, writing and logging the PDF run off the GUI thread: the window keeps painting,
         # with a busy cursor after a moment; ``printed`` follows once the PDF and its log entry are in.
-        if self._tasks is None:
-            from clinic_app.ui.tasks import TaskRunner
-
-            self._tasks = TaskRunner(self)
         self.pdf_button.setEnabled(False)
         self.show_note(f"Saving {path.name}…")
 
@@ -511,18 +575,21 @@ class HandoutBuilder(QDialog):
             self.pdf_button.setEnabled(True)
             self._done(result, "Saved")
 
-        def failed(exc: BaseException) -> None:
+        def failed(_exc: BaseException) -> None:
             self.pdf_button.setEnabled(True)
             self.show_note("")
-            if not isinstance(exc, ClinicAppError):
-                raise exc
-            messages.show_error(self, "Cannot save the handout", exc.message, exc.detail)
 
-        self._tasks.run(functools.partial(handout_jobs.produce, self.store, request, output=path),
-                        on_done=done, on_error=failed)
+        Operation(self, "Cannot save the handout", handout_jobs.produce, self.store, request, output=path,
+                  changes={Change.HANDOUTS}, on_done=done, on_failed=failed).run()
         return path
 
     def full_preview(self) -> None:
+        from clinic_app.printing import handout_jobs
+        from clinic_app.printing.paged import configure
+
+        if self.shown is None:
+            return
+        configure(self.printer, handout_jobs.printable(self.shown.doc))
         PreviewDialog.ask(self, self.printer, self._paint)
 
 

@@ -158,10 +158,12 @@ class MainWindow(QMainWindow):
     def set_store(self, store: Store) -> None:
         """Fill the list from ``store`` and reopen the therapy selected last time."""
         from clinic_app.services import library  # after the first paint: see search_panel
+        from clinic_app.ui.operations import Change, on_change
 
         self._store = store
         self.search_panel.set_store(store)
         self._update_setup_bar()
+        on_change(self, {Change.CLINIC_PROFILE}, self._update_setup_bar)
         self._enable_list_menu()
         info = library.library_info(store)
         self.library_label.setText(f"Content library {info.get('library_version', '')} · "

@@ -104,5 +104,17 @@ def make_builder(qtbot, reader, prepared_location, errors):
         qtbot.addWidget(builder)
         builder.show()
         qtbot.waitExposed(builder)
+        qtbot.waitUntil(lambda: not builder.preview_pending(), timeout=30_000)  # the first preview is in
         return builder
     return make
+
+
+@pytest.fixture
+def settle(qtbot):
+    """Apply a builder's options now and wait for the preview worker to show them."""
+
+    def apply(builder) -> None:
+        builder.refresh()
+        qtbot.waitUntil(lambda: not builder.preview_pending(), timeout=30_000)
+
+    return apply

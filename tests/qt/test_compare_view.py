@@ -188,15 +188,21 @@ def test_present_to_the_patient(view, qtbot):
     qtbot.waitUntil(lambda: view.presentation is None)
 
 
-def test_exports_write_the_matrix_on_screen(view, monkeypatch, tmp_path, reader):
+def test_exports_write_the_matrix_on_screen(qtbot, view, monkeypatch, tmp_path, reader):
     view.set_therapies(["nsaids", "exercise-therapy", "self-care", "prolotherapy"])
     view.set_rows(["what_is_it", "invasiveness"])
     targets = iter([tmp_path / "c.csv", tmp_path / "c", tmp_path / "c.pdf"])
     monkeypatch.setattr(compare_dialogs.SaveFileDialog, "ask", classmethod(lambda cls, *a: next(targets)))
-    view.csv_action.trigger()
-    view.md_action.trigger()
+
+    def written(action) -> None:  # files are written off the GUI thread; the buttons wait meanwhile
+        action.trigger()
+        assert view.output.busy and not view.pdf_action.isEnabled()
+        qtbot.waitUntil(lambda: not view.output.busy, timeout=30_000)
+
+    written(view.csv_action)
+    written(view.md_action)
     view.paper_combo.setCurrentIndex(view.paper_combo.findData("letter"))
-    view.pdf_action.trigger()
+    written(view.pdf_action)
     matrix = view.shown_matrix()
     assert (tmp_path / "c.csv").read_bytes().decode("utf-8") == comparison_export.to_csv(matrix)
     assert "| **What is it?** |" in (tmp_path / "c.md").read_text(encoding="utf-8")
@@ -206,7 +212,7 @@ def test_exports_write_the_matrix_on_screen(view, monkeypatch, tmp_path, reader)
     assert "c.pdf" in view.note_label.text() and view.errors == []
 
 
-def test_print_and_preview_paint_the_same_pages(view, monkeypatch, tmp_path):
+def test_print_and_preview_paint_the_same_pages(qtbot, view, monkeypatch, tmp_path):
     view.set_therapies(THREE)
     view.set_rows(["what_is_it"])
     painted = []
@@ -225,6 +231,7 @@ def test_print_and_preview_paint_the_same_pages(view, monkeypatch, tmp_path):
     monkeypatch.setattr(compare_dialogs.PrintDialog, "ask", classmethod(print_dialog))
     view.preview_button.click()
     view.print_button.click()
+    qtbot.waitUntil(lambda: "Sent" in view.note_label.text(), timeout=30_000)  # printed off the GUI thread
     assert painted and painted[0] == len(PdfReader(str(tmp_path / "printed.pdf")).pages)
     assert "Sent" in view.note_label.text()
 

@@ -81,7 +81,9 @@ def test_reopened_visit_reprints_the_same_document_after_the_content_changed(qtb
     with qtbot.waitSignal(builder.printed, timeout=30000):
         builder.save_pdf()
     builder.close()
-    record_id = panel.end()
+    with qtbot.waitSignal(panel.recorded) as recorded:
+        panel.end()
+    record_id = recorded.args[0]
     original = handout_log.get_print(reader, panel.handout_ids[0])
     with sqlite3.connect(prepared_location.sqlite_path) as conn:  # the library moves on
         conn.execute("UPDATE therapy SET content_version = content_version + 1 WHERE slug = 'nsaids'")
@@ -96,14 +98,18 @@ def test_reopened_visit_reprints_the_same_document_after_the_content_changed(qtb
 def test_a_correction_is_a_new_record_pointing_at_the_old(qtbot, window, reader, errors):
     open_therapy(window, "nsaids")
     window.new_consultation_action.trigger()
-    first = window.consultation_panel.end()
+    with qtbot.waitSignal(window.consultation_panel.recorded) as recorded:
+        window.consultation_panel.end()
+    first = recorded.args[0]
     window.correct_consultation(first)
     panel = window.consultation_panel
     assert panel.isVisible() and f"#{first}" in panel.started_label.text()
     assert panel.working_model.slugs() == ("nsaids",)
     open_therapy(window, "exercise-therapy")
     window.add_to_visit_action.trigger()
-    second = panel.end()
+    with qtbot.waitSignal(panel.recorded) as recorded:
+        panel.end()
+    second = recorded.args[0]
     assert second != first and consultations.get(reader, second).corrects == first
     assert consultations.get(reader, first).therapies == ("nsaids",)  # the old record is unchanged
     assert [i.id for i in consultations.list_consultations(reader)] == [second]
@@ -114,8 +120,9 @@ def test_a_refused_record_keeps_the_panel_open(qtbot, window, reader, errors):
     window.new_consultation_action.trigger()
     panel = window.consultation_panel
     panel.notes_field.setPlainText("x" * (consultations.MAX_NOTES + 1))
-    assert panel.end() is None
-    assert errors and "notes" in errors[0] and panel.isVisible()
+    panel.end()
+    qtbot.waitUntil(lambda: bool(errors))
+    assert "notes" in errors[0] and panel.isVisible() and panel.end_button.isEnabled()
     assert consultations.list_consultations(reader) == []
 
 
@@ -150,5 +157,11 @@ def test_closing_the_window_during_a_visit_asks_first(qtbot, window, reader, mon
     asked = []
     monkeypatch.setattr(consultation_panel.OpenVisitDialog, "ask",
                         classmethod(lambda cls, parent: asked.append(1) or answer))
-    assert window.close() is closes
+    closed_at_once = window.close()
+    if answer == "record":  # the visit is recorded off the GUI thread, then the window closes
+        assert not closed_at_once
+        qtbot.waitUntil(lambda: not window.isVisible())
+    else:
+        assert closed_at_once is closes
+    assert window.isVisible() is not closes
     assert asked == [1] and len(consultations.list_consultations(reader)) == recorded

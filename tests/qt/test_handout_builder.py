@@ -53,7 +53,7 @@ def test_models_pass_the_model_tester(qtmodeltester, reader):
     qtmodeltester.check(checklist)
 
 
-def test_chosen_therapies_come_first_and_the_preview_follows_the_options(qtbot, make_builder):
+def test_chosen_therapies_come_first_and_the_preview_follows_the_options(settle, qtbot, make_builder):
     builder = make_builder(therapies=("prolotherapy",))
     assert builder.therapy_model.chosen() == ("prolotherapy",)
     assert builder.therapy_model.index(0, 0).data(Qt.ItemDataRole.UserRole) == "prolotherapy"
@@ -63,7 +63,7 @@ def test_chosen_therapies_come_first_and_the_preview_follows_the_options(qtbot, 
     tick(builder, "self-care")
     qtbot.waitUntil(lambda: builder.compare_box.isEnabled())
     builder.compare_box.setChecked(True)
-    builder.refresh()
+    settle(builder)
     assert builder.request().include_comparison and builder.request().therapies == ("prolotherapy", "self-care")
     assert builder.preview.pageCount() > one
     assert builder.assessment is not None and builder.assessment.grade <= 7.0
@@ -83,10 +83,10 @@ def test_checklist_asks_for_a_next_step_until_one_is_given(qtbot, make_builder):
     assert "✓  A clear next step for this patient" in row
 
 
-def test_unticking_everything_disables_output(qtbot, make_builder):
+def test_unticking_everything_disables_output(settle, qtbot, make_builder):
     builder = make_builder(therapies=("nsaids",))
     tick(builder, "nsaids", on=False)
-    builder.refresh()
+    settle(builder)
     assert not builder.print_button.isEnabled() and not builder.pdf_button.isEnabled()
     assert "at least one therapy" in builder.grade_label.text()
 
@@ -196,6 +196,7 @@ def test_a_refused_profile_field_is_named_and_nothing_is_stored(qtbot, reader, p
     qtbot.addWidget(dialog)
     dialog.disclaimer_field.setPlainText("x" * 2500)
     dialog.save()
+    qtbot.waitUntil(lambda: "disclaimer" in dialog.error_label.text())
     assert "disclaimer" in dialog.error_label.text() and dialog.result() != dialog.DialogCode.Accepted
     assert load_profile(reader).disclaimer == ""
 
@@ -218,19 +219,19 @@ def test_builder_uses_the_profile_defaults_and_names_the_patient_only_if_kept(qt
     assert "Northside" in pdf_text(tmp_path / "ana.pdf") and "20 November 2026" in pdf_text(tmp_path / "ana.pdf")
 
 
-def test_standard_care_is_offered_beside_unproven_options_and_left_out_only_with_a_reason(qtbot, make_builder):
+def test_standard_care_is_offered_beside_unproven_options_and_left_out_only_with_a_reason(settle, qtbot, make_builder):
     builder = make_builder(therapies=("platelet-rich-plasma",))
-    builder.refresh()
+    settle(builder)
     assert builder.standard_box.isVisible() and builder.standard_box.isChecked()
     assert "Exercise" in builder.standard_box.text() and "Self-care" in builder.standard_box.text()
     assert not builder.standard_reason.isEnabled() and builder.request().alternatives_left_out == ""
     builder.standard_box.setChecked(False)  # unticked without a reason: they stay on, and the note says why
-    builder.refresh()
+    settle(builder)
     assert builder.standard_reason.isEnabled() and builder.request().alternatives_left_out == ""
     assert "until you give a reason" in builder.note_label.text()
     builder.standard_reason.setText("Already in our exercise program")
-    builder.refresh()
+    settle(builder)
     assert builder.request().alternatives_left_out == "Already in our exercise program"
     tick(builder, "nsaids")  # an established option on the handout: nothing to offer
-    builder.refresh()
+    settle(builder)
     assert not builder.standard_box.isVisible()

@@ -21,19 +21,19 @@ def outputs_enabled(builder):
     return [b.isEnabled() for b in (builder.preview_button, builder.pdf_button, builder.print_button)]
 
 
-def test_one_page_needs_two_to_four_therapies_and_previews_one_page(qtbot, make_builder, monkeypatch, tmp_path,
+def test_one_page_needs_two_to_four_therapies_and_previews_one_page(settle, qtbot, make_builder, monkeypatch, tmp_path,
                                                                      reader, errors):
     builder = make_builder(therapies=("nsaids",))
     builder.notes_field.setPlainText("Walk every day.")
     builder.one_page_box.setChecked(True)
-    builder.refresh()
+    settle(builder)
     assert builder.request().one_page and builder.request().notes == ""
     assert "needs 2 to 4 therapies; 1 is ticked" in builder.note_label.text()
     assert outputs_enabled(builder) == [False, False, False]
     assert not builder.notes_field.isEnabled() and not builder.compare_box.isEnabled()
 
     tick(builder, "self-care")
-    builder.refresh()
+    settle(builder)
     assert outputs_enabled(builder) == [True, True, True] and builder.note_label.text() == ""
     assert builder.preview.pageCount() == 1
     assert builder.pages_label.text() == "One page, A4, 12 pt"
@@ -43,7 +43,7 @@ def test_one_page_needs_two_to_four_therapies_and_previews_one_page(qtbot, make_
         tick(builder, slug)
     builder.paper_combo.setCurrentIndex(builder.paper_combo.findData("letter"))
     builder.patient_field.setText("Jane Smith")
-    builder.refresh()
+    settle(builder)
     assert builder.preview.pageCount() == 1
     assert builder.printer.pageLayout().orientation() == QPageLayout.Orientation.Landscape
     assert builder.pages_label.text().startswith("One page, Letter landscape, ")
@@ -62,13 +62,13 @@ def test_one_page_needs_two_to_four_therapies_and_previews_one_page(qtbot, make_
     assert set(item.therapies) == {"nsaids", "self-care", "exercise-therapy", "platelet-rich-plasma"}
 
     tick(builder, "yoga")
-    builder.refresh()
+    settle(builder)
     assert "needs 2 to 4 therapies; 5 are ticked" in builder.note_label.text()
     assert outputs_enabled(builder) == [False, False, False]
     assert errors == []
 
     builder.one_page_box.setChecked(False)
-    builder.refresh()
+    settle(builder)
     assert builder.notes_field.isEnabled() and builder.compare_box.isEnabled()
     assert builder.request().notes == "Walk every day." and not builder.request().one_page
     assert builder.preview.pageCount() > 1
