@@ -19,6 +19,7 @@ from clinic_app.services.library import (
     STATUS_LABELS,
     ReferenceItem,
     TherapyDetail,
+    check_known,
     get_condition,
     get_therapy,
     reference_from_row,
@@ -173,10 +174,7 @@ def check_slugs(reader: Reader, slugs: Sequence[str]) -> list[str]:
     repeated = sorted({s for s in slugs if list(slugs).count(s) > 1})
     if repeated:
         raise NotFoundError(f"therapy {', '.join(map(repr, repeated))} is listed more than once")
-    unknown = [s for s in slugs if s not in known]
-    if unknown:
-        raise NotFoundError(f"unknown therapy {', '.join(map(repr, unknown))}; {listing}")
-    return list(slugs)
+    return check_known(reader, slugs)
 
 
 def check_rows(reader: Reader, keys: Iterable[str]) -> list[str]:

@@ -47,7 +47,7 @@ class ComparisonContext:
 
 def comparison_context(reader: Reader, date: dt.date | None = None) -> ComparisonContext:
     clinic = clinic_info(reader)
-    meta = {r[0]: r[1] for r in reader.query("SELECT key, value FROM app_meta")}
+    meta = reader.meta()
     library = json.loads(meta.get("library_json") or "{}")
     return ComparisonContext(
         clinic_name=clinic.name.strip(), clinic_phone=clinic.phone.strip(), clinic_hours=clinic.hours.strip(),

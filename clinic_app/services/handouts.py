@@ -231,8 +231,7 @@ def clinic_info(reader: Reader) -> ClinicProfileData:
     profile = load_profile(reader)
     if profile.disclaimer.strip():
         return profile
-    meta = {r[0]: r[1] for r in reader.query("SELECT key, value FROM app_meta WHERE key = 'library_json'")}
-    return replace(profile, disclaimer=json.loads(meta.get("library_json", "{}")).get("disclaimer", ""))
+    return replace(profile, disclaimer=library.library_meta(reader).get("disclaimer", ""))
 
 
 CONDITION_SECTIONS = (
@@ -287,9 +286,7 @@ def validate_request(reader: Reader, request: HandoutRequest) -> None:
         raise NotFoundError(f"choose at least one therapy; known therapies: {', '.join(known)}")
     if len(request.therapies) > MAX_THERAPIES:
         raise NotFoundError(f"a handout holds at most {MAX_THERAPIES} therapies ({len(request.therapies)} chosen)")
-    unknown = [slug for slug in request.therapies if slug not in known]
-    if unknown:
-        raise NotFoundError(f"unknown therapy {', '.join(map(repr, unknown))}; known therapies: {', '.join(known)}")
+    library.check_known(reader, request.therapies)
     if request.condition:
         conditions = [c.slug for c in library.list_conditions(reader)]
         if request.condition not in conditions:
@@ -311,8 +308,7 @@ def alternatives_for(reader: Reader, slugs: tuple[str, ...] | list[str], conditi
     statuses = {row[0]: row[1] for row in reader.query("SELECT slug, status FROM therapy")}
     if not slugs or any(statuses.get(slug) not in UNPROVEN for slug in slugs):
         return ()
-    meta = {r[0]: r[1] for r in reader.query("SELECT key, value FROM app_meta WHERE key = 'library_json'")}
-    library_meta = json.loads(meta.get("library_json", "{}"))
+    library_meta = library.library_meta(reader)
     if not condition:
         conditions = library.list_conditions(reader)
         condition = conditions[0].slug if conditions else ""
@@ -351,8 +347,8 @@ def compose_handout(reader: Reader, request: HandoutRequest) -> Handout:
     condition = _condition(reader, request.condition, brief=len(details) == 1) if request.condition else None
     conditions = library.list_conditions(reader)
     red_flags = condition or (_condition(reader, conditions[0].slug) if conditions else None)
-    meta = {r[0]: r[1] for r in reader.query("SELECT key, value FROM app_meta")}
-    library_meta = json.loads(meta.get("library_json", "{}"))
+    meta = reader.meta()
+    library_meta = json.loads(meta.get("library_json") or "{}")
     return Handout(
         request=request,
         clinic=clinic_info(reader),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from clinic_app.errors import NotFoundError
@@ -309,10 +310,30 @@ def therapy_slugs(reader: Reader) -> list[str]:
     return [row[0] for row in reader.query("SELECT slug FROM therapy ORDER BY slug")]
 
 
+def unknown_therapies(reader: Reader, unknown: Sequence[str]) -> NotFoundError:
+    """The error for slugs the library does not hold, listing the ones it does."""
+    return NotFoundError(f"unknown therapy {', '.join(map(repr, unknown))}; known therapies: "
+                         f"{', '.join(therapy_slugs(reader))}")
+
+
+def check_known(reader: Reader, slugs: Sequence[str]) -> list[str]:
+    """``slugs`` as given when the library holds every one; else the error naming the others."""
+    known = set(therapy_slugs(reader))
+    unknown = [slug for slug in slugs if slug not in known]
+    if unknown:
+        raise unknown_therapies(reader, unknown)
+    return list(slugs)
+
+
+def library_meta(reader: Reader) -> dict:
+    """The library's own metadata from library.yaml (disclaimer, first options, production date...)."""
+    return json.loads(reader.meta().get("library_json") or "{}")
+
+
 def get_therapy(reader: Reader, slug: str) -> TherapyDetail:
     rows = reader.query("SELECT * FROM therapy WHERE slug = ?", (slug,))
     if not rows:
-        raise NotFoundError(f"unknown therapy {slug!r}; known therapies: {', '.join(therapy_slugs(reader))}")
+        raise unknown_therapies(reader, [slug])
     row = rows[0]
     patient = json.loads(row["patient_text"])
     questions = tuple(patient.pop("questions", ()))
@@ -388,6 +409,6 @@ def reference_from_row(row, claim: str = "") -> ReferenceItem:  # noqa: ANN001
 
 def library_info(reader: Reader) -> dict[str, str]:
     """Store facts for About boxes and reports: content version, fingerprint, therapy count."""
-    info = {row[0]: row[1] for row in reader.query("SELECT key, value FROM app_meta")}
+    info = reader.meta()
     info["therapies"] = str(reader.query("SELECT count(*) FROM therapy")[0][0])
     return info

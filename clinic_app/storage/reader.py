@@ -43,6 +43,10 @@ class Reader:
         return self._local.token, conn.execute("PRAGMA data_version").fetchone()[0]
 
 
+    def meta(self) -> dict[str, str]:
+        """The store's facts (app_meta): content fingerprint and version, the library's metadata."""
+        return dict(self.query("SELECT key, value FROM app_meta"))
+
     def query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
         try:
             return self.connection().execute(sql, params).fetchall()
