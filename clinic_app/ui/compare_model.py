@@ -7,11 +7,12 @@ the matrix it is given, which is the matrix that is printed and exported.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractListModel, QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
 from clinic_app.services.comparison import ComparisonMatrix, RowInfo, scale_text
 from clinic_app.services.comparison_export import scale_legend
 from clinic_app.services.library import GRADE_LABELS, STATUS_LABELS
+from clinic_app.ui.list_models import ChoiceListModel
 
 KindRole = Qt.ItemDataRole.UserRole + 1
 ScaleRole = Qt.ItemDataRole.UserRole + 2
@@ -148,74 +149,29 @@ class ComparisonTableModel(QAbstractTableModel):
         return None
 
 
-class RowChoiceModel(QAbstractListModel):
-    """The comparison rows as a checklist; ``chosen_changed`` fires when a tick changes."""
-
-    chosen_changed = Signal()
+class RowChoiceModel(ChoiceListModel):
+    """The comparison rows as a checklist, in the library's order, worded for the patient (or, with
+    :meth:`set_clinician_labels`, for the clinician)."""
 
     def __init__(self, parent=None) -> None:  # noqa: ANN001
-        super().__init__(parent)
-        self._rows: list[RowInfo] = []
-        self._chosen: set[str] = set()
+        super().__init__(parent=parent)
         self._clinician = False
 
-    def set_rows(self, rows: list[RowInfo] | tuple[RowInfo, ...]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self._chosen = {r.key for r in self._rows}
-        self.endResetModel()
+    def set_rows(self, rows) -> None:  # noqa: ANN001 - RowInfo items
+        self.set_items(rows)
 
-    def chosen(self) -> list[str]:
-        """The ticked row keys, in the library's order."""
-        return [r.key for r in self._rows if r.key in self._chosen]
-
-    def all_keys(self) -> list[str]:
-        return [r.key for r in self._rows]
-
-    def set_chosen(self, keys) -> None:  # noqa: ANN001 - any iterable of row keys
-        wanted = set(keys) & {r.key for r in self._rows}
-        if wanted == self._chosen:
-            return
-        self._chosen = wanted
-        if self._rows:
-            self.dataChanged.emit(self.index(0), self.index(len(self._rows) - 1), [Qt.ItemDataRole.CheckStateRole])
-        self.chosen_changed.emit()
+    def key(self, item: RowInfo) -> str:
+        return item.key
 
     def set_clinician_labels(self, on: bool) -> None:
         self._clinician = on
-        if self._rows:
-            self.dataChanged.emit(self.index(0), self.index(len(self._rows) - 1), [Qt.ItemDataRole.DisplayRole])
+        self._changed_all([Qt.ItemDataRole.DisplayRole])
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def flags(self, index: _Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsUserCheckable
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row = self._rows[index.row()]
+    def show(self, row: RowInfo, role: int):  # noqa: ANN201
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return row.clinician_label if self._clinician else row.patient_question
-        if role == Qt.ItemDataRole.CheckStateRole:
-            return Qt.CheckState.Checked if row.key in self._chosen else Qt.CheckState.Unchecked
         if role == Qt.ItemDataRole.ToolTipRole:
             return row.patient_question if self._clinician else row.clinician_label
         if role == RowKeyRole:
             return row.key
         return None
-
-    def setData(self, index: _Index, value, role: int = Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802, ANN001
-        if not index.isValid() or role != Qt.ItemDataRole.CheckStateRole:
-            return False
-        key = self._rows[index.row()].key
-        checked = Qt.CheckState(value) == Qt.CheckState.Checked if not isinstance(value, bool) else value
-        if checked == (key in self._chosen):
-            return True
-        (self._chosen.add if checked else self._chosen.discard)(key)
-        self.dataChanged.emit(index, index, [Qt.ItemDataRole.CheckStateRole])
-        self.chosen_changed.emit()
-        return True

@@ -14,7 +14,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from clinic_app import APP_NAME
 from clinic_app.ui.compare_model import RowChoiceModel
+from clinic_app.ui.list_models import KEY_ROLE, ItemListModel
 from clinic_app.ui.operations import Change, Operation, on_change
 
 if TYPE_CHECKING:
@@ -43,63 +44,54 @@ Index = QModelIndex | QPersistentModelIndex
 NOT_KEPT = "Not stored: the clinic profile keeps no patient labels. It is still printed on handouts."
 
 
-class WorkingListModel(QAbstractListModel):
-    """The therapies discussed in this visit, in the order the doctor put them."""
+class WorkingListModel(ItemListModel):
+    """The therapies discussed in this visit (their slugs), in the order the doctor put them."""
 
     changed = Signal()
 
     def __init__(self, names: dict[str, str], parent=None) -> None:  # noqa: ANN001
         super().__init__(parent)
         self._names = names
-        self._slugs: list[str] = []
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self._slugs)
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201
-        if not index.isValid() or not 0 <= index.row() < len(self._slugs):
-            return None
-        slug = self._slugs[index.row()]
+    def show(self, slug: str, role: int):  # noqa: ANN201
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return self._names.get(slug, slug)
-        if role == Qt.ItemDataRole.UserRole:
+        if role == KEY_ROLE:
             return slug
         return None
 
     def slugs(self) -> tuple[str, ...]:
-        return tuple(self._slugs)
+        return tuple(self._items)
 
     def set_slugs(self, slugs) -> None:  # noqa: ANN001
-        self.beginResetModel()
-        self._slugs = [s for s in dict.fromkeys(slugs) if s in self._names]
-        self.endResetModel()
+        self.set_items(s for s in dict.fromkeys(slugs) if s in self._names)
         self.changed.emit()
 
     def add(self, slug: str) -> bool:
-        if slug in self._slugs or slug not in self._names:
+        if slug in self._items or slug not in self._names:
             return False
-        row = len(self._slugs)
+        row = len(self._items)
         self.beginInsertRows(QModelIndex(), row, row)
-        self._slugs.append(slug)
+        self._items.append(slug)
         self.endInsertRows()
         self.changed.emit()
         return True
 
     def remove(self, row: int) -> None:
-        if 0 <= row < len(self._slugs):
+        if 0 <= row < len(self._items):
             self.beginRemoveRows(QModelIndex(), row, row)
-            del self._slugs[row]
+            del self._items[row]
             self.endRemoveRows()
             self.changed.emit()
 
     def move(self, row: int, offset: int) -> int:
         """Move one row up (-1) or down (+1); returns where it ends up."""
         target = row + offset
-        if not (0 <= row < len(self._slugs) and 0 <= target < len(self._slugs)):
+        if not (0 <= row < len(self._items) and 0 <= target < len(self._items)):
             return row
         destination = target + 1 if offset > 0 else target
         self.beginMoveRows(QModelIndex(), row, row, QModelIndex(), destination)
-        self._slugs.insert(target, self._slugs.pop(row))
+        self._items.insert(target, self._items.pop(row))
         self.endMoveRows()
         self.changed.emit()
         return target

@@ -14,7 +14,7 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QAbstractListModel, QDate, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QDate, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeySequence
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import (
@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 from clinic_app import APP_NAME
 from clinic_app.errors import ClinicAppError
 from clinic_app.ui.compare_dialogs import PreviewDialog, PrintDialog, SaveFileDialog
+from clinic_app.ui.list_models import ChoiceListModel, ItemListModel
 from clinic_app.ui.operations import Change, Operation, on_change
 from clinic_app.ui.page_preview import PagePreview
 from clinic_app.ui.tasks import TaskRunner
@@ -53,78 +54,37 @@ PREVIEW_DPI = 96  # the pages' pictures; scaled to the preview's width when pain
 OK_COLOUR, WARN_COLOUR = QColor("#2e7d32"), QColor("#b3261e")
 
 
-class TherapyChoiceModel(QAbstractListModel):
-    """Every therapy with a tick box; ticked ones go on the handout in the order shown."""
-
-    chosen_changed = Signal()
+class TherapyChoiceModel(ChoiceListModel):
+    """Every therapy with a tick box; the ones chosen first come first, and the ticked ones go on
+    the handout in the order shown."""
 
     def __init__(self, items, chosen=(), parent=None) -> None:  # noqa: ANN001
-        super().__init__(parent)
         by_slug = {item.slug: item for item in items}
         first = [by_slug[s] for s in dict.fromkeys(chosen) if s in by_slug]
-        self._items = first + [item for item in items if item.slug not in set(chosen)]
-        self._chosen = {item.slug for item in first}
+        super().__init__(parent, first + [item for item in items if item.slug not in set(chosen)],
+                         [item.slug for item in first])
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self._items)
+    def key(self, item) -> str:  # noqa: ANN001 - services.library.TherapyListItem
+        return item.slug
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201
-        if not index.isValid() or not 0 <= index.row() < len(self._items):
-            return None
-        item = self._items[index.row()]
+    def show(self, item, role: int):  # noqa: ANN001, ANN201
         if role == Qt.ItemDataRole.DisplayRole:
             return f"{item.name} — {item.status}"
-        if role == Qt.ItemDataRole.CheckStateRole:
-            return Qt.CheckState.Checked if item.slug in self._chosen else Qt.CheckState.Unchecked
         if role == Qt.ItemDataRole.ToolTipRole:
             return item.patient_name
-        if role == Qt.ItemDataRole.UserRole:
-            return item.slug
         return None
 
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsUserCheckable
-
-    def setData(self, index: Index, value, role: int = Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802, ANN001
-        if role != Qt.ItemDataRole.CheckStateRole or not index.isValid():
-            return False
-        slug = self._items[index.row()].slug
-        if Qt.CheckState(value) == Qt.CheckState.Checked:
-            self._chosen.add(slug)
-        else:
-            self._chosen.discard(slug)
-        self.dataChanged.emit(index, index, [Qt.ItemDataRole.CheckStateRole])
-        self.chosen_changed.emit()
-        return True
-
     def chosen(self) -> tuple[str, ...]:
-        return tuple(item.slug for item in self._items if item.slug in self._chosen)
+        return tuple(super().chosen())
 
     def name_of(self, slug: str) -> str:
-        return next((item.name for item in self._items if item.slug == slug), slug)
+        return next((item.name for item in self.items() if item.slug == slug), slug)
 
 
-class ChecklistModel(QAbstractListModel):
+class ChecklistModel(ItemListModel):
     """The checklist items of an :class:`Assessment`, ticked or flagged."""
 
-    def __init__(self, parent=None) -> None:  # noqa: ANN001
-        super().__init__(parent)
-        self._items: tuple[CheckItem, ...] = ()
-
-    def set_items(self, items) -> None:  # noqa: ANN001
-        self.beginResetModel()
-        self._items = tuple(items)
-        self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self._items)
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201
-        if not index.isValid() or not 0 <= index.row() < len(self._items):
-            return None
-        item = self._items[index.row()]
+    def show(self, item: CheckItem, role: int):  # noqa: ANN201
         if role == Qt.ItemDataRole.DisplayRole:
             return f"{'✓' if item.ok else '✗'}  {item.label}"
         if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleDescriptionRole):

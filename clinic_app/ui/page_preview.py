@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+
+from clinic_app.ui.list_models import ItemListModel
 
 Index = QModelIndex | QPersistentModelIndex
 PAGE_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -20,29 +22,16 @@ GAP = 14  # pixels of desk around each page
 DESK = QColor("#8a9099")
 
 
-class PageModel(QAbstractListModel):
+class PageModel(ItemListModel):
     """One row per page; ``PAGE_ROLE`` gives the page's picture."""
 
-    def __init__(self, parent=None) -> None:  # noqa: ANN001
-        super().__init__(parent)
-        self._pages: tuple[QImage, ...] = ()
-
-    def set_pages(self, pages: Sequence[QImage]) -> None:
-        self.beginResetModel()
-        self._pages = tuple(pages)
-        self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self._pages)
-
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201
-        if not index.isValid() or not 0 <= index.row() < len(self._pages):
-            return None
-        if role == PAGE_ROLE:
-            return self._pages[index.row()]
-        if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"Page {index.row() + 1} of {len(self._pages)}"
-        return None
+        if role == Qt.ItemDataRole.AccessibleTextRole and index.isValid():
+            return f"Page {index.row() + 1} of {self.rowCount()}"
+        return super().data(index, role)
+
+    def show(self, image: QImage, role: int):  # noqa: ANN201
+        return image if role == PAGE_ROLE else None
 
 
 class PageDelegate(QStyledItemDelegate):
@@ -95,7 +84,7 @@ class PagePreview(QListView):
 
     def set_pages(self, pages: Sequence[QImage]) -> None:
         top = self.verticalScrollBar().value()
-        self.page_model.set_pages(pages)
+        self.page_model.set_items(pages)
         self.doItemsLayout()
         self.verticalScrollBar().setValue(top)  # an edit keeps the doctor's place in the handout
 
