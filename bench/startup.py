@@ -67,6 +67,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=15)
     opts = parser.parse_args()
     env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
+    # As on a clinic's computer: Python keeps the compiled modules after the first start (a shell
+    # that forbids it would time the compiler on every run, not the start-up).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
         env["HOME"] = tmp
@@ -93,7 +96,7 @@ def main() -> int:
           f"(QT_QPA_PLATFORM={env['QT_QPA_PLATFORM']})")
     print(f"  bare PySide6 window, first paint   {bare_paint:7.1f} ms   (floor)")
     print(f"  Clinic Reference, first paint      {app_paint:7.1f} ms   {app_paint / bare_paint:4.2f}x  (target <= 1.5x)")
-    print(f"  Clinic Reference, list searchable  {app_ready:7.1f} ms   {app_ready / bare_paint:4.2f}x  (target <= 3x)")
+    print(f"  Clinic Reference, list painted     {app_ready:7.1f} ms   {app_ready / bare_paint:4.2f}x  (target <= 1.5x)")
     print(f"  peak memory at first paint: bare {bare_rss:6.1f} MiB, app {app_rss:6.1f} MiB "
           f"({app_rss / bare_rss:4.2f}x)")
     return 0

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import hashlib
-from importlib import resources
 from pathlib import Path
 
 SHARED_FILES = ("library.yaml", "attributes.yaml", "conditions.yaml")
@@ -12,8 +11,12 @@ REFERENCE_DIR = "references"  # one file per bibliography section: references/<s
 
 
 def shipped_content_dir() -> Path:
-    """The content shipped inside the installed package (``resources/`` in the repo)."""
-    return Path(str(resources.files("clinic_app.resources")))
+    """The content shipped inside the installed package (``resources/`` in the repo). The package's
+    own folder rather than importlib.resources (whose import costs more than the lookup): the
+    content is plain files in an installed package, as the style sheet is."""
+    import clinic_app.resources as shipped
+
+    return Path(shipped.__file__).parent
 
 
 def content_fingerprint(directory: Path) -> str:

@@ -8,7 +8,7 @@ shipped content changed, prepares it (migrations, ORM, content loader) while the
 Any :class:`~clinic_app.errors.ClinicAppError` on the way is shown in a dialog and the application
 ends with exit code 1; anything else is logged to ``<data dir>/clinic-app.log`` (see error_log).
 
-With ``CLINIC_APP_STARTUP_PROBE=1`` the moments ``paint`` (first frame) and ``ready`` (list filled
+With ``CLINIC_APP_STARTUP_PROBE=1`` the moments ``paint`` (first frame) and ``ready`` (list filled, painted
 and searchable) are printed to stderr as ``startup-probe NAME UNIX_TIME MAX_RSS_KB`` and the
 application quits once ready; ``bench/startup.py`` reads them.
 """
@@ -81,6 +81,13 @@ def _store_is_ready(location: Location) -> bool:
     return ready
 
 
+def _load_list_modules() -> None:
+    """While a worker checks the store, the GUI thread (idle until then) loads what fills the list."""
+    import clinic_app.services.library  # noqa: F401
+    import clinic_app.ui.operations  # noqa: F401
+    import clinic_app.ui.therapy_delegate  # noqa: F401
+
+
 def _prepare_store(location: Location):  # noqa: ANN202
     from clinic_app.services import store_setup
 
@@ -100,14 +107,20 @@ class Startup(QObject):
         self.failed = False
         self._painted = False
         self._begun = False
+        self._serving = False
         window.installEventFilter(self)
         QTimer.singleShot(FALLBACK_START_MS, self._on_fallback_elapsed)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        if event.type() == QEvent.Type.Paint and not self._painted:
+        if event.type() != QEvent.Type.Paint:
+            return False
+        if watched is self.window and not self._painted:
             self._painted = True
             _probe("paint")
             QTimer.singleShot(0, self._on_first_paint_done)
+        elif watched is not self.window:  # the therapy list, filled
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, self._on_list_painted)  # after the frame is on screen
         return False
 
     def _on_first_paint_done(self) -> None:
@@ -123,17 +136,17 @@ class Startup(QObject):
             return
         self._begun = True
         self.window.removeEventFilter(self)
-        if self.guard is not None and self.guard.serve():  # later launches on this folder knock here
-            self.guard.raise_requested.connect(lambda: _bring_to_front(self.window))
         # No busy cursor: the window says "Preparing the therapy library…" while it works, and the
         # doctor can read and search as soon as the list is there.
         self.runner = TaskRunner(self, busy_cursor=False)
         self.runner.run(_store_is_ready, self.location, on_done=self._on_store_checked, on_error=self._on_failed)
+        QTimer.singleShot(0, _load_list_modules)
 
     def _on_store_checked(self, ready: bool) -> None:
         if ready:
             self._open_library()
             return
+        self._serve()
         text = "Preparing the therapy library…"
         self.window.show_status(text)
         self.window.detail_view.show_message(f"{text} This takes a few seconds on first use and after an update.")
@@ -162,13 +175,26 @@ class Startup(QObject):
         self.window.show_warning(backup_problem(self.location) or "")
         if self.window.detail_view.detail is None:
             self.window.detail_view.show_message("")
+        viewport = self.window.search_panel.list_view.viewport()
+        viewport.installEventFilter(self)  # "ready" once the filled list has painted (see eventFilter)
+        viewport.update()
+
+    def _on_list_painted(self) -> None:
         _probe("ready")
+        QTimer.singleShot(0, self._serve)
         QTimer.singleShot(WARM_UP_AFTER_MS, self._warm_up)
         if os.environ.get(PROBE_ENV) == "1":
             # exit() rather than quit(): quit() asks the platform to end the session, after which a
             # later event loop in the same process (tests reuse the application) stops delivering
             # queued signals.
             QTimer.singleShot(0, lambda: QApplication.exit(0))
+
+    def _serve(self) -> None:
+        """From now on a later launch on this folder knocks here and this window comes forward (a
+        launch before this moment waits for it; see single_instance.bring_forward)."""
+        if self.guard is not None and not self._serving and self.guard.serve():
+            self._serving = True
+            self.guard.raise_requested.connect(lambda: _bring_to_front(self.window))
 
     def _warm_up(self) -> None:
         """While the doctor reads, load off the GUI thread what the first handout and the first
