@@ -311,14 +311,24 @@ class CompareWindow(QWidget):
 
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
-        from PySide6.QtWidgets import QVBoxLayout
+        from PySide6.QtWidgets import QDialogButtonBox, QHBoxLayout, QVBoxLayout
+
+        from clinic_app.ui.window_place import closes_on_escape, place
 
         self.setWindowTitle(f"Compare options — {APP_NAME}")
         self.view = CompareView(store, self)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        self.buttons.button(QDialogButtonBox.StandardButton.Close).setAccessibleName("Close the comparison")
+        self.buttons.rejected.connect(self.close)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.view)
-        self.resize(1280, 820)
+        layout.setContentsMargins(0, 0, 0, 8)
+        layout.addWidget(self.view, 1)
+        bottom = QHBoxLayout()
+        bottom.setContentsMargins(8, 0, 8, 0)
+        bottom.addWidget(self.buttons)
+        layout.addLayout(bottom)
+        closes_on_escape(self)
+        place(self, "compare", 1280, 820)
 
 
 def open_compare(parent: QWidget | None, store: Store, slugs=(),  # noqa: ANN001

@@ -20,15 +20,16 @@ from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QDialog,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QListView,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -37,10 +38,12 @@ from PySide6.QtWidgets import (
 from clinic_app import APP_NAME
 from clinic_app.errors import ClinicAppError
 from clinic_app.ui.compare_dialogs import PreviewDialog, PrintDialog, SaveFileDialog
+from clinic_app.ui.fields import DateField
 from clinic_app.ui.list_models import ChoiceListModel, ItemListModel
 from clinic_app.ui.operations import Change, Operation, on_change
 from clinic_app.ui.page_preview import PagePreview
 from clinic_app.ui.tasks import TaskRunner
+from clinic_app.ui.window_place import place
 
 if TYPE_CHECKING:
     from clinic_app.printing.handout_jobs import Preview
@@ -137,8 +140,13 @@ class HandoutBuilder(QDialog):
         self._previews = TaskRunner(self, max_threads=1, busy_cursor=False)
         self._preview_generation = 0
         self._printing = False
+        options = QScrollArea(self)  # the options scroll on a small screen rather than push it off
+        options.setWidget(self.options_panel)
+        options.setWidgetResizable(True)
+        options.setFrameShape(QFrame.Shape.NoFrame)
+        options.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         splitter = QSplitter()
-        splitter.addWidget(self.options_panel)
+        splitter.addWidget(options)
         splitter.addWidget(self.preview)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([420, 760])
@@ -151,7 +159,8 @@ class HandoutBuilder(QDialog):
         self.refresh_timer.timeout.connect(self.refresh)
         self._connect()
         on_change(self, {Change.CLINIC_PROFILE}, self._on_profile_changed)
-        self.resize(1240, 860)
+        place(self, "handout-builder", 1240, 860)
+        self.therapy_view.setFocus()  # (not a button: Enter must not print or preview by surprise)
         self.refresh()
 
     # -- widgets ---------------------------------------------------------------------------
@@ -179,9 +188,7 @@ class HandoutBuilder(QDialog):
         self.clinician_combo.setEditable(True)
         self.clinician_combo.addItems(list(self.profile.clinicians))
         self.clinician_combo.setCurrentText(clinician or (self.profile.clinicians[0] if self.profile.clinicians else ""))
-        self.date_edit = QDateEdit(QDate.currentDate(), self)
-        self.date_edit.setCalendarPopup(True)
-        self.date_edit.setDisplayFormat("d MMMM yyyy")
+        self.date_edit = DateField(QDate.currentDate(), "d MMMM yyyy", self)
         self.notes_field = QPlainTextEdit(notes, self)
         self.notes_field.setPlaceholderText("Notes for this patient, in plain words")
         self.notes_field.setTabChangesFocus(True)
@@ -191,16 +198,14 @@ class HandoutBuilder(QDialog):
         for field in (self.notes_field, self.next_steps_field):
             field.setMaximumHeight(80)
         self.follow_up_box = QCheckBox("Next &visit on", self)
-        self.follow_up_edit = QDateEdit(QDate.currentDate().addDays(28), self)
-        self.follow_up_edit.setCalendarPopup(True)
-        self.follow_up_edit.setDisplayFormat("d MMMM yyyy")
+        self.follow_up_edit = DateField(QDate.currentDate().addDays(28), "d MMMM yyyy", self)
         self.follow_up_edit.setEnabled(False)
-        self.large_print_box = QCheckBox("&Large print (14 pt)", self)
-        self.large_print_box.setChecked(self.profile.large_print)
-        self.paper_combo = QComboBox(self)
+        self.paper_combo = QComboBox(self)  # (made before Large print: Tab reaches them as shown)
         self.paper_combo.addItem("A4", "a4")
         self.paper_combo.addItem("Letter", "letter")
         self.paper_combo.setCurrentIndex(max(0, self.paper_combo.findData(self.profile.paper_size)))
+        self.large_print_box = QCheckBox("&Large print (14 pt)", self)
+        self.large_print_box.setChecked(self.profile.large_print)
         # Beside options that are all emerging or investigational, the handout carries the standard
         # ones; the doctor may leave them out only with a reason, which the handout log keeps.
         self.standard_box = QCheckBox("Add the standard options", self)
@@ -218,7 +223,7 @@ class HandoutBuilder(QDialog):
         form = QFormLayout()
         form.addRow("&Patient:", self.patient_field)
         form.addRow("C&ondition:", self.condition_combo)
-        form.addRow("C&linician:", self.clinician_combo)
+        form.addRow("Clinici&an:", self.clinician_combo)
         form.addRow("&Date:", self.date_edit)
         form.addRow("&Notes:", self.notes_field)
         form.addRow("Ne&xt steps:", self.next_steps_field)
@@ -233,7 +238,6 @@ class HandoutBuilder(QDialog):
             widget.setAccessibleName(name)
         self.grade_label = QLabel(self)
         self.grade_label.setWordWrap(True)
-        self.grade_label.setAccessibleName("Reading grade and checklist")
         self.checklist_view = QListView(self)
         self.checklist_view.setModel(self.checklist_model)
         self.checklist_view.setAccessibleName("Handout checklist")
@@ -259,13 +263,12 @@ class HandoutBuilder(QDialog):
         layout.addWidget(self.grade_label)
         layout.addWidget(self.checklist_view, 1)
         self.pages_label = QLabel(self)
-        self.pages_label.setAccessibleName("Pages")
         self.note_label = QLabel(self)
         self.note_label.setWordWrap(True)
         self.note_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.preview_button = QPushButton("Full pre&view…", self)
-        self.pdf_button = QPushButton("Save as P&DF…", self)
-        self.print_button = QPushButton("&Print…", self)
+        self.preview_button = QPushButton("Full previe&w…", self)
+        self.pdf_button = QPushButton("&Save as PDF…", self)
+        self.print_button = QPushButton("Pr&int…", self)
         self.print_button.setShortcut(QKeySequence.StandardKey.Print)
         self.print_button.setToolTip("Print the handout (Ctrl+P)")
         self.print_button.setDefault(True)
