@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleO
 from clinic_app.services.consultations import UsageRow
 from clinic_app.ui.table_model import Index, ReadOnlyTableModel
 
-BarRole = Qt.ItemDataRole.UserRole + 1  # a count as a fraction of its column's largest count
+BarRole = Qt.ItemDataRole.UserRole + 1  # a count as a fraction of the largest count shown
 DISCUSSED_COLOUR, HANDED_OUT_COLOUR = "#143d59", "#2e7d32"
 PAD, GAP = 8, 6
 
@@ -43,20 +43,21 @@ def usage_for(rows: list[UsageRow], month: str | None = None) -> list[UsageRow]:
 
 class UsageModel(ReadOnlyTableModel):
     """One therapy per row with how often it was discussed and handed out in a period. The counts
-    stay numbers (DisplayRole); BarRole gives each as a fraction of its column's largest."""
+    stay numbers (DisplayRole); BarRole gives each as a fraction of the largest count in either
+    column: one scale, so one handout is drawn a quarter as long as four discussions."""
 
     HEADERS = ("Therapy", "Discussed", "Handed out")
 
     def __init__(self, parent=None) -> None:  # noqa: ANN001
         super().__init__(parent)
         self._period = ""
-        self._largest = (0, 0)
+        self._largest = 0
 
     def set_rows(self, rows, period: str) -> None:  # noqa: ANN001
         """Show ``rows`` as they are ordered; ``period`` completes 'discussed 4 times …' ('in November 2026')."""
         rows = list(rows)
         self._period = period
-        self._largest = (max((r.discussed for r in rows), default=0), max((r.handed_out for r in rows), default=0))
+        self._largest = max((max(r.discussed, r.handed_out) for r in rows), default=0)
         self._set_entries(rows)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201
@@ -71,8 +72,8 @@ class UsageModel(ReadOnlyTableModel):
             said = {1: f"discussed {times(row.discussed)}", 2: f"handed out {times(row.handed_out)}"}
             return f"{row.name}: {said.get(column, f'{said[1]}, {said[2]}')} {self._period}"
         if role == BarRole and column:
-            count, largest = (row.discussed, row.handed_out)[column - 1], self._largest[column - 1]
-            return count / largest if largest else 0.0
+            count = (row.discussed, row.handed_out)[column - 1]
+            return count / self._largest if self._largest else 0.0
         return None
 
 
