@@ -54,9 +54,32 @@ def show_unexpected(parent: QWidget | None, log_file: Path | None) -> None:
     show_error(parent, "Unexpected problem", message)
 
 
+def help_dialog(parent: QWidget | None, html_text: str) -> QtWidgets.QDialog:
+    """The help as a window that fits the screen: the text scrolls, the Close button stays in view."""
+    from clinic_app.ui.window_place import place
+
+    dialog = QtWidgets.QDialog(parent)
+    dialog.setWindowTitle(f"Help — {APP_NAME}")
+    browser = QtWidgets.QTextBrowser(dialog)
+    browser.setOpenExternalLinks(False)
+    browser.setHtml(html_text)
+    browser.setAccessibleName("Help text")
+    buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Close, dialog)
+    buttons.rejected.connect(dialog.reject)
+    layout = QtWidgets.QVBoxLayout(dialog)
+    layout.addWidget(browser, 1)
+    layout.addWidget(buttons)
+    place(dialog, "help", 640, 720)
+    return dialog
+
+
 def show_help(parent: QWidget | None, html_text: str) -> None:
-    """The help box. ``html_text`` is built by the application, never from content."""
-    _box(parent, "Information", "Help", html_text).exec()
+    """The help. ``html_text`` is built by the application, never from content."""
+    dialog = help_dialog(parent, html_text)
+    try:
+        dialog.exec()
+    finally:
+        dialog.deleteLater()
 
 
 def show_about(parent: QWidget | None, html_text: str) -> None:

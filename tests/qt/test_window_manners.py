@@ -71,3 +71,16 @@ def test_compare_fits_the_screen_closes_on_escape_and_ctrl_w_and_remembers_its_p
     qtbot.waitUntil(lambda: QApplication.activeWindow() is again)
     qtbot.keyClick(again, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
     assert not again.isVisible()
+
+
+def test_help_fits_the_screen_with_its_close_button_in_view(qtbot):
+    from clinic_app.ui import help_text, messages
+
+    dialog = messages.help_dialog(None, help_text.help_html())
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    area = free_area()
+    assert dialog.height() <= area.height() and dialog.width() <= area.width()
+    close = dialog.findChild(QAbstractButton)
+    assert close is not None and dialog.rect().contains(close.mapTo(dialog, close.rect().bottomRight()))
