@@ -53,6 +53,7 @@ bench: $(TEST_STAMP)
 	$(BIN)/python bench/keystroke.py
 	$(BIN)/python bench/upgrade.py
 	$(BIN)/python bench/write.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/gui_gaps.py
 
 wheel: $(TEST_STAMP)
 	$(BIN)/python -m build --wheel --outdir dist .

@@ -4,15 +4,22 @@ out most, drawn as bars beside the counts.
 
 Times are shown in the computer's time zone and the From/To filter dates are local days. Reprints
 run on the GUI thread: the handouts are laid out with Qt's text classes, which belong to it.
+
+A clinic keeps years of records, so the window never reads or lays them out on the GUI thread:
+the records and the usage are read on a worker (a result that a newer read overtook is dropped),
+the clinician filter waits for a pause in typing, the table hands its rows to the view a page
+at a time as it scrolls, and its columns are sized from the heading and the first rows.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QDate, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QDate, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -43,6 +50,7 @@ from clinic_app.services.consultations import ConsultationItem, UsageRow
 from clinic_app.ui import messages
 from clinic_app.ui.compare_dialogs import SaveFileDialog
 from clinic_app.ui.table_model import ReadOnlyTableModel
+from clinic_app.ui.tasks import TaskRunner
 from clinic_app.ui.usage_chart import DISCUSSED_COLOUR, HANDED_OUT_COLOUR, BarDelegate, UsageModel, month_label, usage_for
 
 if TYPE_CHECKING:
@@ -56,7 +64,11 @@ USAGE_MONTHS = 12
 ALL_MONTHS = f"Last {USAGE_MONTHS} months"
 USAGE_CAPTION = "Which therapies were discussed and handed out most"
 EMPTY_USAGE = "No consultations recorded in this period."
+READING = "Reading the consultation records…"
 DASH = "—"
+FILTER_DELAY_MS = 250  # the clinician filter reads the records once typing pauses this long
+PAGE_ROWS = 200  # rows handed to the table view at a time, as it scrolls towards the end
+SIZING_ROWS = 20  # the rows (besides the heading) the column widths are measured on
 
 
 def local_time(value: dt.datetime) -> dt.datetime:
@@ -81,17 +93,78 @@ def _date(value: QDate) -> dt.date:
     return dt.date(value.year(), value.month(), value.day())
 
 
+@dataclass(frozen=True)
+class RecordsQuery:
+    """The filters as they were when a read started (the fields may change while it runs)."""
+
+    since: dt.date
+    until: dt.date
+    clinician: str
+    therapy: str
+    include_superseded: bool
+
+    def summary(self, count: int) -> str:
+        span = f"started {self.since.day} {self.since:%b %Y} – {self.until.day} {self.until:%b %Y}"
+        return f"{plural(count, 'consultation')} {span}." if count else "No consultations match these filters."
+
+
+@dataclass(frozen=True)
+class Records:
+    items: list[ConsultationItem]
+    usage: list[UsageRow]
+
+
+def read_records(store: Store, query: RecordsQuery) -> Records:
+    """Every consultation matching ``query`` (local days) and the usage counts; runs on a worker,
+    as reading and unpacking years of records takes longer than a frame."""
+    day = dt.timedelta(days=1)  # the store filters by UTC day; a day either side covers every time zone
+    items = consultations.list_consultations(store, query.since - day, query.until + day, query.clinician,
+                                             query.therapy, query.include_superseded, limit=None)
+    items = [item for item in items if query.since <= local_time(item.started_at).date() <= query.until]
+    return Records(items, consultations.usage(store, USAGE_MONTHS))
+
+
 class ConsultationTableModel(ReadOnlyTableModel):
-    """One consultation per row, in the order given (newest first); UserRole is the record's id."""
+    """One consultation per row, in the order given (newest first); UserRole is the record's id.
+
+    Every record given is kept, but the view is handed ``PAGE_ROWS`` rows at a time
+    (canFetchMore/fetchMore) as it scrolls, so a long list costs no more to show than a short one;
+    cells are formatted only when the view asks for them."""
 
     HEADERS = ("Started", "Clinician", "Patient", "Therapies discussed", "Handouts", "Notes", "Correction")
 
     def __init__(self, names: dict[str, str] | None = None, parent=None) -> None:  # noqa: ANN001
         super().__init__(parent)
         self._names = dict(names or {})
+        self._shown = 0
 
     def set_items(self, items) -> None:  # noqa: ANN001
-        self._set_entries(items)
+        self.beginResetModel()
+        self._entries = list(items)
+        self._shown = min(PAGE_ROWS, len(self._entries))
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else self._shown
+
+    def canFetchMore(self, parent: Index) -> bool:  # noqa: N802
+        return not parent.isValid() and self._shown < len(self._entries)
+
+    def fetchMore(self, parent: Index) -> None:  # noqa: N802
+        if self.canFetchMore(parent):
+            self.fetch_to(self._shown + PAGE_ROWS - 1)
+
+    def fetch_to(self, row: int) -> None:
+        """Hand the view every row up to ``row`` (a record chosen further down than it scrolled)."""
+        end = min(row + 1, len(self._entries))
+        if end > self._shown:
+            self.beginInsertRows(QModelIndex(), self._shown, end - 1)
+            self._shown = end
+            self.endInsertRows()
+
+    def total(self) -> int:
+        """How many records the model holds, handed to the view yet or not."""
+        return len(self._entries)
 
     def items(self) -> list[ConsultationItem]:
         return list(self._entries)
@@ -100,6 +173,7 @@ class ConsultationTableModel(ReadOnlyTableModel):
         return self._entries[row]
 
     def row_of(self, consultation_id: int | None) -> int:
+        """The record's row among all the model holds (call :meth:`fetch_to` before showing it)."""
         return next((row for row, item in enumerate(self._entries) if item.id == consultation_id), -1)
 
     def therapy_name(self, slug: str) -> str:
@@ -161,6 +235,14 @@ class ConsultationsWindow(QWidget):
         therapies = library.list_therapies(store)
         self._row_labels = {row.key: row.clinician_label for row in row_catalogue(store)}
         self._usage: list[UsageRow] = []
+        self._tasks = TaskRunner(self)
+        self._reads = itertools.count(1)
+        self._latest_read = 0
+        self._reading = False
+        self._filter_timer = QTimer(self)
+        self._filter_timer.setSingleShot(True)
+        self._filter_timer.setInterval(FILTER_DELAY_MS)
+        self._filter_timer.timeout.connect(self.refresh)
         self.table_model = ConsultationTableModel({t.slug: t.name for t in therapies}, self)
         self.usage_model = UsageModel(self)
         self.tabs = QTabWidget(self)
@@ -216,7 +298,7 @@ class ConsultationsWindow(QWidget):
             filters.addWidget(widget)
         filters.addWidget(self.superseded_box)
         filters.addStretch(1)
-        self.summary_label = QLabel(page)
+        self.summary_label = QLabel(READING, page)
         self.summary_label.setAccessibleName("Consultations shown")
         self.table = QTableView(page)
         self.table.setModel(self.table_model)
@@ -228,6 +310,7 @@ class ConsultationsWindow(QWidget):
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.horizontalHeader().setMaximumSectionSize(440)
+        self.table.horizontalHeader().setResizeContentsPrecision(SIZING_ROWS)
         self.details = QPlainTextEdit(page)
         self.details.setReadOnly(True)
         self.details.setAccessibleName("Consultation details")
@@ -297,7 +380,7 @@ class ConsultationsWindow(QWidget):
     def _connect(self) -> None:
         for edit in (self.from_edit, self.to_edit):
             edit.dateChanged.connect(self.refresh)
-        self.clinician_field.textChanged.connect(self.refresh)
+        self.clinician_field.textChanged.connect(self._on_clinician_typed)
         self.therapy_combo.currentIndexChanged.connect(self.refresh)
         self.superseded_box.toggled.connect(self.refresh)
         self.table.selectionModel().currentRowChanged.connect(self._show_details)
@@ -310,28 +393,61 @@ class ConsultationsWindow(QWidget):
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)
 
     # -- reading ---------------------------------------------------------------------------
+    def _on_clinician_typed(self, _text: str) -> None:
+        """Read again once typing pauses: a read per key would only be overtaken by the next."""
+        self._filter_timer.start()
+
+    def _query(self) -> RecordsQuery:
+        return RecordsQuery(_date(self.from_edit.date()), _date(self.to_edit.date()), self.clinician_field.text(),
+                            self.therapy_combo.currentData() or "", self.superseded_box.isChecked())
+
     def refresh(self) -> None:
-        """Read the records and the usage again, keeping the chosen record and period."""
+        """Read the records and the usage again (on a worker); once they arrive the table keeps the
+        chosen record and the usage its period."""
+        self._filter_timer.stop()
+        self._latest_read = read = next(self._reads)
+        self._reading = True
+        query = self._query()
+        self._tasks.run(read_records, self.store, query,
+                        on_done=lambda records: self._on_read(read, query, records),
+                        on_error=lambda exc: self._on_read_failed(read, exc))
+
+    def is_loading(self) -> bool:
+        """Whether a read is waiting for a pause in typing or still running."""
+        return self._filter_timer.isActive() or self._reading
+
+    def _on_read(self, read: int, query: RecordsQuery, records: Records) -> None:
+        if read != self._latest_read:
+            return  # a newer read started after this one: its result is the one to show
+        self._reading = False
+        self._show_records(records.items, records.usage, query.summary(len(records.items)))
+
+    def _on_read_failed(self, read: int, error: BaseException) -> None:
+        latest = read == self._latest_read
+        if latest:
+            self._reading = False
+        if not isinstance(error, ClinicAppError):
+            raise error  # a fault in the application: the exception hook logs it
+        if latest:
+            self._show_records([], [], error.message)
+
+    def _show_records(self, items: list[ConsultationItem], usage: list[UsageRow], summary: str) -> None:
         chosen = self.selected_item()
-        since, until = _date(self.from_edit.date()), _date(self.to_edit.date())
-        day = dt.timedelta(days=1)
-        try:  # the store filters by UTC day; a day either side covers every time zone, then local days decide
-            items = consultations.list_consultations(
-                self.store, since - day, until + day, self.clinician_field.text(), self.therapy_combo.currentData(),
-                self.superseded_box.isChecked())
-            self._usage = consultations.usage(self.store, USAGE_MONTHS)
-        except ClinicAppError as exc:
-            items, self._usage, summary = [], [], exc.message
-        else:
-            items = [item for item in items if since <= local_time(item.started_at).date() <= until]
-            span = f"started {since.day} {since:%b %Y} – {until.day} {until:%b %Y}"
-            summary = f"{plural(len(items), 'consultation')} {span}." if items else "No consultations match these filters."
+        self._usage = usage
         self.summary_label.setText(summary)
         self.table_model.set_items(items)
-        self.table.resizeColumnsToContents()
+        self.table.resizeColumnsToContents()  # the heading and the first SIZING_ROWS rows
         if items:
-            self.table.selectRow(max(0, self.table_model.row_of(chosen.id if chosen else None)))
-        self._show_details()
+            row = max(0, self.table_model.row_of(chosen.id if chosen else None))
+            self.table_model.fetch_to(row)
+            self.table.selectRow(row)  # its details follow (currentRowChanged)
+        if not self.table.currentIndex().isValid():
+            self._show_details()
+        self._fill_periods()
+        self._show_usage()
+
+    def _fill_periods(self) -> None:
+        """The months that have usage, newest first, keeping the one chosen."""
         month = self.period_combo.currentData()
         self.period_combo.blockSignals(True)
         self.period_combo.clear()
@@ -340,7 +456,6 @@ class ConsultationsWindow(QWidget):
             self.period_combo.addItem(month_label(value), value)
         self.period_combo.setCurrentIndex(max(0, self.period_combo.findData(month)) if month else 0)
         self.period_combo.blockSignals(False)
-        self._show_usage()
 
     def selected_item(self) -> ConsultationItem | None:
         index = self.table.currentIndex()

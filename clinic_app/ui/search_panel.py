@@ -12,6 +12,10 @@ Escape clears the search.
 The list model, its delegate, the filter entries and the services behind them arrive with the
 library (:meth:`SearchPanel.set_store`), after the first paint: before it the list is empty and
 the filters show "All", so importing them earlier would only delay the first frame.
+
+A library of thousands of therapies never stalls the window: it is read on a worker (the list
+fills when it arrives; a therapy chosen meanwhile is selected then), and the list lays its rows out
+a batch per pass of the event loop, since each row's height depends on its wrapped name.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6 import QtCore
-from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, QPersistentModelIndex, QTimer, Signal, Slot
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QComboBox, QHBoxLayout, QLineEdit, QListView, QVBoxLayout, QWidget
 
@@ -27,12 +31,20 @@ from clinic_app.errors import ClinicAppError
 from clinic_app.ui import messages
 
 if TYPE_CHECKING:
+    from clinic_app.services.library import TherapyListItem
     from clinic_app.storage.store import Store
+    from clinic_app.ui.tasks import TaskRunner
     from clinic_app.ui.therapy_list import TherapyListModel
 
 # The search runs once the events of a burst of typing are handled: it takes a few milliseconds even
 # at 10,000 therapies (bench/keystroke.py), so there is nothing to gain by waiting longer.
 SEARCH_DELAY_MS = 0
+# From this many therapies the list is read on a worker: reading and unpacking them takes longer
+# than a frame (about 60 ms at 10,000); below it the list is complete when set_store returns.
+OFF_THREAD_FROM = 1_000
+LAYOUT_BATCH = 100  # rows the list lays out per pass of the event loop
+SCROLL_RETRY_MS = 30  # how soon a row the layout has not reached yet is scrolled to again
+SCROLL_TRIES = 200  # then the view is left where it is (a hidden list is not laid out)
 
 
 class _KeyFilter(QObject):
@@ -72,6 +84,16 @@ class SearchPanel(QWidget):
         self.status_filter = self._combo("Status filter", "All statuses")
 
         self.model: TherapyListModel | None = None
+        self._tasks: TaskRunner | None = None
+        self._load = 0  # the latest set_store; a list read for an earlier one is dropped
+        self._loading = False
+        self._pending_slug = ""  # chosen while the list was read; selected when it arrives
+        self._scroll_target: QPersistentModelIndex | None = None
+        self._scroll_tries = 0
+        self._scroll_timer = QTimer(self)
+        self._scroll_timer.setSingleShot(True)
+        self._scroll_timer.setInterval(SCROLL_RETRY_MS)
+        self._scroll_timer.timeout.connect(self._scroll_when_laid_out)
         self.list_view = QListView(self)
         self.list_view.setObjectName("therapyList")
         self.list_view.setAccessibleName("Therapies")
@@ -123,16 +145,43 @@ class SearchPanel(QWidget):
         self.model = TherapyListModel(self)
         self.list_view.setModel(self.model)
         self.list_view.setItemDelegate(TherapyDelegate(self.list_view))
+        self.list_view.setLayoutMode(QListView.LayoutMode.Batched)  # row heights vary: measured a batch at a time
+        self.list_view.setBatchSize(LAYOUT_BATCH)
         # rows wrap to the width of the list, so a horizontal scroll bar would only flicker
         self.list_view.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         return self.model
 
     # -- what the window asks of the panel ---------------------------------------------------
     def set_store(self, store: Store) -> None:
-        from clinic_app.services.library import list_conditions, list_therapies
+        """Fill the list from ``store``: at once for a library of usual size, from a worker for a
+        very large one (the window stays usable and the list fills when the therapies arrive)."""
+        from clinic_app.services.library import library_info, list_therapies
 
-        model = self.model if self.model is not None else self._attach_model()
+        if self.model is None:
+            self._attach_model()
         self._store = store
+        self._fill_conditions(store)
+        self._load += 1
+        self._pending_slug = ""
+        self._loading = int(library_info(store)["therapies"]) >= OFF_THREAD_FROM
+        if not self._loading:
+            self._show_therapies(self._load, list_therapies(store))
+            return
+        load = self._load
+        self._runner().run(list_therapies, store, on_done=lambda therapies: self._show_therapies(load, therapies),
+                           on_error=lambda error: self._load_failed(load, error))
+
+    def _runner(self) -> TaskRunner:
+        if self._tasks is None:
+            from clinic_app.ui.tasks import TaskRunner
+
+            self._tasks = TaskRunner(self, max_threads=1, busy_cursor=False)  # the window stays usable
+        return self._tasks
+
+    def _fill_conditions(self, store: Store) -> None:
+        """The condition entries of ``store``, keeping the one chosen."""
+        from clinic_app.services.library import list_conditions
+
         chosen = self.current_condition()
         self.condition_filter.blockSignals(True)
         while self.condition_filter.count() > 1:
@@ -141,10 +190,31 @@ class SearchPanel(QWidget):
             self.condition_filter.addItem(condition.name, condition.slug)
         self.condition_filter.setCurrentIndex(max(0, self.condition_filter.findData(chosen)) if chosen else 0)
         self.condition_filter.blockSignals(False)
-        model.set_therapies(list_therapies(store))
+
+    def _show_therapies(self, load: int, therapies: list[TherapyListItem]) -> None:
+        if load != self._load:
+            return  # the panel was given another store since this list was read
+        self._loading = False
+        self.model.set_therapies(therapies)
         self._apply_filters()
+        pending, self._pending_slug = self._pending_slug, ""
+        if pending:
+            self.select_slug(pending)
         if self.search_field.text().strip():
             self._run_search()
+
+    def _load_failed(self, load: int, error: BaseException) -> None:
+        latest = load == self._load
+        if latest:
+            self._loading, self._pending_slug = False, ""
+        if not isinstance(error, ClinicAppError):
+            raise error  # a fault in the application: the exception hook logs it
+        if latest:
+            messages.show_error(self, "Cannot read the therapy list", error.message, error.detail)
+
+    def is_loading(self) -> bool:
+        """Whether a large library's list is still being read."""
+        return self._loading
 
     def focus_search(self) -> None:
         self.search_field.setFocus(QtCore.Qt.FocusReason.ShortcutFocusReason)
@@ -157,11 +227,28 @@ class SearchPanel(QWidget):
         self.search_field.setFocus(QtCore.Qt.FocusReason.OtherFocusReason)
 
     def select_slug(self, slug: str) -> bool:
-        """Make ``slug`` the current row, if it is shown; returns whether it was found."""
+        """Make ``slug`` the current row, if it is shown; returns whether it was found (while a large
+        list is read: whether it will be shown, and it is selected when the list arrives)."""
+        if self._loading:
+            return self._select_when_read(slug)
         row = self.model.row_of(slug) if self.model is not None else -1
         if row < 0:
             return False
         self._make_current(row)
+        return True
+
+    def _select_when_read(self, slug: str) -> bool:
+        """Whether the list being read will show ``slug`` (the filters let it through); if so it is
+        selected when the list arrives."""
+        from clinic_app.services.library import get_therapy
+
+        try:
+            therapy = get_therapy(self._store, slug)
+        except ClinicAppError:
+            return False
+        if not self.model.keeps(therapy.category, therapy.status, therapy.condition_slugs):
+            return False
+        self._pending_slug = slug
         return True
 
     def current_condition(self) -> str:
@@ -179,7 +266,23 @@ class SearchPanel(QWidget):
     def _make_current(self, row: int) -> None:
         index = self.model.index(row, 0)
         self.list_view.selectionModel().setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
-        self.list_view.scrollTo(index)
+        self._scroll_target, self._scroll_tries = QPersistentModelIndex(index), 0
+        self._scroll_when_laid_out()
+
+    def _scroll_when_laid_out(self) -> None:
+        """Scroll to the row made current; a row the batched layout has not reached yet has no place
+        to scroll to, so try again shortly (until the row is laid out, or gone)."""
+        target = self._scroll_target
+        if target is None or not target.isValid() or self._scroll_tries >= SCROLL_TRIES:
+            self._scroll_target = None
+            return
+        index = self.model.index(target.row(), 0)
+        if self.list_view.visualRect(index).isValid():
+            self._scroll_target = None
+            self.list_view.scrollTo(index)
+        else:
+            self._scroll_tries += 1
+            self._scroll_timer.start()
 
     def _open_current(self) -> None:
         if self.model is None:

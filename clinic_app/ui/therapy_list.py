@@ -4,11 +4,15 @@ Header rows (the categories: regenerative, surgery and injections, medicines, no
 notice rows ("No therapy matches ...", "Showing results for ...") are neither selectable nor enabled, so arrow keys skip
 them; therapy rows carry the slug, status and evidence grade in their own roles, and search hits
 their highlighted snippet, for :class:`~clinic_app.ui.therapy_delegate.TherapyDelegate` to paint.
+
+A library may hold thousands of therapies, so filling the model is one reset over plain tuples
+made in a single pass (the store already returns them grouped and sorted); text is formatted
+only for the rows the view asks about.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
@@ -29,8 +33,7 @@ GradeRole = Qt.ItemDataRole.UserRole + 5
 SnippetRole = Qt.ItemDataRole.UserRole + 6
 
 
-@dataclass(frozen=True)
-class _Row:
+class _Row(NamedTuple):
     kind: str
     text: str
     slug: str = ""
@@ -57,13 +60,13 @@ class TherapyListModel(QAbstractListModel):
         self._category = ""
         self._status = ""
         self._condition = ""
-        self._conditions_of: dict[str, tuple[str, ...]] = {}
+        self._conditions_of: dict[str, tuple[str, ...]] | None = None
         self._rows: list[_Row] = []
 
     # -- what the model shows -------------------------------------------------------------
     def set_therapies(self, therapies: list[TherapyListItem]) -> None:
         self._therapies = list(therapies)
-        self._conditions_of = {t.slug: t.conditions for t in self._therapies}
+        self._conditions_of = None
         self._rebuild()
 
     def set_hits(self, query: str, hits: list[SearchHit] | None, corrected: str | None = None) -> None:
@@ -75,7 +78,10 @@ class TherapyListModel(QAbstractListModel):
         self._rebuild()
 
     def set_filter(self, category: str = "", status: str = "", condition: str = "") -> None:
-        """Keep only rows of this category, status and condition ("" keeps all)."""
+        """Keep only rows of this category, status and condition ("" keeps all); the same filter
+        again changes nothing, so the rows are not rebuilt."""
+        if (category, status, condition) == (self._category, self._status, self._condition):
+            return
         self._category, self._status, self._condition = category, status, condition
         self._rebuild()
 
@@ -98,9 +104,19 @@ class TherapyListModel(QAbstractListModel):
     def slug_at(self, row: int) -> str:
         return self._rows[row].slug if 0 <= row < len(self._rows) else ""
 
-    def _keep(self, category: str, status: str, slug: str = "") -> bool:
+    def keeps(self, category: str, status: str, conditions: tuple[str, ...]) -> bool:
+        """Whether the filters let a therapy of this category, status and conditions through."""
+        return self._keep(category, status, conditions)
+
+    def _keep(self, category: str, status: str, conditions: tuple[str, ...] = ()) -> bool:
         return ((not self._category or category == self._category) and (not self._status or status == self._status)
-                and (not self._condition or self._condition in self._conditions_of.get(slug, ())))
+                and (not self._condition or self._condition in conditions))
+
+    def _conditions(self, slug: str) -> tuple[str, ...]:
+        """A hit's conditions (hits do not carry them), from the therapies, indexed on first need."""
+        if self._conditions_of is None:
+            self._conditions_of = {t.slug: t.conditions for t in self._therapies}
+        return self._conditions_of.get(slug, ())
 
     def _filtered(self) -> bool:
         return bool(self._category or self._status or self._condition)
@@ -111,14 +127,18 @@ class TherapyListModel(QAbstractListModel):
         self.endResetModel()
 
     def _grouped_rows(self) -> list[_Row]:
+        """One pass over the therapies, into their category's group, in the order the store gave."""
+        groups: dict[str, list[_Row]] = {category: [] for category in CATEGORY_LABELS}
+        filtered = self._filtered()
+        for t in self._therapies:
+            group = groups.get(t.category)
+            if group is not None and (not filtered or self._keep(t.category, t.status, t.conditions)):
+                group.append(_Row(KIND_THERAPY, t.name, t.slug, t.category, t.status, t.evidence_grade))
         rows: list[_Row] = []
         for category, label in CATEGORY_LABELS.items():
-            members = [t for t in self._therapies if t.category == category and self._keep(t.category, t.status, t.slug)]
-            if members:
+            if groups[category]:
                 rows.append(_Row(KIND_HEADER, label, category=category))
-                rows.extend(
-                    _Row(KIND_THERAPY, t.name, t.slug, t.category, t.status, t.evidence_grade) for t in members
-                )
+                rows.extend(groups[category])
         if not rows and self._therapies:
             rows.append(_Row(KIND_NOTICE, "No therapy matches these filters."))
         return rows
@@ -127,7 +147,7 @@ class TherapyListModel(QAbstractListModel):
         rows = [
             _Row(KIND_HIT, h.name, h.slug, h.category, h.status, h.evidence_grade, " ".join(h.snippet.split()))
             for h in self._hits or ()
-            if self._keep(h.category, h.status, h.slug)
+            if self._keep(h.category, h.status, self._conditions(h.slug) if self._condition else ())
         ]
         if not rows:
             where = " with these filters" if self._filtered() and self._hits else ""

@@ -41,6 +41,11 @@ def records(prepared_location, reader, tmp_path):
     return {"ana": ana, "ben": ben, "fixed": fixed, "print": handout.record_id, "sha256": handout.sha256}
 
 
+def settle(qtbot, window):
+    """Wait until the records read on the worker are shown (the read starts after a pause in typing)."""
+    qtbot.waitUntil(lambda: not window.is_loading())
+
+
 @pytest.fixture
 def make_records_window(qtbot, reader, prepared_location, errors):
     def make():
@@ -49,6 +54,7 @@ def make_records_window(qtbot, reader, prepared_location, errors):
         qtbot.addWidget(window)
         window.show()
         qtbot.waitExposed(window)
+        settle(qtbot, window)
         return window
     return make
 
@@ -83,7 +89,7 @@ def test_models_pass_the_model_tester(qtmodeltester, reader, records):
     qtmodeltester.check(usage)
 
 
-def test_the_list_shows_the_latest_records_and_all_with_the_checkbox(window, records):
+def test_the_list_shows_the_latest_records_and_all_with_the_checkbox(qtbot, window, records):
     assert shown_ids(window) == [records["fixed"], records["ana"]]
     assert "2 consultations" in window.summary_label.text()
     model = window.table_model
@@ -95,20 +101,25 @@ def test_the_list_shows_the_latest_records_and_all_with_the_checkbox(window, rec
     ana = model.row_of(records["ana"])
     assert model.index(ana, 4).data() == "1" and model.index(ana, 5).data() == "Knee pain."
     window.superseded_box.setChecked(True)
+    settle(qtbot, window)
     assert shown_ids(window) == [records["fixed"], records["ben"], records["ana"]]
     assert model.index(model.row_of(records["ben"]), 6).data() == f"corrected by #{records['fixed']}"
 
 
-def test_filters_narrow_the_rows(window, records):
+def test_filters_narrow_the_rows(qtbot, window, records):
     window.clinician_field.setText("ana")
+    settle(qtbot, window)
     assert shown_ids(window) == [records["ana"]]
     window.clinician_field.clear()
     window.therapy_combo.setCurrentIndex(window.therapy_combo.findData(PRP))
+    settle(qtbot, window)
     assert shown_ids(window) == [records["fixed"]]
     window.superseded_box.setChecked(True)
+    settle(qtbot, window)
     assert shown_ids(window) == [records["fixed"], records["ben"]]
     window.therapy_combo.setCurrentIndex(0)
     window.to_edit.setDate(window.to_edit.date().addDays(-3))
+    settle(qtbot, window)
     assert shown_ids(window) == [] and window.summary_label.text() == "No consultations match these filters."
     assert not window.export_button.isEnabled() and not window.correct_button.isEnabled()
 
@@ -139,7 +150,7 @@ def test_reprint_writes_the_handouts_and_logs_them_as_reprints(window, records, 
     assert window.note_label.text() == f"Wrote 1 PDF to {folder}. Logged as handout #{latest.id}."
 
 
-def test_a_tampered_handout_is_not_reprinted(window, records, prepared_location, tmp_path, monkeypatch):
+def test_a_tampered_handout_is_not_reprinted(qtbot, window, records, prepared_location, tmp_path, monkeypatch):
     with sqlite3.connect(prepared_location.sqlite_path) as conn:
         conn.execute("DROP TRIGGER handout_print_unchanged")
         conn.execute("UPDATE handout_print SET sha256 = ? WHERE id = ?", ("0" * 64, records["print"]))
@@ -147,6 +158,7 @@ def test_a_tampered_handout_is_not_reprinted(window, records, prepared_location,
     folder.mkdir()
     monkeypatch.setattr(FolderDialog, "ask", classmethod(lambda cls, parent: folder))
     window.refresh()
+    settle(qtbot, window)
     select(window, records["ana"])
     assert f"✗ handout #{records['print']}" in window.details.toPlainText()
     assert window.reprint() is None
@@ -156,6 +168,7 @@ def test_a_tampered_handout_is_not_reprinted(window, records, prepared_location,
 
 def test_correct_asks_for_the_latest_record_of_the_chain(window, records, qtbot):
     window.superseded_box.setChecked(True)
+    settle(qtbot, window)
     select(window, records["ben"])
     with qtbot.waitSignal(window.correct_requested) as signal:
         window.correct_button.click()
@@ -205,8 +218,10 @@ def test_open_records_and_refresh_after_a_new_record(qtbot, reader, prepared_loc
     window = open_records(None, reader)
     qtbot.addWidget(window)
     assert window.isVisible() and window.testAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    settle(qtbot, window)
     new = consultations.record(reader, ConsultationDraft(clinician="Dr Cho", therapies=("self-care",)))
     window.refresh()
+    settle(qtbot, window)
     assert shown_ids(window)[0] == new and usage_rows(window)["self-care"] == (1, 0)
 
 
@@ -244,3 +259,107 @@ def test_print_again_sends_the_handouts_to_the_printer(window, records, reader, 
     assert window.errors == [] and results and results[0].destination == name
     latest = handout_log.get_print(reader, results[0].record_id)
     assert latest.kind == "printer" and latest.reprint_of == records["print"] and latest.sha256 == records["sha256"]
+
+
+@pytest.fixture
+def reads(monkeypatch):
+    """The filters of every read of the records the window starts (each still reads the store)."""
+    from clinic_app.ui import consultation_records
+
+    seen = []
+    original = consultation_records.read_records
+
+    def counting(store, query):
+        seen.append(query)
+        return original(store, query)
+
+    monkeypatch.setattr(consultation_records, "read_records", counting)
+    return seen
+
+
+def test_typing_a_clinician_reads_once_after_the_pause(qtbot, window, records, reads):
+    reads.clear()
+    window.clinician_field.setFocus()
+    qtbot.keyClicks(window.clinician_field, "Ben Ort")
+    assert reads == [] and window.is_loading()  # nothing read while the keys come
+    settle(qtbot, window)
+    assert [query.clinician for query in reads] == ["Ben Ort"]
+    assert shown_ids(window) == [records["fixed"]]
+    assert window.summary_label.text().startswith("1 consultation started")
+
+
+def test_a_newer_filter_is_never_replaced_by_an_older_result(qtbot, window, records, monkeypatch):
+    import threading
+
+    from clinic_app.ui import consultation_records
+
+    release = threading.Event()
+    original = consultation_records.read_records
+
+    def slow_for_ana(store, query):
+        if query.clinician == "ana":
+            release.wait(10)  # this read finishes after the newer one
+        return original(store, query)
+
+    monkeypatch.setattr(consultation_records, "read_records", slow_for_ana)
+    window.clinician_field.setText("ana")
+    window.refresh()
+    window.clinician_field.setText("ben")
+    window.refresh()
+    qtbot.waitUntil(lambda: shown_ids(window) == [records["fixed"]])
+    release.set()
+    qtbot.waitUntil(lambda: not window._tasks.is_busy())
+    assert shown_ids(window) == [records["fixed"]] and not window.is_loading()
+    assert window.clinician_field.text() == "ben"
+
+
+def test_thousands_of_records_all_show_when_scrolled_to_the_end(qtbot, prepared_location, make_records_window):
+    count = 3000
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    rows = [((now - dt.timedelta(minutes=10 * n)).isoformat(sep=" "), f"Dr {n % 7}", '["nsaids"]', "[]",
+             '{"nsaids": 1}', "test") for n in range(count)]
+    with sqlite3.connect(prepared_location.sqlite_path) as conn:
+        conn.executemany("INSERT INTO consultation (recorded_at, started_at, clinician, therapies, rows, "
+                         "content_versions, library_version) VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6)", rows)
+    window = make_records_window()
+    model = window.table_model
+    assert window.summary_label.text().startswith(f"{count} consultations started")
+    assert model.total() == count and 0 < model.rowCount() < count  # handed to the view as it scrolls
+
+    def last_row_in_sight():
+        window.table.scrollToBottom()
+        last = model.index(count - 1, 0)
+        return last.isValid() and window.table.viewport().rect().intersects(window.table.visualRect(last))
+
+    qtbot.waitUntil(last_row_in_sight)
+    assert model.rowCount() == count and len(set(shown_ids(window))) == count
+    assert model.index(count - 1, 1).data() == f"Dr {(count - 1) % 7}"
+
+
+def test_the_chosen_record_far_down_stays_chosen_after_a_refresh(qtbot, prepared_location, make_records_window):
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    rows = [((now - dt.timedelta(minutes=n)).isoformat(sep=" "), '["nsaids"]') for n in range(1000)]
+    with sqlite3.connect(prepared_location.sqlite_path) as conn:
+        conn.executemany("INSERT INTO consultation (recorded_at, started_at, clinician, therapies, rows, "
+                         "content_versions, library_version) VALUES (?1, ?1, 'Dr A', ?2, '[]', '{}', '')", rows)
+    window = make_records_window()
+    window.table_model.fetch_to(899)
+    window.table.selectRow(899)
+    chosen = window.selected_item().id
+    window.refresh()
+    settle(qtbot, window)
+    assert window.selected_item().id == chosen
+
+
+def test_a_busy_database_is_said_in_the_summary(qtbot, window, records, monkeypatch):
+    from clinic_app.errors import DatabaseLockedError
+    from clinic_app.ui import consultation_records
+
+    def busy(store, query):
+        raise DatabaseLockedError("the database is busy; try again in a moment")
+
+    monkeypatch.setattr(consultation_records, "read_records", busy)
+    window.refresh()
+    settle(qtbot, window)
+    assert window.summary_label.text() == "the database is busy; try again in a moment"
+    assert shown_ids(window) == [] and not window.export_button.isEnabled()

@@ -191,3 +191,70 @@ def test_a_busy_database_during_search_is_reported(qtbot, window, monkeypatch):
     window.search_panel.search_field.setText("plate")
     qtbot.waitUntil(lambda: bool(shown))
     assert shown == ["the database is busy; try again in a moment"]
+
+
+@pytest.fixture
+def large_library(prepared_location, reader):
+    """The shipped therapies and enough made-up ones (names "Listed therapy N") for the list to be
+    read on a worker; returns every slug in the order the list shows them."""
+    import sqlite3
+
+    from clinic_app.ui.search_panel import OFF_THREAD_FROM
+
+    conn = sqlite3.connect(prepared_location.sqlite_path)
+    cursor = conn.execute("SELECT * FROM therapy LIMIT 1")
+    template = dict(zip([d[0] for d in cursor.description], cursor.fetchone()))
+    columns = [c for c in template if c != "id"]
+    categories = list(library.CATEGORY_LABELS)
+    rows = []
+    for number in range(OFF_THREAD_FROM):
+        row = dict(template, slug=f"listed-{number:05d}", name=f"Listed therapy {number:05d}",
+                   category=categories[number % len(categories)])
+        rows.append(tuple(row[c] for c in columns))
+    with conn:
+        conn.executemany(f"INSERT INTO therapy ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", rows)
+    conn.close()
+    return [t.slug for t in library.list_therapies(reader)]
+
+
+def test_a_large_library_fills_the_whole_list(qtbot, large_library, make_window):
+    window = make_window()
+    panel = window.search_panel
+    qtbot.waitUntil(lambda: not panel.is_loading())
+    assert shown_slugs(panel.model) == large_library
+    headers = [panel.model.index(r, 0).data() for r in range(panel.model.rowCount())
+               if panel.model.index(r, 0).data(KindRole) == KIND_HEADER]
+    assert headers == list(library.CATEGORY_LABELS.values())
+
+
+def test_a_large_library_reopens_the_last_therapy_and_shows_it_in_the_list(qtbot, large_library, make_window,
+                                                                            ui_settings):
+    last = large_library[-1]
+    ui_settings.last_therapy = last
+    ui_settings.sync()
+    window = make_window()
+    panel = window.search_panel
+    assert window.detail_view.detail.slug == last  # opened while the list was still being read
+    qtbot.waitUntil(lambda: panel.current_slug() == last)
+    index = panel.model.index(panel.model.row_of(last), 0)
+    qtbot.waitUntil(lambda: panel.list_view.viewport().rect().intersects(panel.list_view.visualRect(index)))
+
+
+def test_a_forgotten_therapy_is_not_selected_in_a_large_library(qtbot, large_library, make_window, ui_settings):
+    ui_settings.last_therapy = "no-longer-shipped"
+    ui_settings.sync()
+    window = make_window()
+    qtbot.waitUntil(lambda: not window.search_panel.is_loading())
+    assert window.detail_view.detail is None and window.search_panel.current_slug() == ""
+
+
+def test_filters_keep_the_last_row_of_a_large_library_reachable(qtbot, large_library, make_window, reader):
+    window = make_window()
+    panel = window.search_panel
+    qtbot.waitUntil(lambda: not panel.is_loading())
+    panel.category_filter.setCurrentIndex(panel.category_filter.findData("non-drug"))
+    expected = [t.slug for t in library.list_therapies(reader) if t.category == "non-drug"]
+    assert shown_slugs(panel.model) == expected
+    assert panel.select_slug(expected[-1])
+    index = panel.model.index(panel.model.row_of(expected[-1]), 0)
+    qtbot.waitUntil(lambda: panel.list_view.viewport().rect().intersects(panel.list_view.visualRect(index)))
