@@ -26,6 +26,10 @@ def _isolated_environment(monkeypatch, tmp_path_factory):
     from clinic_app.storage.store import Store
 
     Store.close_all()  # each test's store is its own: close what it opened
+    import gc
+
+    if not gc.isenabled():  # the window tests collect on the GUI thread only, as the app does
+        gc.collect()
 
 
 @pytest.fixture

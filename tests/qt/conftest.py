@@ -24,6 +24,9 @@ def pytest_configure(config):
     made now, before any test runs, and everything else finds it (pytest-qt's ``qapp`` too)."""
     if QApplication.instance() is None:
         config._clinic_app_qapplication = QApplication(["clinic-app-tests"])
+    from clinic_app.ui.garbage import collect_on_gui_thread
+
+    collect_on_gui_thread(QApplication.instance())  # as the app does: never on a worker thread
 
 
 def pytest_collection_modifyitems(items):
