@@ -243,6 +243,9 @@ def run(location: Location, argv: list[str] | None = None) -> int:
     app.setApplicationDisplayName(APP_NAME)
     app.setApplicationVersion(__version__)
     _apply_style(app)
+    from clinic_app.ui.garbage import GuiThreadCollector
+
+    collector = None if app.findChild(GuiThreadCollector) else GuiThreadCollector(app)
     guard = WindowGuard(location.data_dir)
     if not guard.acquire():  # this folder's window is open: bring it forward instead of a second one
         if bring_forward(location.data_dir):
@@ -266,6 +269,9 @@ def run(location: Location, argv: list[str] | None = None) -> int:
         if window.isVisible():
             window.close()
         guard.release()
+        if collector is not None:
+            collector.stop()
+            collector.deleteLater()
         if "clinic_app.storage.store" in sys.modules:  # the store this process read and wrote through
             sys.modules["clinic_app.storage.store"].Store.close_all()
     return 1 if startup.failed and code == 0 else code
