@@ -1,4 +1,4 @@
-"""Handout jobs shared by the window and the command line: compose, render, write or print, record.
+"""Handout jobs shared by the window and the command line: compose, render, record, write or print.
 
 One path for every output, so a PDF from the CLI, the print button, the preview and a reprint all
 come from the same composer, template and painter.
@@ -6,17 +6,30 @@ come from the same composer, template and painter.
 
 from __future__ import annotations
 
+import shlex
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QImage
-from PySide6.QtPrintSupport import QPrinter
+from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
 
-from clinic_app.errors import NotFoundError
+from clinic_app.errors import ClinicAppError, DatabaseError, NotFoundError
 from clinic_app.printing.comparison_html import comparison_table_html
 from clinic_app.printing.handout_html import render_handout_html
-from clinic_app.printing.paged import Printable, last_page_fill, paint, print_to, render_pages, write_pdf
+from clinic_app.printing.paged import (
+    Printable,
+    PrintError,
+    ensure_gui_application,
+    last_page_fill,
+    paint,
+    paint_pdf,
+    pdf_in_place,
+    print_to,
+    printer_names,
+    render_pages,
+)
 from clinic_app.services import comparison, handout_log, one_page
 from clinic_app.services.handouts import Handout, HandoutDocument, HandoutRequest, compose_handout
 from clinic_app.storage.reader import Reader
@@ -86,45 +99,140 @@ def fitted(handout: Handout, grid: str = "") -> HandoutDocument:
     return doc
 
 
-def _send(doc: HandoutDocument, output: Path | None, printer: str | None) -> tuple[int, str, str]:
-    """Print ``doc`` or write it as a PDF; returns (pages, kind, destination) for the log."""
+# A handout is in the log before, or at the moment, it leaves the app. A PDF is painted into a
+# temporary file beside its target, the record is committed, and only then does the file take its
+# name: a failed record leaves no PDF, and a crash leaves a record without its PDF at worst, never
+# a PDF that the log does not know. For a printer the record comes first: once paper may have come
+# out, the log must already hold what was on it.
+
+
+def _logged(record: Callable[[], int], not_made: str, left: str) -> int:
+    """Make the log record; if the log cannot take it, say plainly that the handout was not made."""
+    try:
+        return record()
+    except ClinicAppError as exc:
+        kind = type(exc) if isinstance(exc, DatabaseError) else DatabaseError
+        reason = exc.message.rstrip(".")
+        raise kind(f"{not_made}, because it could not be recorded in the handout log: {reason}. {left}",
+                   exc.detail) from exc
+
+
+def _pdf_logged(path: Path, paint_into: Callable[[Path], int], record: Callable[[], int]) -> tuple[int, int]:
+    """Paint the PDF into a temporary file beside ``path`` (``paint_into``), make the record, then
+    give the file its name; returns (pages, record id)."""
+    existed = path.is_file()
+    record_id = None
+    try:
+        with pdf_in_place(path) as tmp:
+            pages = paint_into(tmp)
+            if tmp.stat().st_size == 0:  # refused before anything is recorded
+                raise PrintError(f"cannot write {path}: the PDF was not produced")
+            left = f"No PDF was written to {path}" + ("; the file already there was left as it was." if existed else ".")
+            record_id = _logged(record, "The handout was not saved", left)
+    except PrintError as exc:
+        if record_id is None:
+            raise
+        raise PrintError(f"The handout was recorded in the handout log as #{record_id}, but the PDF could not be "
+                         f"put in place: {exc.message}. Make it again from the handout log "
+                         f"(clinic-app handout reprint {record_id} -o FILE.pdf).") from exc
+    return pages, record_id
+
+
+def _printed_logged(printer: str, send: Callable[[], int], record: Callable[[], int]) -> tuple[int, int]:
+    """Make the record, then send the pages to ``printer``; returns (pages, record id)."""
+    where = f"the printer {printer}" if printer else "the printer"
+    record_id = _logged(record, "The handout was not printed", f"Nothing was sent to {where}.")
+    try:
+        return send(), record_id
+    except Exception as exc:
+        reason = exc.message if isinstance(exc, ClinicAppError) else (getattr(exc, "strerror", None) or str(exc))
+        again = f"clinic-app handout reprint {record_id} --printer {shlex.quote(printer) if printer else 'NAME'}"
+        raise PrintError(f"The handout was recorded in the handout log as #{record_id}, but printing on {where} "
+                         f"failed: {reason}. Part of it or none of it may have come out; print it again from the "
+                         f"handout log ({again}).") from exc
+
+
+def _known_printer(name: str) -> None:
+    """Refuse a printer that is not set up before anything is logged (print_to would refuse it after)."""
+    ensure_gui_application()
+    if QPrinterInfo.printerInfo(name).isNull():
+        names = printer_names()
+        known = ", ".join(names) if names else "none are set up on this computer"
+        raise PrintError(f"no printer named {name!r}; available printers: {known}")
+
+
+def _deliver(doc: HandoutDocument, output: Path | None, printer: str | None,
+             record: Callable[[str, str], int]) -> tuple[int, str, str, int]:
+    """Print ``doc`` or write it as a PDF, logged by ``record(kind, destination)`` as described
+    above; returns (pages, kind, destination, record id)."""
+    item = printable(doc)
     if printer:
-        return print_to(printable(doc), printer, title=doc.title), "printer", printer
-    return write_pdf(printable(doc), output, title=doc.title), "pdf", str(Path(output).resolve())
+        _known_printer(printer)
+        pages, record_id = _printed_logged(printer, lambda: print_to(item, printer, title=doc.title),
+                                           lambda: record("printer", printer))
+        return pages, "printer", printer, record_id
+    path = Path(output)
+    destination = str(path.resolve())
+    pages, record_id = _pdf_logged(path, lambda tmp: paint_pdf(item, tmp, doc.title or path.stem),
+                                   lambda: record("pdf", destination))
+    return pages, "pdf", destination, record_id
 
 
-def _record(store: Store, handout: Handout, doc: HandoutDocument, pages: int, kind: str,
-            destination: str) -> HandoutResult:
-    record_id = handout_log.record(store, handout, doc, kind=kind, destination=destination,
-                                   keep_patient_name=handout_log.keeps_patient_names(store))
+def _result(handout: Handout, doc: HandoutDocument, pages: int, destination: str, record_id: int) -> HandoutResult:
     return HandoutResult(record_id=record_id, pages=pages, sha256=doc.sha256, destination=destination,
                          body_pt=doc.body_pt, alternatives=tuple(a.slug for a in handout.alternatives))
 
 
+def _recorder(store: Store, handout: Handout, doc: HandoutDocument) -> Callable[[str, str], int]:
+    def record(kind: str, destination: str) -> int:
+        return handout_log.record(store, handout, doc, kind=kind, destination=destination,
+                                  keep_patient_name=handout_log.keeps_patient_names(store))
+
+    return record
+
+
 def produce(store: Store, request: HandoutRequest, output: Path | None = None,
             printer: str | None = None) -> HandoutResult:
-    """Write the handout to ``output`` (PDF) or send it to the named ``printer``, then record it."""
+    """Write the handout to ``output`` (PDF) or send it to the named ``printer``, logged first:
+    the PDF takes its name only once its record is committed; a printer gets it after the record."""
     handout, doc = build_document(store, request)
-    pages, kind, destination = _send(doc, output, printer)
-    return _record(store, handout, doc, pages, kind, destination)
+    pages, _, destination, record_id = _deliver(doc, output, printer, _recorder(store, handout, doc))
+    return _result(handout, doc, pages, destination, record_id)
 
 
 def print_on(store: Store, request: HandoutRequest, printer: QPrinter) -> HandoutResult:
-    """Paint the handout on a printer the user set up in a print dialog, then record it."""
+    """Paint the handout on a printer the user set up in a print dialog, logged first (a PDF file
+    chosen there is written as :func:`produce` writes one)."""
     handout, doc = build_document(store, request)
-    pages = paint(printable(doc), printer)
-    to_file = printer.outputFormat() == QPrinter.OutputFormat.PdfFormat and printer.outputFileName()
-    kind, destination = ("pdf", printer.outputFileName()) if to_file else ("printer", printer.printerName())
-    return _record(store, handout, doc, pages, kind, destination)
+    record = _recorder(store, handout, doc)
+    item = printable(doc)
+    file = printer.outputFileName() if printer.outputFormat() == QPrinter.OutputFormat.PdfFormat else ""
+    if file:
+        def paint_into(tmp: Path) -> int:
+            printer.setOutputFileName(str(tmp))
+            try:
+                return paint(item, printer)
+            finally:
+                printer.setOutputFileName(file)
+
+        pages, record_id = _pdf_logged(Path(file), paint_into, lambda: record("pdf", file))
+        return _result(handout, doc, pages, file, record_id)
+    name = printer.printerName()
+    pages, record_id = _printed_logged(name, lambda: paint(item, printer), lambda: record("printer", name))
+    return _result(handout, doc, pages, name, record_id)
 
 
 def reprint(store: Store, print_id: int, output: Path | None = None,
             printer: str | None = None) -> HandoutResult:
-    """Print the stored document of record ``print_id`` again, hash-checked and marked as a reprint."""
+    """Print the stored document of record ``print_id`` again, hash-checked and marked as a reprint,
+    logged as its own record first (as :func:`produce` does)."""
     item = handout_log.get_print(store, print_id)
     original = handout_log.load_snapshot(store, print_id)
-    pages, kind, destination = _send(handout_log.as_reprint(original, item), output, printer)
-    record_id = handout_log.record_reprint(store, item, original, kind=kind, destination=destination)
+
+    def record(kind: str, destination: str) -> int:
+        return handout_log.record_reprint(store, item, original, kind=kind, destination=destination)
+
+    pages, _, destination, record_id = _deliver(handout_log.as_reprint(original, item), output, printer, record)
     return HandoutResult(record_id=record_id, pages=pages, sha256=original.sha256, destination=destination)
 
 

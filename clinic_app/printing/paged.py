@@ -7,10 +7,14 @@ paints for preview, printer and PDF alike, so what the preview shows is what com
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import sys
 import tempfile
 import threading
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -290,9 +294,43 @@ def last_page_fill(item: Printable) -> tuple[int, float]:
     return len(pages), (last.bottom - last.top + last.header_height) / body.height()
 
 
-def write_pdf(item: Printable, path: Path, title: str = "") -> int:
-    """Write ``item`` as a PDF at ``path`` through a temporary file: no partial file is ever left."""
-    ensure_gui_application()
+PARTIAL_SUFFIX = ".pdf.partial"
+STALE_PARTIAL_SECONDS = 600  # a temporary PDF this old was left by a run that was cut short
+_PARTIAL_NAME = re.compile(r"^\..+-[A-Za-z0-9_]{6,}" + re.escape(PARTIAL_SUFFIX) + "$")
+
+
+def remove_stale_partials(folder: Path, now: float | None = None) -> list[Path]:
+    """Remove the temporary PDFs (``.NAME-XXXXXXXX.pdf.partial``) that a run cut short (a crash, a
+    kill, a power cut) left in ``folder``. Only those older than :data:`STALE_PARTIAL_SECONDS` go:
+    a newer one may belong to a run that is still writing it."""
+    now = time.time() if now is None else now
+    removed = []
+    try:
+        entries = list(Path(folder).iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        if not _PARTIAL_NAME.match(entry.name):
+            continue
+        try:
+            if entry.is_file() and not entry.is_symlink() and now - entry.stat().st_mtime > STALE_PARTIAL_SECONDS:
+                entry.unlink()
+                removed.append(entry)
+        except OSError:
+            continue
+    return removed
+
+
+@contextlib.contextmanager
+def pdf_in_place(path: Path) -> Iterator[Path]:
+    """A temporary file in ``path``'s folder to write a PDF to. When the block ends without an error
+    the file takes ``path``'s place in one rename; when it raises, the temporary file is removed and
+    whatever was at ``path`` before is left as it was. Nothing partial is ever left at ``path``.
+
+        with pdf_in_place(target) as tmp:
+            paint_pdf(item, tmp, title)
+            ...                      # anything that must succeed before the PDF appears
+    """
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
@@ -301,28 +339,43 @@ def write_pdf(item: Printable, path: Path, title: str = "") -> int:
         raise PrintError(f"cannot write {path}: it is a folder")
     if path.exists() and not path.is_file():  # a device node or a pipe is never replaced by a PDF
         raise PrintError(f"cannot write {path}: it is not a regular file (a device or a pipe?); it was left as it was")
+    remove_stale_partials(folder)
     try:
-        handle, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".pdf.partial", dir=folder)
+        handle, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=PARTIAL_SUFFIX, dir=folder)
         os.close(handle)
     except OSError as exc:
         raise PrintError(f"cannot write {path}: {exc.strerror or exc}") from exc
     tmp = Path(tmp_name)
     try:
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
-        printer.setOutputFileName(str(tmp))
-        printer.setDocName(title or path.stem)
-        printer.setCreator("Clinic Reference")
-        configure(printer, item)
-        pages = paint(item, printer)
+        yield tmp
         if not tmp.exists() or tmp.stat().st_size == 0:
             raise PrintError(f"cannot write {path}: the PDF was not produced")
         os.replace(tmp, path)
-        return pages
     except OSError as exc:
         raise PrintError(f"cannot write {path}: {exc.strerror or exc}") from exc
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def paint_pdf(item: Printable, file: Path, title: str = "") -> int:
+    """Paint every page of ``item`` as a PDF into ``file`` (a temporary file from
+    :func:`pdf_in_place`); returns the page count."""
+    ensure_gui_application()
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(file))
+    printer.setDocName(title or Path(file).stem)
+    printer.setCreator("Clinic Reference")
+    configure(printer, item)
+    return paint(item, printer)
+
+
+def write_pdf(item: Printable, path: Path, title: str = "") -> int:
+    """Write ``item`` as a PDF at ``path`` through a temporary file: no partial file is ever left."""
+    ensure_gui_application()
+    path = Path(path)
+    with pdf_in_place(path) as tmp:
+        return paint_pdf(item, tmp, title or path.stem)
 
 
 def printer_names() -> list[str]:

@@ -48,13 +48,21 @@ def keeps_patient_names(reader: Reader) -> bool:
 
 
 def _insert(store: Store, **fields) -> int:
+    """One record, committed when this returns. Anything the database refuses (a text it cannot
+    store, a broken rule) is a :class:`DatabaseError` naming the database; nothing is kept then."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from clinic_app.storage.models import HandoutPrint
 
-    with store.write() as session:
-        row = HandoutPrint(**fields)
-        session.add(row)
-        session.flush()
-        return row.id
+    try:
+        with store.write() as session:
+            row = HandoutPrint(**fields)
+            session.add(row)
+            session.flush()
+            return row.id
+    except (SQLAlchemyError, UnicodeError) as exc:
+        reason = getattr(exc, "orig", None) or exc
+        raise DatabaseError(f"the database {store.path} refused the handout log record ({reason})") from exc
 
 
 def record(store: Store, handout: Handout, doc: HandoutDocument, kind: str, destination: str,

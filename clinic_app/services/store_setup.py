@@ -44,13 +44,31 @@ def _ready_state(location: Location) -> preflight.StoreState | None:
 def prepare(location: Location) -> PrepareResult:
     """Create or migrate the store and load the shipped content when it changed. A store already
     at the newest schema with the shipped content in it is only read (with SQLite alone: no
-    migration tool, no content check), so an up-to-date 'db upgrade' costs about a search."""
+    migration tool, no content check), so an up-to-date 'db upgrade' costs about a search. A new
+    store is migrated and loaded under a temporary name and appears under its own name complete;
+    an empty store file is refused (:mod:`~clinic_app.storage.preflight`), never filled."""
     state = _ready_state(location)
     if state is not None:
+        preflight.remove_stale_new_stores(location.sqlite_path)  # what a first start cut short left beside it
         daily_backup(location)
         return PrepareResult(revision=state.revision or "", library_version=state.library_version)
     from clinic_app.content.loader import load_into
 
+    path = location.sqlite_path
+    if path is not None and not path.exists():  # the first start: the store is made whole, then named
+        from clinic_app.storage.database import create_new
+
+        made, report = create_new(location, fill=load_into)
+        if made:
+            daily_backup(location)
+            return PrepareResult(
+                revision=preflight.head_revision(),
+                library_version=report.library_version,
+                added=tuple(report.added),
+                updated=tuple(report.updated),
+                kept_clinic_edits=tuple(report.kept_clinic_edits),
+            )
+        # another start put a store there meanwhile: it is brought up to date as any other
     db = Store.of(location).database()  # opened and migrated here, then kept for this process's writes
     loaded = _loaded_content(db)
     if loaded is not None and loaded[0] == content_fingerprint(shipped_content_dir()):

@@ -1,7 +1,8 @@
 """Engine, sessions and migrations for the clinic's store.
 
-``Database.open(location)`` checks the file first (:mod:`.preflight`), backs it up before a
-migration, migrates to the head revision with Alembic, and hands out short sessions:
+``Database.open(location)`` checks the file first (:mod:`.preflight`), makes a new store whole
+under a temporary name when there is none (:func:`create_new`), backs it up before a migration,
+migrates to the head revision with Alembic, and hands out short sessions:
 
     with db.session() as s:
         ...
@@ -14,9 +15,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Callable, Iterator
 from importlib import resources
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
@@ -69,12 +72,70 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-def _prepare_file(path: Path) -> None:
-    """Create the data folder (owner only) and an empty database file readable by its owner only."""
+T = TypeVar("T")
+
+
+def create_new(location: Location, fill: Callable[[Database], T] | None = None) -> tuple[bool, T | None]:
+    """Make the store at ``location`` whole or not at all: it is migrated (and filled by ``fill``,
+    the content load) under a temporary name in the data folder, owner-only, and takes its own name
+    in one step when it is complete. A crash before then leaves no store file at all (the next
+    start begins again), never an empty or a half-made one.
+
+    Returns (made, what ``fill`` returned); ``made`` is False when another start put a store
+    there first: that one is kept and this one discarded."""
+    path = location.sqlite_path
+    if path is None:
+        raise DatabaseError(f"the database {location.database_url} is not an SQLite file")
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if not path.exists():
-        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
-        os.close(fd)
+    preflight.remove_stale_new_stores(path)
+    try:
+        handle, name = tempfile.mkstemp(prefix=f".{path.name}-", suffix=preflight.NEW_STORE_SUFFIX,
+                                        dir=path.parent)  # owner-only
+        os.close(handle)
+    except OSError as exc:
+        raise DatabaseError(f"cannot create the database {path}: {exc.strerror or exc}") from exc
+    tmp = Path(name)
+    companions = [Path(name + suffix) for suffix in ("-wal", "-shm", "-journal")]
+    try:
+        url = f"sqlite:///{tmp}"
+        db = Database(Location(data_dir=location.data_dir, database_url=url), make_engine(url))
+        try:
+            db.upgrade()
+            filled = fill(db) if fill is not None else None
+        finally:
+            db.close()
+        backup._fold_log(tmp)  # every page in the file itself: its log does not follow it to the new name
+        if companions[0].exists() and companions[0].stat().st_size:
+            raise DatabaseError(f"the new database {path} could not be completed (its log was not written into "
+                                "it); nothing was put in place. Start the app again.")
+        return _place(tmp, path), filled
+    except OSError as exc:
+        raise DatabaseError(f"cannot create the database {path}: {exc.strerror or exc}") from exc
+    finally:
+        for leftover in (tmp, *companions):
+            leftover.unlink(missing_ok=True)
+
+
+def _place(tmp: Path, path: Path) -> bool:
+    """Give the finished store ``tmp`` the name ``path``, unless a file already has it."""
+    try:
+        os.link(tmp, path)  # never replaces: a store another start put there first is kept
+    except FileExistsError:
+        return False
+    except OSError:  # a file system without hard links
+        if path.exists():
+            return False
+        os.replace(tmp, path)
+    if hasattr(os, "O_DIRECTORY"):  # the new name itself survives a power cut
+        try:
+            folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+            try:
+                os.fsync(folder)
+            finally:
+                os.close(folder)
+        except OSError:
+            pass
+    return True
 
 
 def alembic_config(connection=None):  # noqa: ANN001, ANN201
@@ -97,9 +158,12 @@ class Database:
     def open(cls, location: Location, migrate: bool = True) -> Database:
         """Open the store; create and migrate it when ``migrate`` is true."""
         path = location.sqlite_path
-        state = preflight.inspect(path) if path else None
-        if path and migrate:
-            _prepare_file(path)
+        state = preflight.inspect(path) if path else None  # an empty, foreign or damaged file is refused
+        if path and migrate and not state.exists:
+            create_new(location)  # migrated under a temporary name, then put in place whole
+            state = preflight.inspect(path)
+        elif path and migrate:
+            preflight.remove_stale_new_stores(path)
         db = cls(location, make_engine(location.database_url))
         if migrate:
             if state is not None and state.revision is not None and state.needs_upgrade:

@@ -1,14 +1,17 @@
 """Checks made on a database file before anything writes to it, with the stdlib ``sqlite3``
 only (no ORM import), so the GUI can decide in a few milliseconds whether the store is ready.
 
-Nothing here modifies the file: a file that is not SQLite, is damaged, or was written by a
-newer version of the app is reported and left exactly as it was.
+Nothing here modifies the file: a file that is empty, is not SQLite, is damaged, or was written by
+a newer version of the app is reported and left exactly as it was. Beside it, what a first start
+that was cut short left (a new store under its temporary name) is named and cleared here too.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
+import time
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -17,6 +20,10 @@ from clinic_app.errors import DatabaseError, DatabaseLockedError, DatabaseTooNew
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 _REVISION_FILE = re.compile(r"^([0-9]{4})_[a-z0-9_]+\.py$")
+
+
+class EmptyDatabaseError(NotADatabaseError):
+    """The store's file exists and holds nothing (0 bytes)."""
 
 
 def known_revisions() -> list[str]:
@@ -30,10 +37,46 @@ def head_revision() -> str:
     return known_revisions()[-1]
 
 
+NEW_STORE_SUFFIX = ".new"
+STALE_NEW_STORE_SECONDS = 600  # a store being made this long ago was left by a run that was cut short
+
+
+def _new_store_name(path: Path) -> re.Pattern:
+    """The temporary names a new store for ``path`` is made under (with SQLite's files beside it)."""
+    return re.compile(rf"^\.{re.escape(path.name)}-[A-Za-z0-9_]{{6,}}{re.escape(NEW_STORE_SUFFIX)}(-wal|-shm|-journal)?$")
+
+
+def remove_stale_new_stores(path: Path, now: float | None = None) -> list[Path]:
+    """Remove what a first start cut short (a crash, a kill, a power cut) left beside ``path``: its
+    half-made store under a temporary name, or the temporary name of a store that was put in place
+    (the same file as ``path``, which goes at once). Other files go only when older than
+    :data:`STALE_NEW_STORE_SECONDS`: a newer one may belong to another start still at work."""
+    now = time.time() if now is None else now
+    pattern = _new_store_name(path)
+    removed = []
+    try:
+        entries = list(path.parent.iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        if not pattern.match(entry.name):
+            continue
+        try:
+            if not entry.is_file() or entry.is_symlink():
+                continue
+            placed = path.exists() and os.path.samefile(entry, path)
+            if placed or now - entry.stat().st_mtime > STALE_NEW_STORE_SECONDS:
+                entry.unlink()
+                removed.append(entry)
+        except OSError:
+            continue
+    return removed
+
+
 @dataclass(frozen=True)
 class StoreState:
     exists: bool
-    revision: str | None  # None: empty or new file
+    revision: str | None  # None: no file yet
     content_fingerprint: str | None
     library_version: str = ""
 
@@ -63,7 +106,15 @@ def inspect(path: Path, integrity: bool = True) -> StoreState:
             "It was left untouched. Move it aside, or start with --data-dir pointing to another folder."
         )
     if not header:
-        return StoreState(exists=True, revision=None, content_fingerprint=None)
+        # The app never leaves an empty file under the store's name (a new store is made under a
+        # temporary name and renamed into place whole), so an empty one is a copy or a save that
+        # did not finish: filling it as a new store would hide that the clinic's data is missing.
+        raise EmptyDatabaseError(
+            f"the database file {path} is empty (0 bytes): it holds no data, perhaps from a copy that did not "
+            "finish. It was left as it was. To get the clinic's data back, restore a backup with 'clinic-app db "
+            "restore BACKUP' ('clinic-app db backups' lists them); to start a new library instead, move the empty "
+            "file out of its folder and start the app again."
+        )
     try:
         conn = _connect_readonly(path)
         try:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import sys
+import tempfile
 
 from clinic_app.errors import DatabaseLockedError
 from clinic_app.ui import error_log, messages
@@ -46,11 +49,36 @@ def test_install_and_uninstall_restore_the_previous_hook(tmp_path):
     assert sys.excepthook is before
 
 
-def test_log_falls_back_when_the_data_dir_cannot_be_written(tmp_path):
+def test_the_log_is_made_in_the_data_folder_for_its_owner_only(tmp_path):
+    data = tmp_path / "data"
+    previous = os.umask(0)  # even where new files would be readable by everyone
+    try:
+        path = error_log.write_traceback(data, raised(RuntimeError("J. Smith's handout failed")))
+    finally:
+        os.umask(previous)
+    assert path == data / error_log.LOG_FILE
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    assert "J. Smith's handout failed" in path.read_text(encoding="utf-8")
+
+
+def test_a_log_an_older_version_left_readable_by_others_is_made_owner_only(tmp_path):
+    log = tmp_path / error_log.LOG_FILE
+    log.write_text("--- earlier\n", encoding="utf-8")
+    log.chmod(0o644)
+    assert error_log.write_traceback(tmp_path, raised(RuntimeError("again"))) == log
+    assert stat.S_IMODE(log.stat().st_mode) == 0o600
+    assert log.read_text(encoding="utf-8").startswith("--- earlier\n") and "RuntimeError: again" in log.read_text()
+
+
+def test_the_log_never_goes_to_a_shared_temporary_folder(tmp_path, monkeypatch):
+    shared = tmp_path / "shared-tmp"
+    shared.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(shared))
     blocked = tmp_path / "file-not-dir"
     blocked.write_text("x")
-    path = error_log.write_traceback(blocked / "sub", raised(RuntimeError("x")))
-    assert path is not None and path.exists() and path.parent != blocked / "sub"
+    assert error_log.write_traceback(blocked / "sub", raised(RuntimeError("x"))) is None
+    assert list(shared.iterdir()) == []
 
 
 def test_error_text_is_escaped():

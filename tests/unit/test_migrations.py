@@ -111,3 +111,37 @@ def test_upgrade_to_conditions_keeps_every_record(prepared_location):
         assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == preflight.head_revision()
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
         assert conn.execute("SELECT count(*) FROM search_index").fetchone()[0] == after["therapy"]
+
+
+def test_a_new_store_appears_whole_in_an_owner_only_folder(tmp_path, monkeypatch):
+    from clinic_app import settings
+
+    location = settings.resolve(data_dir=tmp_path / "new" / "data")
+    made = []
+    real = Database.upgrade
+
+    def upgrade(self, revision="head"):
+        made.append((self.location.sqlite_path.name, location.sqlite_path.exists()))
+        real(self, revision)
+
+    monkeypatch.setattr(Database, "upgrade", upgrade)
+    db = Database.open(location)
+    db.close()
+    name = location.sqlite_path.name
+    assert made[0][0].startswith(f".{name}-") and made[0][1] is False  # migrated under another name first
+    assert location.data_dir.stat().st_mode & 0o777 == 0o700
+    assert location.sqlite_path.stat().st_mode & 0o077 == 0
+    assert [p.name for p in location.data_dir.iterdir() if not p.name.startswith(name)] == []
+    assert [p.name for p in location.data_dir.iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_new_store_whose_migration_fails_leaves_no_file(location, monkeypatch):
+    from clinic_app.errors import DatabaseError
+
+    def broken(self, revision="head"):
+        raise DatabaseError("the upgrade failed")
+
+    monkeypatch.setattr(Database, "upgrade", broken)
+    with pytest.raises(DatabaseError, match="the upgrade failed"):
+        Database.open(location)
+    assert list(location.data_dir.iterdir()) == []

@@ -47,3 +47,44 @@ def test_directory_in_place_of_the_file(location):
     location.sqlite_path.mkdir()
     with pytest.raises(NotADatabaseError, match="is a folder"):
         Database.open(location)
+
+
+def test_an_empty_database_file_is_refused_by_name_and_left_as_it_was(location, capsys):
+    from clinic_app.cli import main
+    from clinic_app.services import store_setup
+
+    path = location.sqlite_path
+    path.touch()  # a copy that did not finish
+    attempts = (lambda: Database.open(location), lambda: preflight.inspect(path),
+                lambda: store_setup.is_ready(location), lambda: store_setup.prepare(location),
+                lambda: store_setup.open_store(location))
+    for attempt in attempts:
+        with pytest.raises(NotADatabaseError) as caught:
+            attempt()
+        message = caught.value.message
+        assert str(path) in message and "is empty (0 bytes)" in message
+        assert "clinic-app db restore" in message and "move the empty file out of its folder" in message
+    assert main(["--data-dir", str(location.data_dir), "db", "upgrade"]) != 0
+    assert "is empty (0 bytes)" in capsys.readouterr().err
+    assert path.stat().st_size == 0  # never filled as a new store
+    assert sorted(p.name for p in location.data_dir.iterdir()) == [path.name]  # no log, journal or backup beside it
+
+
+def test_an_empty_database_file_can_be_restored_over_or_moved_away(location, tmp_path):
+    from clinic_app import settings
+    from clinic_app.storage import backup
+
+    source = settings.resolve(data_dir=tmp_path / "elsewhere")
+    Database.open(source).close()
+    saved = backup.create(source, target=tmp_path / "saved.sqlite3")
+    location.sqlite_path.touch()
+    backup.restore(location, saved.path)  # what the message says to do
+    db = Database.open(location)
+    assert db.revision() == preflight.head_revision()
+    db.close()
+    fresh = settings.resolve(data_dir=tmp_path / "fresh")
+    fresh.data_dir.mkdir()
+    fresh.sqlite_path.touch()
+    fresh.sqlite_path.rename(tmp_path / "empty-aside.sqlite3")  # or the other thing it says
+    Database.open(fresh).close()
+    assert fresh.sqlite_path.stat().st_size > 0
