@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -49,6 +50,7 @@ from clinic_app.services.comparison import row_catalogue
 from clinic_app.services.consultations import ConsultationItem, UsageRow
 from clinic_app.ui import messages
 from clinic_app.ui.compare_dialogs import SaveFileDialog
+from clinic_app.ui.operations import Change, Operation, on_change
 from clinic_app.ui.table_model import ReadOnlyTableModel
 from clinic_app.ui.tasks import TaskRunner
 from clinic_app.ui.usage_chart import DISCUSSED_COLOUR, HANDED_OUT_COLOUR, BarDelegate, UsageModel, month_label, usage_for
@@ -260,6 +262,7 @@ class ConsultationsWindow(QWidget):
         layout.addWidget(self.tabs, 1)
         layout.addLayout(bottom)
         self._connect()
+        on_change(self, {Change.CONSULTATIONS, Change.HANDOUTS}, self.refresh)  # a visit ended, a handout printed
         self.resize(1240, 760)
         self.refresh()
 
@@ -468,12 +471,25 @@ class ConsultationsWindow(QWidget):
         self.correct_button.setEnabled(item is not None)
         self.export_button.setEnabled(self.table_model.rowCount() > 0)
         if item is not None:
-            self.details.setPlainText(self.details_text(item))
+            self.details.setPlainText(self.details_text(item, None))
+            self._tasks.run(consultations.verify_handouts, self.store, item.id,  # hash checks: off the GUI thread
+                            on_done=lambda checks, shown=item: self._show_checks(shown, checks),
+                            on_error=lambda error, shown=item: self._show_checks(shown, error))
         else:
             self.details.setPlainText("Choose a consultation to see its details." if self.table_model.rowCount() else "")
 
-    def details_text(self, item: ConsultationItem) -> str:
-        """Every field of ``item``, and whether each handout's stored copy is the one handed out."""
+    def _show_checks(self, item: ConsultationItem, checks) -> None:  # noqa: ANN001 - a list, or the error
+        if self.selected_item() is None or self.selected_item().id != item.id:
+            return  # another record is chosen now
+        if isinstance(checks, BaseException):
+            if not isinstance(checks, ClinicAppError):
+                raise checks
+            checks = [(0, False, checks.message)]
+        self.details.setPlainText(self.details_text(item, checks))
+
+    def details_text(self, item: ConsultationItem, checks) -> str:  # noqa: ANN001
+        """Every field of ``item``, and whether each handout's stored copy is the one handed out
+        (``checks`` from verify_handouts; None while they run)."""
         name = self.table_model.therapy_name
         versions = ", ".join(f"{name(slug)} v{version}" for slug, version in item.content_versions.items())
         rows = ", ".join(self._row_labels.get(key, key) for key in item.rows)
@@ -489,11 +505,10 @@ class ConsultationsWindow(QWidget):
         if item.purged_at:
             lines.append(f"Patient label and notes purged on {when_text(item.purged_at)}.")
         lines += ["", "Notes:", item.notes or DASH, "", "Handouts:"]
-        try:
-            checks = consultations.verify_handouts(self.store, item.id)
-        except ClinicAppError as exc:
-            checks = [(0, False, exc.message)]
-        lines += [f"{'✓' if ok else '✗'} {message}" for _, ok, message in checks] or ["none given"]
+        if checks is None and item.handouts:
+            lines.append(f"Checking {plural(len(item.handouts), 'stored handout')}…")
+        else:
+            lines += [f"{'✓' if ok else '✗'} {message}" for _, ok, message in checks or ()] or ["none given"]
         return "\n".join(lines)
 
     def _show_usage(self) -> None:
@@ -504,50 +519,51 @@ class ConsultationsWindow(QWidget):
         self.usage_empty.setVisible(not rows)
 
     # -- actions ---------------------------------------------------------------------------
-    def _reprint_chosen(self, title: str, **target) -> list[HandoutResult] | None:  # noqa: ANN003
-        """The chosen consultation's handouts again, hash-checked, to ``output_dir`` or ``printer``."""
+    def _reprint_chosen(self, title: str, done: Callable[[list[HandoutResult]], None], **target) -> None:  # noqa: ANN003
+        """The chosen consultation's handouts again, hash-checked, to ``output_dir`` or ``printer``,
+        off the GUI thread with a progress dialog; ``done`` gets the new log records."""
         item = self.selected_item()
-        try:
-            return reprint_consultation(self.store, item.id, **target)
-        except ClinicAppError as exc:
-            messages.show_error(self, title, exc.message, exc.detail)
-            return None
+        Operation(self, title, reprint_consultation, self.store, item.id, steps=True, changes={Change.HANDOUTS},
+                  on_done=done, **target).run()
 
     def _chosen_has_handouts(self) -> bool:
         item = self.selected_item()
         return item is not None and bool(item.handouts)
 
-    def reprint(self) -> list[HandoutResult] | None:
+    def reprint(self) -> None:
         """Write the chosen consultation's handouts again into a folder the user picks."""
         folder = FolderDialog.ask(self) if self._chosen_has_handouts() else None
-        results = self._reprint_chosen("Cannot reprint the handouts", output_dir=folder) if folder else None
-        if results:
+        if not folder:
+            return
+
+        def written(results: list[HandoutResult]) -> None:
             ids = ", ".join(f"#{result.record_id}" for result in results)
             self.note_label.setText(f"Wrote {plural(len(results), 'PDF')} to {folder}. "
                                     f"Logged as {'handout' if len(results) == 1 else 'handouts'} {ids}.")
-        return results
 
-    def print_again(self) -> list[HandoutResult] | None:
+        self._reprint_chosen("Cannot reprint the handouts", written, output_dir=folder)
+
+    def print_again(self) -> None:
         """Send the chosen consultation's handouts to a printer picked in the print dialog."""
         from PySide6.QtPrintSupport import QPrinter
 
         from clinic_app.ui.compare_dialogs import PrintDialog
 
         if not self._chosen_has_handouts():
-            return None
+            return
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         if not PrintDialog.ask(self, printer, "Print the handouts again"):
-            return None
+            return
         name = printer.printerName()
         if printer.outputFormat() == QPrinter.OutputFormat.PdfFormat or not name:
             self.note_label.setText("Choose a printer to print on; to save the handouts as PDFs use "
                                     "Reprint handouts.")
-            return None
-        results = self._reprint_chosen("Cannot print the handouts again", printer=name)
-        if results:
+            return
+        def sent(results: list[HandoutResult]) -> None:
             ids = ", ".join(f"#{result.record_id}" for result in results)
             self.note_label.setText(f"Sent {plural(len(results), 'handout')} to {name}. Logged as {ids}.")
-        return results
+
+        self._reprint_chosen("Cannot print the handouts again", sent, printer=name)
 
     def correct(self) -> None:
         item = self.selected_item()
@@ -570,12 +586,13 @@ class ConsultationsWindow(QWidget):
         if path is None:
             return None
         path = path if path.suffix else path.with_suffix(".csv")
-        try:
-            write_text(path, consultations.to_csv(items))
-        except ClinicAppError as exc:
-            messages.show_error(self, "Cannot export the consultations", exc.message, exc.detail)
-            return None
-        self.note_label.setText(f"Exported {plural(len(items), 'consultation')} to {path}.")
+
+        def export(records: tuple) -> None:  # noqa: ANN001 - ConsultationItem rows
+            write_text(path, consultations.to_csv(records))
+
+        Operation(self, "Cannot export the consultations", export, items,
+                  on_done=lambda _: self.note_label.setText(
+                      f"Exported {plural(len(items), 'consultation')} to {path}.")).run()
         return path
 
 

@@ -339,9 +339,7 @@ class MainWindow(QMainWindow):
 
     @Slot(int)
     def _on_consultation_recorded(self, record_id: int) -> None:
-        self.show_status(f"Consultation #{record_id} recorded.")
-        if self.records_window is not None and self.records_window.isVisible():
-            self.records_window.refresh()
+        self.show_status(f"Consultation #{record_id} recorded.")  # an open records window reads it by itself
         self._update_visit_actions()
 
     @Slot()

@@ -11,6 +11,7 @@ import sqlite3
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
 
 from clinic_app.printing import handout_jobs
 from clinic_app.services import consultations, handout_log
@@ -18,6 +19,7 @@ from clinic_app.services.consultations import ConsultationDraft
 from clinic_app.services.handouts import HandoutRequest
 from clinic_app.ui import compare_dialogs
 from clinic_app.ui.consultation_records import ConsultationsWindow, ConsultationTableModel, FolderDialog, open_records
+from clinic_app.ui.operations import store_events
 from clinic_app.ui.usage_chart import BarRole, UsageModel, month_label, usage_for
 
 PRP = "platelet-rich-plasma"
@@ -124,29 +126,37 @@ def test_filters_narrow_the_rows(qtbot, window, records):
     assert not window.export_button.isEnabled() and not window.correct_button.isEnabled()
 
 
-def test_details_show_every_field_and_the_verified_hash(window, records):
+def checked(qtbot, window) -> str:
+    """The details once the hash checks (run off the GUI thread) are in."""
+    qtbot.waitUntil(lambda: "Checking" not in window.details.toPlainText(), timeout=10_000)
+    return window.details.toPlainText()
+
+
+def test_details_show_every_field_and_the_verified_hash(qtbot, window, records):
     select(window, records["ana"])
-    text = window.details.toPlainText()
+    text = checked(qtbot, window)
     assert f"Consultation #{records['ana']}" in text and "Clinician: Dr Ana Lee" in text
     assert "Knee pain.\nSecond line." in text and f"{NSAIDS} v" in text
     assert f"✓ handout #{records['print']}: SHA-256 {records['sha256'][:12]} verified" in text
     assert window.reprint_button.isEnabled()
     select(window, records["fixed"])
+    checked(qtbot, window)
     assert f"Corrects consultation #{records['ben']}." in window.details.toPlainText()
     assert "none given" in window.details.toPlainText() and not window.reprint_button.isEnabled()
 
 
-def test_reprint_writes_the_handouts_and_logs_them_as_reprints(window, records, reader, tmp_path, monkeypatch):
+def test_reprint_writes_the_handouts_and_logs_them_as_reprints(qtbot, window, records, reader, tmp_path,
+                                                                monkeypatch):
     folder = tmp_path / "reprints"
     folder.mkdir()
     monkeypatch.setattr(FolderDialog, "ask", classmethod(lambda cls, parent: folder))
     select(window, records["ana"])
-    results = window.reprint()
+    with qtbot.waitSignal(store_events().changed, timeout=30_000):  # written off the GUI thread
+        window.reprint()
     assert window.errors == []
     assert [p.name for p in folder.iterdir()] == [f"consultation-{records['ana']}-handout-{records['print']}.pdf"]
     latest = handout_log.list_prints(reader)[0]
-    assert latest.id == results[0].record_id and latest.reprint_of == records["print"]
-    assert latest.sha256 == records["sha256"]
+    assert latest.reprint_of == records["print"] and latest.sha256 == records["sha256"]
     assert window.note_label.text() == f"Wrote 1 PDF to {folder}. Logged as handout #{latest.id}."
 
 
@@ -160,8 +170,9 @@ def test_a_tampered_handout_is_not_reprinted(qtbot, window, records, prepared_lo
     window.refresh()
     settle(qtbot, window)
     select(window, records["ana"])
-    assert f"✗ handout #{records['print']}" in window.details.toPlainText()
-    assert window.reprint() is None
+    assert f"✗ handout #{records['print']}" in checked(qtbot, window)
+    window.reprint()
+    qtbot.waitUntil(lambda: bool(window.errors), timeout=10_000)
     assert len(window.errors) == 1 and "was not reprinted" in window.errors[0]
     assert list(folder.iterdir()) == [] and window.note_label.text() == ""
 
@@ -204,10 +215,11 @@ def test_an_empty_store_says_so(make_records_window):
     assert not any(b.isEnabled() for b in (window.export_button, window.reprint_button, window.correct_button))
 
 
-def test_export_writes_the_listed_consultations(window, records, tmp_path, monkeypatch):
+def test_export_writes_the_listed_consultations(qtbot, window, records, tmp_path, monkeypatch):
     target = tmp_path / "list"
     monkeypatch.setattr(compare_dialogs.SaveFileDialog, "ask", classmethod(lambda cls, *a: target))
     assert window.export_csv() == target.with_suffix(".csv")
+    qtbot.waitUntil(lambda: window.note_label.text().startswith("Exported"), timeout=10_000)
     rows = list(csv.reader(io.StringIO(target.with_suffix(".csv").read_text(encoding="utf-8"))))
     assert rows[0] == list(consultations.CSV_COLUMNS)
     assert [int(r[0]) for r in rows[1:]] == [records["fixed"], records["ana"]]
@@ -223,6 +235,18 @@ def test_open_records_and_refresh_after_a_new_record(qtbot, reader, prepared_loc
     window.refresh()
     settle(qtbot, window)
     assert shown_ids(window)[0] == new and usage_rows(window)["self-care"] == (1, 0)
+
+
+def test_a_visit_recorded_in_the_window_reaches_the_open_records(qtbot, window, records, reader):
+    from clinic_app.ui.operations import Change, Operation
+
+    owner = QWidget()
+    qtbot.addWidget(owner)
+    draft = ConsultationDraft(clinician="Dr Cho", therapies=("self-care",))
+    made = []
+    Operation(owner, "Cannot record", consultations.record, reader, draft, changes={Change.CONSULTATIONS},
+              on_done=made.append).run()
+    qtbot.waitUntil(lambda: bool(made) and shown_ids(window)[:1] == made, timeout=10_000)  # no refresh asked for
 
 
 def test_print_again_asks_for_a_real_printer(window, records, reader, monkeypatch, tmp_path):
@@ -241,7 +265,7 @@ def test_print_again_asks_for_a_real_printer(window, records, reader, monkeypatc
 
 
 @pytest.mark.skipif(not __import__("os").environ.get("CLINIC_APP_TEST_PRINTER"), reason="no CUPS test queue here")
-def test_print_again_sends_the_handouts_to_the_printer(window, records, reader, monkeypatch):
+def test_print_again_sends_the_handouts_to_the_printer(qtbot, window, records, reader, monkeypatch):
     import os
 
     from PySide6.QtPrintSupport import QPrinter
@@ -255,9 +279,10 @@ def test_print_again_sends_the_handouts_to_the_printer(window, records, reader, 
 
     monkeypatch.setattr(compare_dialogs.PrintDialog, "ask", classmethod(choose_queue))
     select(window, records["ana"])
-    results = window.print_again()
-    assert window.errors == [] and results and results[0].destination == name
-    latest = handout_log.get_print(reader, results[0].record_id)
+    with qtbot.waitSignal(store_events().changed, timeout=30_000):
+        window.print_again()
+    assert window.errors == []
+    latest = handout_log.list_prints(reader)[0]
     assert latest.kind == "printer" and latest.reprint_of == records["print"] and latest.sha256 == records["sha256"]
 
 
