@@ -245,7 +245,7 @@ def consultation_store(directory: Path, count: int) -> Location:
 def therapy_scenarios(location: Location, words: list[str]) -> list[Result]:
     """(a) typing a search and (b) filling the list, at 10,000 therapies."""
     from clinic_app.storage.store import Store
-    from clinic_app.ui.main_window import MainWindow
+    from clinic_app.ui.browse.main_window import MainWindow
 
     store = Store.of(location)
     window = MainWindow()
@@ -285,7 +285,7 @@ def records_settled(window) -> bool:  # noqa: ANN001 - a ConsultationsWindow
 def records_scenarios(location: Location) -> list[Result]:
     """(f) opening the records window and (g) typing in its clinician filter, at 50,000 consultations."""
     from clinic_app.storage.store import Store
-    from clinic_app.ui.consultation_records import open_records
+    from clinic_app.ui.records.consultation_records import open_records
 
     store = Store.of(location)
     holder: dict = {}
@@ -337,8 +337,8 @@ def on_preview_updated(builder, slot: Callable[[], None]) -> None:  # noqa: ANN0
 def builder_scenarios(location: Location, folder: Path) -> list[Result]:
     """(c) the builder's first opening, (d) an option changed, (e) Save as PDF; run in a fresh process."""
     from clinic_app.storage.store import Store
-    from clinic_app.ui import compare_dialogs
-    from clinic_app.ui.main_window import MainWindow
+    from clinic_app.ui import dialogs
+    from clinic_app.ui.browse.main_window import MainWindow
 
     store = Store.of(location)
     window = MainWindow()
@@ -371,7 +371,7 @@ def builder_scenarios(location: Location, folder: Path) -> list[Result]:
                        lambda: bool(updates) and not builder.refresh_timer.isActive())
     spin(300)
     target = folder / "handout.pdf"
-    compare_dialogs.SaveFileDialog.ask = classmethod(lambda cls, *args: target)
+    dialogs.SaveFileDialog.ask = classmethod(lambda cls, *args: target)
     logged = store.query("SELECT COUNT(*) FROM handout_print")[0][0]
     printed: list[int] = []
     builder.printed.connect(printed.append)

@@ -27,8 +27,8 @@ from search import floor_query, percentile  # noqa: E402 - bench/search.py
 from synthetic import build  # noqa: E402
 
 from clinic_app.storage.store import Store  # noqa: E402
-from clinic_app.ui.main_window import MainWindow  # noqa: E402
-from clinic_app.ui.search_panel import SEARCH_DELAY_MS  # noqa: E402
+from clinic_app.ui.browse.main_window import MainWindow  # noqa: E402
+from clinic_app.ui.browse.search_panel import SEARCH_DELAY_MS  # noqa: E402
 
 
 def main() -> int:

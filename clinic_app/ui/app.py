@@ -28,7 +28,7 @@ from clinic_app import APP_ID, APP_NAME, __version__
 from clinic_app.errors import ClinicAppError
 from clinic_app.settings import Location
 from clinic_app.ui import error_log, messages
-from clinic_app.ui.main_window import MainWindow
+from clinic_app.ui.browse.main_window import MainWindow
 from clinic_app.ui.settings_store import UiSettings
 from clinic_app.ui.single_instance import WindowGuard, bring_forward
 
@@ -84,8 +84,8 @@ def _store_is_ready(location: Location) -> bool:
 def _load_list_modules() -> None:
     """While a worker checks the store, the GUI thread (idle until then) loads what fills the list."""
     import clinic_app.services.library  # noqa: F401
+    import clinic_app.ui.browse.therapy_delegate  # noqa: F401
     import clinic_app.ui.operations  # noqa: F401
-    import clinic_app.ui.therapy_delegate  # noqa: F401
 
 
 def _prepare_store(location: Location):  # noqa: ANN202

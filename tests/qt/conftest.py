@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
-from clinic_app.ui.main_window import MainWindow
+from clinic_app.ui.browse.main_window import MainWindow
 from clinic_app.ui.settings_store import UiSettings
 
 QT_DIR = Path(__file__).parent
@@ -49,7 +49,7 @@ def errors(monkeypatch):
 def _no_modal_question_at_teardown(monkeypatch):
     """A window closed at the end of a test with a consultation still open would ask, in a modal
     box, whether to record it; tests answer "close without recording" unless they ask otherwise."""
-    from clinic_app.ui import consultation_panel
+    from clinic_app.ui.visit import consultation_panel
 
     monkeypatch.setattr(consultation_panel.OpenVisitDialog, "ask", classmethod(lambda cls, parent: "discard"))
 
@@ -100,7 +100,7 @@ def window(make_window) -> MainWindow:
 @pytest.fixture
 def make_builder(qtbot, reader, prepared_location, errors):
     """Open a shown handout builder on the prepared store, with the given options."""
-    from clinic_app.ui.handout_builder import HandoutBuilder
+    from clinic_app.ui.handout.handout_builder import HandoutBuilder
 
     def make(**options):
         builder = HandoutBuilder(reader, **options)

@@ -13,9 +13,9 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QComboBox, QListVie
 
 from clinic_app.services import comparison_export, presets
 from clinic_app.services.comparison import compare, row_catalogue
-from clinic_app.ui import compare_dialogs, messages
-from clinic_app.ui.compare_model import ComparisonTableModel, RowChoiceModel, ScaleRole
-from clinic_app.ui.compare_view import CompareView, open_compare
+from clinic_app.ui import dialogs, messages
+from clinic_app.ui.compare.compare_model import ComparisonTableModel, RowChoiceModel, ScaleRole
+from clinic_app.ui.compare.compare_view import CompareView, open_compare
 
 THREE = ["platelet-rich-plasma", "nsaids", "self-care"]
 
@@ -150,7 +150,7 @@ def test_built_in_preset(view):
 def test_save_apply_and_delete_a_clinic_preset(view, qtbot, monkeypatch, prepared_location, reader):
     view.set_therapies(["self-care", "nsaids"])
     view.set_rows(["cost", "main_risks"])
-    monkeypatch.setattr(compare_dialogs.PresetNameDialog, "ask", classmethod(lambda cls, *a: "Desk talk"))
+    monkeypatch.setattr(dialogs.PresetNameDialog, "ask", classmethod(lambda cls, *a: "Desk talk"))
     view.save_preset_button.click()
     qtbot.waitUntil(lambda: view.preset_combo.findData("Desk talk") >= 0, timeout=10_000)
     stored = presets.get_preset(reader, "Desk talk")
@@ -160,7 +160,7 @@ def test_save_apply_and_delete_a_clinic_preset(view, qtbot, monkeypatch, prepare
     view.apply_preset("Desk talk")
     assert view.therapies() == ["self-care", "nsaids"] and view.table_model.rowCount() == 2
     assert view.delete_preset_button.isEnabled()
-    monkeypatch.setattr(compare_dialogs.ConfirmDialog, "ask", classmethod(lambda cls, *a: True))
+    monkeypatch.setattr(dialogs.ConfirmDialog, "ask", classmethod(lambda cls, *a: True))
     view.delete_preset_button.click()
     qtbot.waitUntil(lambda: view.preset_combo.findData("Desk talk") == -1, timeout=10_000)
     assert all(p.name != "Desk talk" for p in presets.list_presets(reader)) and view.errors == []
@@ -168,7 +168,7 @@ def test_save_apply_and_delete_a_clinic_preset(view, qtbot, monkeypatch, prepare
 
 def test_refused_preset_name_shows_the_reason(view, qtbot, monkeypatch):
     view.set_therapies(["self-care", "nsaids"])
-    monkeypatch.setattr(compare_dialogs.PresetNameDialog, "ask", classmethod(lambda cls, *a: "x" * 101))
+    monkeypatch.setattr(dialogs.PresetNameDialog, "ask", classmethod(lambda cls, *a: "x" * 101))
     view.save_preset_button.click()
     qtbot.waitUntil(lambda: bool(view.errors), timeout=10_000)
     assert "limit is 100" in view.errors[0]
@@ -192,7 +192,7 @@ def test_exports_write_the_matrix_on_screen(qtbot, view, monkeypatch, tmp_path, 
     view.set_therapies(["nsaids", "exercise-therapy", "self-care", "prolotherapy"])
     view.set_rows(["what_is_it", "invasiveness"])
     targets = iter([tmp_path / "c.csv", tmp_path / "c", tmp_path / "c.pdf"])
-    monkeypatch.setattr(compare_dialogs.SaveFileDialog, "ask", classmethod(lambda cls, *a: next(targets)))
+    monkeypatch.setattr(dialogs.SaveFileDialog, "ask", classmethod(lambda cls, *a: next(targets)))
 
     def written(action) -> None:  # files are written off the GUI thread; the buttons wait meanwhile
         action.trigger()
@@ -227,8 +227,8 @@ def test_print_and_preview_paint_the_same_pages(qtbot, view, monkeypatch, tmp_pa
         printer.setOutputFileName(str(tmp_path / "printed.pdf"))
         return True
 
-    monkeypatch.setattr(compare_dialogs.PreviewDialog, "ask", classmethod(preview))
-    monkeypatch.setattr(compare_dialogs.PrintDialog, "ask", classmethod(print_dialog))
+    monkeypatch.setattr(dialogs.PreviewDialog, "ask", classmethod(preview))
+    monkeypatch.setattr(dialogs.PrintDialog, "ask", classmethod(print_dialog))
     view.preview_button.click()
     view.print_button.click()
     qtbot.waitUntil(lambda: "Sent" in view.note_label.text(), timeout=30_000)  # printed off the GUI thread
@@ -253,12 +253,12 @@ def test_enter_in_a_confirmation_cancels_rather_than_destroys(qtbot):
     the visit or the preset; the destructive action needs its own click."""
     from PySide6.QtCore import QTimer
 
-    dialog = compare_dialogs.ConfirmDialog(None, "Discard consultation", "Discard this consultation?", "Discard")
+    dialog = dialogs.ConfirmDialog(None, "Discard consultation", "Discard this consultation?", "Discard")
     qtbot.addWidget(dialog)
     assert dialog.cancel_button.isDefault() and not dialog.action_button.isDefault()
     QTimer.singleShot(50, lambda: qtbot.keyClick(dialog, Qt.Key.Key_Return))
-    assert dialog.exec() == compare_dialogs.QDialog.DialogCode.Rejected
-    dialog = compare_dialogs.ConfirmDialog(None, "Delete preset", "Delete the preset?", "Delete")
+    assert dialog.exec() == dialogs.QDialog.DialogCode.Rejected
+    dialog = dialogs.ConfirmDialog(None, "Delete preset", "Delete the preset?", "Delete")
     qtbot.addWidget(dialog)
     QTimer.singleShot(50, dialog.action_button.click)
-    assert dialog.exec() == compare_dialogs.QDialog.DialogCode.Accepted
+    assert dialog.exec() == dialogs.QDialog.DialogCode.Accepted

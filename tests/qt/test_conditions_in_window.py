@@ -7,7 +7,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from clinic_app.services import library
-from clinic_app.ui.therapy_list import KIND_HIT, KIND_NOTICE, KIND_THERAPY, KindRole, SlugRole
+from clinic_app.ui.browse.therapy_list import KIND_HIT, KIND_NOTICE, KIND_THERAPY, KindRole, SlugRole
 
 
 def listed(model) -> list[str]:

@@ -9,8 +9,8 @@ import pytest
 
 from clinic_app.printing import consultation_jobs
 from clinic_app.services import consultations, handout_log
-from clinic_app.ui import compare_dialogs
-from clinic_app.ui.consultation_panel import WorkingListModel
+from clinic_app.ui import dialogs
+from clinic_app.ui.visit.consultation_panel import WorkingListModel
 
 
 def open_therapy(window, slug):
@@ -53,7 +53,7 @@ def test_a_whole_visit_is_recorded_with_its_handout(qtbot, window, reader, prepa
     request = builder.request()
     assert request.therapies == ("prolotherapy", "self-care") and request.include_comparison
     assert set(request.comparison_rows) == {"main_risks", "cost"} and request.patient_name == "JS-1042"
-    monkeypatch.setattr(compare_dialogs.SaveFileDialog, "ask", classmethod(lambda cls, *a: tmp_path / "bundle.pdf"))
+    monkeypatch.setattr(dialogs.SaveFileDialog, "ask", classmethod(lambda cls, *a: tmp_path / "bundle.pdf"))
     with qtbot.waitSignal(builder.printed, timeout=30000):
         builder.save_pdf()  # written and logged off the GUI thread
     assert len(panel.handout_ids) == 1 and "#" in panel.handouts_label.text()
@@ -77,7 +77,7 @@ def test_reopened_visit_reprints_the_same_document_after_the_content_changed(qtb
     window.new_consultation_action.trigger()
     panel = window.consultation_panel
     builder = panel.print_handouts()
-    monkeypatch.setattr(compare_dialogs.SaveFileDialog, "ask", classmethod(lambda cls, *a: tmp_path / "first.pdf"))
+    monkeypatch.setattr(dialogs.SaveFileDialog, "ask", classmethod(lambda cls, *a: tmp_path / "first.pdf"))
     with qtbot.waitSignal(builder.printed, timeout=30000):
         builder.save_pdf()
     builder.close()
@@ -131,7 +131,7 @@ def test_discard_asks_first_and_records_nothing(qtbot, window, reader, monkeypat
     window.new_consultation_action.trigger()
     panel = window.consultation_panel
     answers = [False]
-    monkeypatch.setattr(compare_dialogs.ConfirmDialog, "ask", classmethod(lambda cls, *a: answers[0]))
+    monkeypatch.setattr(dialogs.ConfirmDialog, "ask", classmethod(lambda cls, *a: answers[0]))
     panel.discard()
     assert panel.isVisible()
     answers[0] = True
@@ -150,7 +150,7 @@ def test_an_empty_list_cannot_be_ended(qtbot, window):
                                                            ("discard", True, 0)])
 def test_closing_the_window_during_a_visit_asks_first(qtbot, window, reader, monkeypatch, errors, answer, closes,
                                                       recorded):
-    from clinic_app.ui import consultation_panel
+    from clinic_app.ui.visit import consultation_panel
 
     open_therapy(window, "nsaids")
     window.new_consultation_action.trigger()

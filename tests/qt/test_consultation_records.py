@@ -17,10 +17,10 @@ from clinic_app.printing import handout_jobs
 from clinic_app.services import consultations, handout_log
 from clinic_app.services.consultations import ConsultationDraft
 from clinic_app.services.handouts import HandoutRequest
-from clinic_app.ui import compare_dialogs
-from clinic_app.ui.consultation_records import ConsultationsWindow, ConsultationTableModel, FolderDialog, open_records
+from clinic_app.ui import dialogs
 from clinic_app.ui.operations import store_events
-from clinic_app.ui.usage_chart import BarRole, UsageModel, month_label, usage_for
+from clinic_app.ui.records.consultation_records import ConsultationsWindow, ConsultationTableModel, FolderDialog, open_records
+from clinic_app.ui.records.usage_chart import BarRole, UsageModel, month_label, usage_for
 
 PRP = "platelet-rich-plasma"
 NSAIDS = "NSAIDs (non-steroidal anti-inflammatory drugs)"
@@ -217,7 +217,7 @@ def test_an_empty_store_says_so(make_records_window):
 
 def test_export_writes_the_listed_consultations(qtbot, window, records, tmp_path, monkeypatch):
     target = tmp_path / "list"
-    monkeypatch.setattr(compare_dialogs.SaveFileDialog, "ask", classmethod(lambda cls, *a: target))
+    monkeypatch.setattr(dialogs.SaveFileDialog, "ask", classmethod(lambda cls, *a: target))
     assert window.export_csv() == target.with_suffix(".csv")
     qtbot.waitUntil(lambda: window.note_label.text().startswith("Exported"), timeout=10_000)
     rows = list(csv.reader(io.StringIO(target.with_suffix(".csv").read_text(encoding="utf-8"))))
@@ -257,7 +257,7 @@ def test_print_again_asks_for_a_real_printer(window, records, reader, monkeypatc
         printer.setOutputFileName(str(tmp_path / "x.pdf"))
         return True
 
-    monkeypatch.setattr(compare_dialogs.PrintDialog, "ask", classmethod(choose_pdf))
+    monkeypatch.setattr(dialogs.PrintDialog, "ask", classmethod(choose_pdf))
     select(window, records["ana"])
     before = len(handout_log.list_prints(reader))
     assert window.print_again() is None
@@ -277,7 +277,7 @@ def test_print_again_sends_the_handouts_to_the_printer(qtbot, window, records, r
         printer.setPrinterName(name)
         return True
 
-    monkeypatch.setattr(compare_dialogs.PrintDialog, "ask", classmethod(choose_queue))
+    monkeypatch.setattr(dialogs.PrintDialog, "ask", classmethod(choose_queue))
     select(window, records["ana"])
     with qtbot.waitSignal(store_events().changed, timeout=30_000):
         window.print_again()
@@ -289,7 +289,7 @@ def test_print_again_sends_the_handouts_to_the_printer(qtbot, window, records, r
 @pytest.fixture
 def reads(monkeypatch):
     """The filters of every read of the records the window starts (each still reads the store)."""
-    from clinic_app.ui import consultation_records
+    from clinic_app.ui.records import consultation_records
 
     seen = []
     original = consultation_records.read_records
@@ -316,7 +316,7 @@ def test_typing_a_clinician_reads_once_after_the_pause(qtbot, window, records, r
 def test_a_newer_filter_is_never_replaced_by_an_older_result(qtbot, window, records, monkeypatch):
     import threading
 
-    from clinic_app.ui import consultation_records
+    from clinic_app.ui.records import consultation_records
 
     release = threading.Event()
     original = consultation_records.read_records
@@ -378,7 +378,7 @@ def test_the_chosen_record_far_down_stays_chosen_after_a_refresh(qtbot, prepared
 
 def test_a_busy_database_is_said_in_the_summary(qtbot, window, records, monkeypatch):
     from clinic_app.errors import DatabaseLockedError
-    from clinic_app.ui import consultation_records
+    from clinic_app.ui.records import consultation_records
 
     def busy(store, query):
         raise DatabaseLockedError("the database is busy; try again in a moment")

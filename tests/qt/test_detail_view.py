@@ -7,8 +7,8 @@ import dataclasses
 from PySide6.QtCore import Qt
 
 from clinic_app.services import library
-from clinic_app.ui.detail_html import PATIENT_BOX
-from clinic_app.ui.detail_view import DetailView
+from clinic_app.ui.browse.detail_html import PATIENT_BOX
+from clinic_app.ui.browse.detail_view import DetailView
 
 
 def open_prp(window):

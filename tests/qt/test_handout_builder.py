@@ -12,10 +12,12 @@ from PySide6.QtPrintSupport import QPrinter
 
 from clinic_app.services import handout_log, library
 from clinic_app.services.clinic import load_profile
-from clinic_app.ui import clinic_profile_dialog, compare_dialogs, handout_builder
-from clinic_app.ui.clinic_profile_dialog import ClinicProfileDialog
-from clinic_app.ui.compare_view import CompareView
-from clinic_app.ui.handout_builder import ChecklistModel, TherapyChoiceModel
+from clinic_app.ui import dialogs
+from clinic_app.ui.compare.compare_view import CompareView
+from clinic_app.ui.handout import handout_builder
+from clinic_app.ui.handout.handout_builder import ChecklistModel, TherapyChoiceModel
+from clinic_app.ui.profile import clinic_profile_dialog
+from clinic_app.ui.profile.clinic_profile_dialog import ClinicProfileDialog
 
 
 def png(width, height):
@@ -99,7 +101,7 @@ def test_save_pdf_writes_the_handout_and_logs_it(qtbot, make_builder, monkeypatc
     builder.large_print_box.setChecked(True)
     builder.paper_combo.setCurrentIndex(builder.paper_combo.findData("letter"))
     target = tmp_path / "jane"
-    monkeypatch.setattr(compare_dialogs.SaveFileDialog, "ask", classmethod(lambda cls, *a: target))
+    monkeypatch.setattr(dialogs.SaveFileDialog, "ask", classmethod(lambda cls, *a: target))
     with qtbot.waitSignal(builder.printed, timeout=30000) as signal:
         assert builder.save_pdf() == target.with_suffix(".pdf")
         # the PDF is made off the GUI thread: the window answers, and the button waits for the work
@@ -127,7 +129,7 @@ def test_print_goes_through_the_print_dialog_and_is_logged(qtbot, make_builder, 
         printer.setOutputFileName(str(out))
         return True
 
-    monkeypatch.setattr(compare_dialogs.PrintDialog, "ask", classmethod(dialog))
+    monkeypatch.setattr(dialogs.PrintDialog, "ask", classmethod(dialog))
     monkeypatch.setattr(handout_builder.PrintDialog, "ask", classmethod(dialog))
     with qtbot.waitSignal(builder.printed, timeout=30000) as signal:
         builder.print_handout()
@@ -212,7 +214,7 @@ def test_builder_uses_the_profile_defaults_and_names_the_patient_only_if_kept(qt
     assert builder.clinician_combo.currentText() == "Dr B. Lee"
     builder.patient_field.setText("Ana Díaz")
     builder.date_edit.setDate(QDate(2026, 11, 20))
-    monkeypatch.setattr(compare_dialogs.SaveFileDialog, "ask", classmethod(lambda cls, *a: tmp_path / "ana.pdf"))
+    monkeypatch.setattr(dialogs.SaveFileDialog, "ask", classmethod(lambda cls, *a: tmp_path / "ana.pdf"))
     with qtbot.waitSignal(builder.printed, timeout=30000) as signal:
         builder.save_pdf()
     assert handout_log.get_print(reader, signal.args[0]).patient_name == "Ana Díaz"

@@ -8,7 +8,7 @@ from clinic_app import __version__
 from clinic_app.services import library
 from clinic_app.storage.store import Store
 from clinic_app.ui import messages
-from clinic_app.ui.therapy_list import MARK_CLOSE, MARK_OPEN, TherapyListModel
+from clinic_app.ui.browse.therapy_list import MARK_CLOSE, MARK_OPEN, TherapyListModel
 
 
 def test_zoom_keys_change_the_detail_view_and_persist(qtbot, make_window):
@@ -105,7 +105,7 @@ def test_list_model_in_every_mode(qtmodeltester, reader):
 
 
 def test_compare_opens_with_the_selected_therapy(qtbot, window):
-    from clinic_app.ui.compare_view import CompareWindow
+    from clinic_app.ui.compare.compare_view import CompareWindow
 
     window.search_panel.select_slug("platelet-rich-plasma")
     window.search_panel._open_current()

@@ -15,7 +15,7 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QLabel, QLineEdit
 
-from clinic_app.ui.therapy_list import TherapyListModel
+from clinic_app.ui.browse.therapy_list import TherapyListModel
 
 CALLS = 3000
 MARGIN = 50

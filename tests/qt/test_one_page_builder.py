@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QPageLayout
 
 from clinic_app.services import handout_log
-from clinic_app.ui import compare_dialogs
+from clinic_app.ui import dialogs
 
 
 def tick(builder, slug, on=True):
@@ -49,7 +49,7 @@ def test_one_page_needs_two_to_four_therapies_and_previews_one_page(settle, qtbo
     assert builder.pages_label.text().startswith("One page, Letter landscape, ")
 
     target = tmp_path / "grid.pdf"
-    monkeypatch.setattr(compare_dialogs.SaveFileDialog, "ask", classmethod(lambda cls, *a: target))
+    monkeypatch.setattr(dialogs.SaveFileDialog, "ask", classmethod(lambda cls, *a: target))
     with qtbot.waitSignal(builder.printed, timeout=30000) as signal:
         assert builder.save_pdf() == target
     pdf = PdfReader(str(target))

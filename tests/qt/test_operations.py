@@ -10,10 +10,10 @@ import pytest
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from clinic_app.errors import ClinicAppError
-from clinic_app.ui import compare_dialogs, messages
-from clinic_app.ui.clinic_profile_dialog import ClinicProfileDialog
-from clinic_app.ui.compare_view import CompareView
+from clinic_app.ui import dialogs, messages
+from clinic_app.ui.compare.compare_view import CompareView
 from clinic_app.ui.operations import Change, Operation, on_change, store_events
+from clinic_app.ui.profile.clinic_profile_dialog import ClinicProfileDialog
 
 
 @pytest.fixture
@@ -103,7 +103,7 @@ def test_a_preset_saved_in_one_compare_window_is_offered_in_another(qtbot, reade
     for view in (first, second):
         qtbot.addWidget(view)
     first.set_therapies(["nsaids", "self-care"])
-    monkeypatch.setattr(compare_dialogs.PresetNameDialog, "ask", classmethod(lambda cls, *a: "Desk talk"))
+    monkeypatch.setattr(dialogs.PresetNameDialog, "ask", classmethod(lambda cls, *a: "Desk talk"))
     with qtbot.waitSignal(store_events().changed):
         first.save_preset()
     assert second.preset_combo.findData("Desk talk") >= 0

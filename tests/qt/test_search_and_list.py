@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from clinic_app.services import library
-from clinic_app.ui.therapy_list import KIND_HEADER, KIND_HIT, KIND_THERAPY, KindRole, SlugRole, StatusRole
+from clinic_app.ui.browse.therapy_list import KIND_HEADER, KIND_HIT, KIND_THERAPY, KindRole, SlugRole, StatusRole
 
 
 def type_query(qtbot, window, text: str) -> None:
@@ -199,7 +199,7 @@ def large_library(prepared_location, reader):
     read on a worker; returns every slug in the order the list shows them."""
     import sqlite3
 
-    from clinic_app.ui.search_panel import OFF_THREAD_FROM
+    from clinic_app.ui.browse.search_panel import OFF_THREAD_FROM
 
     conn = sqlite3.connect(prepared_location.sqlite_path)
     cursor = conn.execute("SELECT * FROM therapy LIMIT 1")

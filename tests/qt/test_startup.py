@@ -107,7 +107,7 @@ def test_an_exception_in_a_slot_reaches_the_log_and_a_short_message(qapp, prepar
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from clinic_app.ui.main_window import MainWindow
+    from clinic_app.ui.browse.main_window import MainWindow
 
     def explode(self):
         QTimer.singleShot(0, lambda: QApplication.exit(0))
@@ -158,7 +158,7 @@ def test_nothing_heavy_is_imported_before_the_first_paint(prepared_location, tmp
 
 
 def test_a_bug_while_filling_the_list_ends_the_start_with_code_1(qapp, prepared_location, dialogs, monkeypatch):
-    from clinic_app.ui.main_window import MainWindow
+    from clinic_app.ui.browse.main_window import MainWindow
 
     def broken(self, store):
         raise TypeError("a fault while filling the list")
@@ -171,7 +171,7 @@ def test_a_bug_while_filling_the_list_ends_the_start_with_code_1(qapp, prepared_
 
 def test_a_failed_automatic_backup_shows_in_the_status_bar(qapp, prepared_location, dialogs, probe, capsys,
                                                            monkeypatch):
-    from clinic_app.ui.main_window import MainWindow
+    from clinic_app.ui.browse.main_window import MainWindow
 
     prepared_location.backup_dir.write_text("a file where the backups folder should be")
     shown = []

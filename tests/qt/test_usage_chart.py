@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from clinic_app.services.consultations import UsageRow
-from clinic_app.ui.usage_chart import BarRole, UsageModel
+from clinic_app.ui.records.usage_chart import BarRole, UsageModel
 
 
 def test_discussed_and_handed_out_share_one_scale(qtmodeltester):

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel
 
-from clinic_app.ui.compare_view import open_compare
+from clinic_app.ui.compare.compare_view import open_compare
 
 LAPTOP = (1366 - 40, 768 - 80)  # a 1366×768 laptop, less the window frame, title bar and task bar
 

@@ -447,13 +447,14 @@ def test_absolute_import_of_services_from_storage(copy):
 
 def test_import_module_of_ui_in_services_is_caught_by_the_walker(copy):
     """import-linter does not see a module imported by name (its contracts stay kept); the walker does."""
-    add_module(copy, "services/reach.py", 'import importlib\n\nWINDOW = importlib.import_module("clinic_app.ui.main_window")\n')
+    add_module(copy, "services/reach.py",
+               'import importlib\n\nWINDOW = importlib.import_module("clinic_app.ui.browse.main_window")\n')
     assert offences(copy, ("services",), is_ui) == [
-        f"{PACKAGE.name}/services/reach.py: {PACKAGE.name}.services.reach reaches {PACKAGE.name}.ui.main_window "
+        f"{PACKAGE.name}/services/reach.py: {PACKAGE.name}.services.reach reaches {PACKAGE.name}.ui.browse.main_window "
         f"(importlib.import_module, {PACKAGE.name}/services/reach.py:3)"
     ]
     assert upward_reaches(copy) == [
-        f"{PACKAGE.name}/services/reach.py:3: services reaches ui (importlib.import_module {PACKAGE.name}.ui.main_window)"
+        f"{PACKAGE.name}/services/reach.py:3: services reaches ui (importlib.import_module {PACKAGE.name}.ui.browse.main_window)"
     ]
     # through ui, services now reaches Qt and QtWidgets too
     assert any("reach.py" in offence for offence in offences(copy, ("services",), is_qtwidgets, through=True))

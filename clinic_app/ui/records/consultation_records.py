@@ -49,11 +49,11 @@ from clinic_app.services import consultations, library
 from clinic_app.services.comparison import row_catalogue
 from clinic_app.services.consultations import ConsultationItem, UsageRow
 from clinic_app.ui import messages
-from clinic_app.ui.compare_dialogs import SaveFileDialog
+from clinic_app.ui.dialogs import SaveFileDialog
 from clinic_app.ui.operations import Change, Operation, on_change
-from clinic_app.ui.table_model import ReadOnlyTableModel
+from clinic_app.ui.records.table_model import ReadOnlyTableModel
+from clinic_app.ui.records.usage_chart import DISCUSSED_COLOUR, HANDED_OUT_COLOUR, BarDelegate, UsageModel, month_label, usage_for
 from clinic_app.ui.tasks import TaskRunner
-from clinic_app.ui.usage_chart import DISCUSSED_COLOUR, HANDED_OUT_COLOUR, BarDelegate, UsageModel, month_label, usage_for
 
 if TYPE_CHECKING:
     from clinic_app.printing.handout_jobs import HandoutResult
@@ -547,7 +547,7 @@ class ConsultationsWindow(QWidget):
         """Send the chosen consultation's handouts to a printer picked in the print dialog."""
         from PySide6.QtPrintSupport import QPrinter
 
-        from clinic_app.ui.compare_dialogs import PrintDialog
+        from clinic_app.ui.dialogs import PrintDialog
 
         if not self._chosen_has_handouts():
             return

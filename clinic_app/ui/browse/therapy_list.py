@@ -3,7 +3,7 @@
 Header rows (the categories: regenerative, surgery and injections, medicines, non-drug) and
 notice rows ("No therapy matches ...", "Showing results for ...") are neither selectable nor enabled, so arrow keys skip
 them; therapy rows carry the slug, status and evidence grade in their own roles, and search hits
-their highlighted snippet, for :class:`~clinic_app.ui.therapy_delegate.TherapyDelegate` to paint.
+their highlighted snippet, for :class:`~clinic_app.ui.browse.therapy_delegate.TherapyDelegate` to paint.
 
 A library may hold thousands of therapies, so filling the model is one reset over plain tuples
 made in a single pass (the store already returns them grouped and sorted); text is formatted

@@ -19,11 +19,11 @@ from clinic_app.services.clinic import load_profile
 from clinic_app.services.comparison import MAX_OPTIONS, MIN_OPTIONS, ComparisonMatrix
 from clinic_app.storage.store import Store
 from clinic_app.ui import messages
-from clinic_app.ui.compare_controls import CompareControls
-from clinic_app.ui.compare_dialogs import ConfirmDialog, PresetNameDialog
-from clinic_app.ui.compare_output import CompareOutput
+from clinic_app.ui.compare.compare_controls import CompareControls
+from clinic_app.ui.compare.compare_output import CompareOutput
+from clinic_app.ui.compare.presentation import PresentationWindow
+from clinic_app.ui.dialogs import ConfirmDialog, PresetNameDialog
 from clinic_app.ui.operations import Change, on_change
-from clinic_app.ui.presentation import PresentationWindow
 
 
 class CompareView(CompareControls):
@@ -293,7 +293,7 @@ class CompareView(CompareControls):
 
     def make_handout(self) -> None:
         """Open the handout builder with these options, the comparison grid and the rows chosen."""
-        from clinic_app.ui.handout_builder import open_builder
+        from clinic_app.ui.handout.handout_builder import open_builder
 
         matrix = self.shown_matrix()
         if not self._slugs:

@@ -15,8 +15,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QPushButton, QSp
 from clinic_app import APP_NAME
 from clinic_app.errors import ClinicAppError
 from clinic_app.ui import messages
-from clinic_app.ui.detail_view import DetailView
-from clinic_app.ui.search_panel import SearchPanel
+from clinic_app.ui.browse.detail_view import DetailView
+from clinic_app.ui.browse.search_panel import SearchPanel
 from clinic_app.ui.settings_store import UiSettings
 
 SELF_CARE = "self-care"
@@ -264,14 +264,14 @@ class MainWindow(QMainWindow):
             menu.popup(view.viewport().mapToGlobal(pos))
 
     def open_handout(self, therapies) -> None:  # noqa: ANN001 - a sequence of slugs
-        from clinic_app.ui.handout_builder import open_builder
+        from clinic_app.ui.handout.handout_builder import open_builder
 
         if self._store is not None:
             self.handout_builder = open_builder(self, self._store, therapies=tuple(therapies),
                                                 condition=self.current_condition())
 
     def open_comparison(self, slugs) -> None:  # noqa: ANN001
-        from clinic_app.ui.compare_view import open_compare
+        from clinic_app.ui.compare.compare_view import open_compare
 
         if self._store is not None:
             self.compare_window = open_compare(self, self._store, tuple(dict.fromkeys(slugs)),
@@ -287,7 +287,7 @@ class MainWindow(QMainWindow):
     def _panel(self):  # noqa: ANN202
         from PySide6.QtCore import Qt  # not at import: building Qt's namespace would delay the first paint
 
-        from clinic_app.ui.consultation_panel import ConsultationPanel
+        from clinic_app.ui.visit.consultation_panel import ConsultationPanel
 
         if self.consultation_panel is None:
             self.consultation_panel = ConsultationPanel(self._store, self)
@@ -344,7 +344,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_records_requested(self) -> None:
-        from clinic_app.ui.consultation_records import open_records
+        from clinic_app.ui.records.consultation_records import open_records
 
         if self._store is None:
             return
@@ -368,7 +368,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_profile_requested(self) -> None:
-        from clinic_app.ui.clinic_profile_dialog import ClinicProfileDialog
+        from clinic_app.ui.profile.clinic_profile_dialog import ClinicProfileDialog
 
         if self._store is None:
             return

@@ -14,8 +14,7 @@ from PySide6.QtGui import QAbstractTextDocumentLayout, QColor, QFont, QFontMetri
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from clinic_app.services.library import GRADE_LABELS, STATUS_LABELS
-from clinic_app.ui.status_colours import status_colours
-from clinic_app.ui.therapy_list import (
+from clinic_app.ui.browse.therapy_list import (
     KIND_HEADER,
     KIND_HIT,
     KIND_NOTICE,
@@ -26,6 +25,7 @@ from clinic_app.ui.therapy_list import (
     SnippetRole,
     StatusRole,
 )
+from clinic_app.ui.status_colours import status_colours
 
 PAD_X, PAD_Y, LINE_GAP = 14, 10, 4
 SNIPPET_LINES = 2

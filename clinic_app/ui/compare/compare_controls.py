@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_app.ui.compare_delegate import ComparisonDelegate, ComparisonHeader
-from clinic_app.ui.compare_model import ComparisonTableModel, RowChoiceModel
+from clinic_app.ui.compare.compare_delegate import ComparisonDelegate, ComparisonHeader
+from clinic_app.ui.compare.compare_model import ComparisonTableModel, RowChoiceModel
 
 QUESTION_SHARE = 0.22
 MIN_QUESTION_PX = 160

@@ -10,8 +10,8 @@ from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QHeaderView, QLabe
 from clinic_app import APP_NAME
 from clinic_app.services.comparison import ComparisonMatrix
 from clinic_app.services.comparison_export import TITLE
-from clinic_app.ui.compare_delegate import ComparisonDelegate, ComparisonHeader
-from clinic_app.ui.compare_model import ComparisonTableModel
+from clinic_app.ui.compare.compare_delegate import ComparisonDelegate, ComparisonHeader
+from clinic_app.ui.compare.compare_model import ComparisonTableModel
 
 MIN_PT, MAX_PT = 14, 36
 BODY_PT = {2: 24, 3: 22, 4: 20, 5: 17, 6: 16}  # type size by number of options, for a 1440 px wide screen

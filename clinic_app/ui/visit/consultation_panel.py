@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from clinic_app import APP_NAME
-from clinic_app.ui.compare_model import RowChoiceModel
+from clinic_app.ui.compare.compare_model import RowChoiceModel
 from clinic_app.ui.list_models import KEY_ROLE, ItemListModel
 from clinic_app.ui.operations import Change, Operation, on_change
 
@@ -298,7 +298,7 @@ class ConsultationPanel(QDockWidget):
         return window
 
     def compare(self):  # noqa: ANN201
-        from clinic_app.ui.compare_view import open_compare
+        from clinic_app.ui.compare.compare_view import open_compare
 
         window = open_compare(self.window(), self.store, self.working_model.slugs(),
                               condition=self._condition())
@@ -315,7 +315,7 @@ class ConsultationPanel(QDockWidget):
         self.compare().view.present()
 
     def print_handouts(self):  # noqa: ANN201
-        from clinic_app.ui.handout_builder import open_builder
+        from clinic_app.ui.handout.handout_builder import open_builder
 
         slugs = self.working_model.slugs()
         builder = open_builder(self.window(), self.store, therapies=slugs,
@@ -371,7 +371,7 @@ class ConsultationPanel(QDockWidget):
         return False
 
     def discard(self) -> None:
-        from clinic_app.ui.compare_dialogs import ConfirmDialog
+        from clinic_app.ui.dialogs import ConfirmDialog
 
         if self.is_dirty() and not ConfirmDialog.ask(self, "Discard consultation",
                                            "Close this consultation without recording it? Handouts already printed "

@@ -33,8 +33,8 @@ from clinic_app.ui import messages
 if TYPE_CHECKING:
     from clinic_app.services.library import TherapyListItem
     from clinic_app.storage.store import Store
+    from clinic_app.ui.browse.therapy_list import TherapyListModel
     from clinic_app.ui.tasks import TaskRunner
-    from clinic_app.ui.therapy_list import TherapyListModel
 
 # The search runs once the events of a burst of typing are handled: it takes a few milliseconds even
 # at 10,000 therapies (bench/keystroke.py), so there is nothing to gain by waiting longer.
@@ -134,8 +134,8 @@ class SearchPanel(QWidget):
     def _attach_model(self) -> TherapyListModel:
         """The list model, delegate and filter entries, made when the library first opens."""
         from clinic_app.services.library import CATEGORY_LABELS, STATUS_LABELS
-        from clinic_app.ui.therapy_delegate import TherapyDelegate
-        from clinic_app.ui.therapy_list import TherapyListModel
+        from clinic_app.ui.browse.therapy_delegate import TherapyDelegate
+        from clinic_app.ui.browse.therapy_list import TherapyListModel
 
         for combo, labels in ((self.category_filter, CATEGORY_LABELS), (self.status_filter, STATUS_LABELS)):
             combo.blockSignals(True)
@@ -305,7 +305,7 @@ class SearchPanel(QWidget):
 
     def _run_search(self) -> None:
         from clinic_app.services.search import search_results
-        from clinic_app.ui.therapy_list import MARK_CLOSE, MARK_OPEN
+        from clinic_app.ui.browse.therapy_list import MARK_CLOSE, MARK_OPEN
 
         if self.model is None or self._store is None:
             return

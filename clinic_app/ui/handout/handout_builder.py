@@ -37,11 +37,11 @@ from PySide6.QtWidgets import (
 
 from clinic_app import APP_NAME
 from clinic_app.errors import ClinicAppError
-from clinic_app.ui.compare_dialogs import PreviewDialog, PrintDialog, SaveFileDialog
+from clinic_app.ui.dialogs import PreviewDialog, PrintDialog, SaveFileDialog
 from clinic_app.ui.fields import DateField
+from clinic_app.ui.handout.page_preview import PagePreview
 from clinic_app.ui.list_models import ChoiceListModel, ItemListModel
 from clinic_app.ui.operations import Change, Operation, on_change
-from clinic_app.ui.page_preview import PagePreview
 from clinic_app.ui.tasks import TaskRunner
 from clinic_app.ui.window_place import place
 

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QHeaderView, QStyle, QStyledItemDelegate, QStyleOp
 
 from clinic_app.services.comparison import SCALE_MAX
 from clinic_app.services.library import GRADE_LABELS, STATUS_LABELS
-from clinic_app.ui.compare_model import (
+from clinic_app.ui.compare.compare_model import (
     BadgeRole,
     DiffersRole,
     GradeRole,
@@ -83,7 +83,7 @@ def pill_height(font: QFont) -> int:
 
 
 class ComparisonDelegate(QStyledItemDelegate):
-    """Cells and question cells of :class:`~clinic_app.ui.compare_model.ComparisonTableModel`."""
+    """Cells and question cells of :class:`~clinic_app.ui.compare.compare_model.ComparisonTableModel`."""
 
     def __init__(self, view: QWidget, high_contrast: bool = False) -> None:
         super().__init__(view)

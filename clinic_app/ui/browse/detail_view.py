@@ -126,11 +126,11 @@ class DetailView(QTextBrowser):
     def _render(self) -> None:
         base = self.base_point_size()
         if self._detail is not None:
-            from clinic_app.ui import detail_html  # first needed after the first paint
+            from clinic_app.ui.browse import detail_html  # first needed after the first paint
 
             self.setHtml(detail_html.render(self._detail, base, self._condition or None))
         elif self._condition_page is not None:
-            from clinic_app.ui import detail_html
+            from clinic_app.ui.browse import detail_html
 
             self.setHtml(detail_html.render_condition(self._condition_page, base))
         elif self._message:

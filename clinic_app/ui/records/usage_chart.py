@@ -13,7 +13,7 @@ from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from clinic_app.services.consultations import UsageRow
-from clinic_app.ui.table_model import Index, ReadOnlyTableModel
+from clinic_app.ui.records.table_model import Index, ReadOnlyTableModel
 
 BarRole = Qt.ItemDataRole.UserRole + 1  # a count as a fraction of the largest count shown
 DISCUSSED_COLOUR, HANDED_OUT_COLOUR = "#143d59", "#2e7d32"

@@ -14,12 +14,12 @@ from PySide6.QtCore import QObject
 from PySide6.QtPrintSupport import QPrinter
 
 from clinic_app.services.comparison import file_stem
-from clinic_app.ui.compare_dialogs import PreviewDialog, PrintDialog, SaveFileDialog
+from clinic_app.ui.dialogs import PreviewDialog, PrintDialog, SaveFileDialog
 from clinic_app.ui.operations import Change, Operation
 
 if TYPE_CHECKING:
     from clinic_app.printing.comparison_html import ComparisonPrint
-    from clinic_app.ui.compare_view import CompareView
+    from clinic_app.ui.compare.compare_view import CompareView
 
 TEXT_FORMATS = {"csv": ("Save as CSV", "CSV spreadsheet (*.csv)", ".csv"),
                 "md": ("Save as Markdown", "Markdown text (*.md)", ".md")}

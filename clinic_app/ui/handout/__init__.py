@@ -1,0 +1,1 @@
+"""Making a patient handout: the builder and its live preview."""

@@ -1,0 +1,1 @@
+"""The clinic's profile: name, contacts, clinicians, letterhead and defaults."""

@@ -1,0 +1,1 @@
+"""Past consultations: the records window and the usage chart."""

@@ -1,0 +1,1 @@
+"""The visit in progress: the consultation panel beside the therapy page."""
