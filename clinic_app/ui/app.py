@@ -55,15 +55,10 @@ def _probe(moment: str) -> None:
 
 
 def _warm_up(location: Location) -> None:
-    """The reading-grade dictionaries (the handout builder's checklist), the document templates,
-    and this process's write store (opened, checked and migrated once)."""
-    from clinic_app.content import readability
-    from clinic_app.printing.templates import environment
-    from clinic_app.storage.store import Store
+    """Load off the GUI thread what the doctor's next step would otherwise load while they wait."""
+    from clinic_app.ui.warm_up import warm_up
 
-    readability.measure("You can walk a little more each day. Ask your doctor what suits you.")
-    environment().get_template("handout.html.j2")
-    Store.of(location).database()
+    warm_up(location)
 
 
 def _ignore_known(error: BaseException) -> None:
