@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from clinic_app.printing.printable import Printable
 from clinic_app.printing.templates import environment
 from clinic_app.services.comparison import SCALE_MAX, ComparisonMatrix
 from clinic_app.services.comparison_export import HOW_TO_READ, TITLE, ComparisonContext, scale_legend
@@ -25,20 +26,6 @@ STATUS_COLOURS = {"established": ("#dcefe2", "#14472a"), "emerging": ("#fdebc8",
 GRADE_COLOURS = {"high": ("#dcefe2", "#14472a"), "moderate": ("#e1ecf8", "#1a426a"),
                  "low": ("#fdebc8", "#5c3800"), "very low": ("#f8dada", "#7a1616")}
 NEUTRAL = ("#e8e8e8", "#222222")
-
-
-@dataclass(frozen=True)
-class ComparisonDocument:
-    """What goes to paper: the HTML and what the renderer draws on every page."""
-
-    html: str
-    title: str
-    header: str
-    footer: str
-    body_pt: int = 12
-    paper: str = "a4"
-    landscape: bool = False
-    logo: bytes | None = None
 
 
 class _Palette(dict):
@@ -108,7 +95,7 @@ class ComparisonPrint:
     def body_pt(self) -> int:
         return 14 if self.large_print else 12
 
-    def document(self) -> ComparisonDocument:
+    def document(self) -> Printable:
         from markupsafe import Markup
 
         matrix, context = self.matrix, self.context
@@ -122,7 +109,7 @@ class ComparisonPrint:
         names = " · ".join(c.patient_name for c in matrix.columns)
         footer = f"{title}: {len(matrix.columns)} options" + (
             f"  ·  content {context.library_version}" if context.library_version else "")
-        return ComparisonDocument(
+        return Printable(
             html=html, title=f"{title}: {names}", header=_letterhead(context),
             footer=footer, body_pt=self.body_pt, paper=self.paper, landscape=landscape_for(matrix),
             logo=context.logo,
@@ -135,6 +122,6 @@ def _letterhead(context: ComparisonContext) -> str:
 
 
 def comparison_document(matrix: ComparisonMatrix, context: ComparisonContext, paper: str = "a4",
-                        large_print: bool = False) -> ComparisonDocument:
+                        large_print: bool = False) -> Printable:
     """The printout of ``matrix`` (pages are cut by :mod:`clinic_app.printing.paginate`)."""
     return ComparisonPrint(matrix, context, paper, large_print).document()

@@ -10,25 +10,20 @@ from pathlib import Path
 from PySide6.QtPrintSupport import QPrinter
 
 from clinic_app.printing import paged
-from clinic_app.printing.comparison_html import ComparisonDocument, ComparisonPrint
-
-
-def printable(doc: ComparisonDocument) -> paged.Printable:
-    return paged.Printable(html=doc.html, header=doc.header, footer=doc.footer, body_pt=doc.body_pt,
-                           paper=doc.paper, landscape=doc.landscape, logo=doc.logo)
+from clinic_app.printing.comparison_html import ComparisonPrint
 
 
 def configure(job: ComparisonPrint, printer: QPrinter) -> None:
     """Paper size and orientation of ``job`` on ``printer`` (before a print or preview dialog)."""
-    paged.configure(printer, printable(job.document()))
+    paged.configure(printer, job.document())
 
 
 def paint(job: ComparisonPrint, printer: QPrinter) -> int:
     """Paint on a configured printer (print dialog, preview); returns the page count."""
-    return paged.paint(printable(job.document()), printer)
+    return paged.paint(job.document(), printer)
 
 
 def write_pdf(job: ComparisonPrint, path: Path) -> int:
     """Write the PDF through a temporary file in the target folder; no partial file is left."""
     doc = job.document()
-    return paged.write_pdf(printable(doc), Path(path), title=doc.title)
+    return paged.write_pdf(doc, Path(path), title=doc.title)

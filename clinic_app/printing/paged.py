@@ -15,7 +15,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QMarginsF, QRectF, QSizeF, Qt, QUrl
@@ -35,8 +34,8 @@ from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
 from clinic_app.errors import ClinicAppError
 from clinic_app.printing.figures import render as render_figure
 from clinic_app.printing.paginate import LONG_PAGE, paginate
+from clinic_app.printing.printable import MARGIN_MM, Printable
 
-MARGIN_MM = 25.0
 BAND_MM = 11.0  # header and footer sit this far from the paper's edge, inside the margin
 FONT = "DejaVu Sans"
 PAGE_SIZES = {"a4": QPageSize.PageSizeId.A4, "letter": QPageSize.PageSizeId.Letter}
@@ -44,20 +43,6 @@ PAGE_SIZES = {"a4": QPageSize.PageSizeId.A4, "letter": QPageSize.PageSizeId.Lett
 
 class PrintError(ClinicAppError):
     """A PDF that cannot be written or a printer that cannot be used; nothing partial is left."""
-
-
-@dataclass(frozen=True)
-class Printable:
-    """What paper needs: the HTML, the running header/footer, base type size, paper, an optional logo."""
-
-    html: str
-    header: str
-    footer: str
-    body_pt: int = 12
-    paper: str = "a4"
-    landscape: bool = False
-    logo: bytes | None = None
-    margin_mm: float = MARGIN_MM  # on every side; the header and footer stay in their bands
 
 
 def ensure_gui_application() -> QGuiApplication:
@@ -364,7 +349,7 @@ def paint_pdf(item: Printable, file: Path, title: str = "") -> int:
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
     printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
     printer.setOutputFileName(str(file))
-    printer.setDocName(title or Path(file).stem)
+    printer.setDocName(title or item.title or Path(file).stem)
     printer.setCreator("Clinic Reference")
     configure(printer, item)
     return paint(item, printer)
