@@ -52,7 +52,7 @@ class HandoutResult:
 def printable(doc: HandoutDocument) -> Printable:
     margins = {} if doc.margin_mm is None else {"margin_mm": doc.margin_mm}
     return Printable(html=doc.filled_html(), header=doc.filled_header(), footer=doc.footer, body_pt=doc.body_pt,
-                     paper=doc.paper, landscape=doc.landscape, logo=doc.logo, **margins)
+                     paper=doc.paper, landscape=doc.landscape, logo=doc.logo, title=doc.title, **margins)
 
 
 def build_document(reader: Reader, request: HandoutRequest) -> tuple[Handout, HandoutDocument]:
