@@ -6,6 +6,8 @@ Anything that is not a :class:`ClinicAppError` is a bug and is logged, not shown
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class ClinicAppError(Exception):
     """Base class: ``str(error)`` is the message shown to the user."""
@@ -50,3 +52,39 @@ class NotFoundError(ClinicAppError):
     """An unknown slug, key or id; the message lists the valid ones."""
 
     exit_code = 2
+
+
+LOG_FILE = "clinic-app.log"
+
+
+def write_traceback(directory: Path, error: BaseException) -> Path | None:
+    """Append ``error`` with its traceback to the log file in the data folder ``directory``; returns
+    the file, or None if nothing could be written. A traceback can hold a patient's name or a path,
+    so the file is readable by its owner only (0600) and is never put anywhere else (a shared
+    temporary folder is readable by every user of the computer)."""
+    import datetime as dt  # only when something went wrong: kept out of the start-up path
+    import os
+    import traceback
+
+    text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    stamp = dt.datetime.now().isoformat(timespec="seconds")
+    folder = Path(directory)
+    path = folder / LOG_FILE
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0)
+        handle = os.open(path, flags, 0o600)
+    except OSError:
+        return None
+    try:
+        if hasattr(os, "fchmod"):  # a log made by an older version may be readable by others
+            os.fchmod(handle, 0o600)
+        with os.fdopen(handle, "a", encoding="utf-8") as out:
+            handle = None
+            out.write(f"--- {stamp}\n{text}\n")
+    except OSError:
+        return None
+    finally:
+        if handle is not None:
+            os.close(handle)
+    return path

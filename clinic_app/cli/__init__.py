@@ -44,21 +44,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception:  # noqa: BLE001 - the last guard: log it, say one line
-        log = _log_unexpected(args)
-        print(f"clinic-app: unexpected error; details were written to {log}", file=sys.stderr)
+        log = _log_unexpected(args, sys.exc_info()[1])
+        where = f"details were written to {log}" if log else "the details could not be written to the data folder"
+        print(f"clinic-app: unexpected error; {where}", file=sys.stderr)
         return 70
 
 
-def _log_unexpected(args: argparse.Namespace) -> Path:
-    import tempfile
-    import traceback
+def _log_unexpected(args: argparse.Namespace, error: BaseException) -> Path | None:
+    """The traceback goes to the data folder's log, owner-only, or nowhere (never a shared folder)."""
+    from clinic_app.errors import write_traceback
 
     try:
         directory = location_of(args).data_dir
-        directory.mkdir(parents=True, exist_ok=True)
-    except Exception:  # noqa: BLE001
-        directory = Path(tempfile.gettempdir())
-    log = directory / "clinic-app.log"
-    with log.open("a", encoding="utf-8") as handle:
-        handle.write(traceback.format_exc() + "\n")
-    return log
+    except Exception:  # noqa: BLE001 - no data folder can be named: nothing is written
+        return None
+    return write_traceback(directory, error)

@@ -146,3 +146,25 @@ def test_db_upgrade_on_an_up_to_date_store_only_reads_it(prepared_location):
             "print(rc, 'sqlalchemy' in sys.modules, 'alembic' in sys.modules, 'clinic_app.content.check' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "at schema revision" in out and out.strip().splitlines()[-1] == "0 False False False"
+
+
+def test_an_unexpected_fault_is_one_line_and_its_traceback_stays_in_the_data_folder(data_dir, capsys, monkeypatch,
+                                                                                     tmp_path):
+    import stat
+    import tempfile
+
+    from clinic_app.cli import main, parser
+
+    def fault(args):
+        raise RuntimeError("a fault with J. Smith in it")
+
+    monkeypatch.setitem(parser.HANDLERS, "search", fault)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "shared-temp"))
+    (tmp_path / "shared-temp").mkdir()
+    assert main(["--data-dir", str(data_dir), "search", "back"]) == 70
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "unexpected error" in err[0] and "Traceback" not in err[0]
+    log = data_dir / "clinic-app.log"
+    assert "a fault with J. Smith in it" in log.read_text(encoding="utf-8")
+    assert stat.S_IMODE(log.stat().st_mode) == 0o600
+    assert list((tmp_path / "shared-temp").iterdir()) == []
