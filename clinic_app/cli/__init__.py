@@ -28,6 +28,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     command = args.command or "gui"
+    _say_when_writes_wait()
     try:
         handler = HANDLERS[command]
         return handler(args)
@@ -48,6 +49,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f"details were written to {log}" if log else "the details could not be written to the data folder"
         print(f"clinic-app: unexpected error; {where}", file=sys.stderr)
         return 70
+
+
+def _say_when_writes_wait() -> None:
+    """A command's write that has to wait for the window's (or another command's) says so on stderr."""
+    from clinic_app.storage import notices
+
+    notices.wait_notice = lambda text: print(f"clinic-app: {text}", file=sys.stderr, flush=True)
 
 
 def _log_unexpected(args: argparse.Namespace, error: BaseException) -> Path | None:

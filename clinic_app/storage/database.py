@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from clinic_app.errors import DatabaseError, DatabaseLockedError
 from clinic_app.settings import Location
 
-from . import backup, preflight
+from . import backup, notices, preflight
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -51,9 +51,25 @@ def _take_over_transactions(dbapi_connection, _record) -> None:  # noqa: ANN001
     dbapi_connection.isolation_level = None
 
 
+QUICK_TRY_MS = 300  # a write that cannot start within this is waiting for another program's write
+
 def _begin(connection) -> None:  # noqa: ANN001 - sqlalchemy Connection
     # IMMEDIATE: the write lock is taken at the start, so two writers queue on the busy timeout
-    # instead of one failing when it tries to turn a read into a write.
+    # instead of one failing when it tries to turn a read into a write. A first short try tells
+    # whether this write must wait; if so, that is said, and then it waits as long as the busy
+    # timeout allows.
+    driver = connection.connection.driver_connection
+    driver.execute(f"PRAGMA busy_timeout={QUICK_TRY_MS}")
+    try:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        return
+    except OperationalError as exc:
+        if "locked" not in str(exc.orig) and "busy" not in str(exc.orig):
+            raise
+    finally:
+        driver.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    notices.say_wait("the database is in use by another program (the window, or another command); waiting up to "
+                     f"{BUSY_TIMEOUT_MS // 1000} seconds for it to finish its write…")
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 

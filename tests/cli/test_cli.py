@@ -168,3 +168,26 @@ def test_an_unexpected_fault_is_one_line_and_its_traceback_stays_in_the_data_fol
     assert "a fault with J. Smith in it" in log.read_text(encoding="utf-8")
     assert stat.S_IMODE(log.stat().st_mode) == 0o600
     assert list((tmp_path / "shared-temp").iterdir()) == []
+
+
+def test_a_write_that_waits_for_the_window_says_so_and_then_lands(prepared_location):
+    """Another program (the window) holds the write lock for a moment: the command says it waits,
+    then its write is stored."""
+    import threading
+    import time
+
+    holder = sqlite3.connect(prepared_location.sqlite_path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(1.5, lambda: holder.execute("COMMIT"))
+    release.start()
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "clinic_app", "--data-dir", str(prepared_location.data_dir),
+                           "clinic", "set", "--name", "Northside Spine Clinic"], capture_output=True, text=True,
+                          timeout=60)
+    release.join()
+    holder.close()
+    assert done.returncode == 0, done.stderr
+    assert "in use by another program" in done.stderr and "waiting" in done.stderr
+    assert time.monotonic() - started >= 1.0
+    with sqlite3.connect(prepared_location.sqlite_path) as conn:
+        assert conn.execute("SELECT name FROM clinic_profile").fetchone()[0] == "Northside Spine Clinic"
