@@ -31,10 +31,16 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     consult_export = consult_cmds.add_parser("export", help="write consultations as CSV, corrected records included")
     consult_export.add_argument("--since", required=True, metavar="DATE", help="started on or after this day")
     consult_export.add_argument("-o", "--output", required=True, type=Path, metavar="FILE.csv")
-    consult_purge = consult_cmds.add_parser("purge", help="remove patient labels and notes from older records "
-                                            "(and patient names from the handout log); counts are kept")
+    consult_purge = consult_cmds.add_parser(
+        "purge", help="remove patient labels and notes from older records, and patient names, notes, next steps and "
+        "file names from the handout log; counts are kept",
+        description="Remove what identifies patients from records older than a day. Backups made before the purge "
+        "still hold the removed text; --backups deletes those in the backups folder made before that day.")
     consult_purge.add_argument("--before", required=True, metavar="DATE", help="purge records from before this day")
     consult_purge.add_argument("--yes", action="store_true", help="purge; without it, only say what would be purged")
+    consult_purge.add_argument("--backups", action="store_true",
+                               help="with --yes, also delete the backups in the backups folder made before this day "
+                               "(they still hold the removed text); each one deleted is listed")
     consult_reprint = consult_cmds.add_parser("reprint", help="print a consultation's handouts again, exactly as given")
     consult_reprint.add_argument("consultation_id", type=int, metavar="ID")
     consult_where = consult_reprint.add_mutually_exclusive_group(required=True)
@@ -104,19 +110,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"{len(items)} consultation(s) written to {args.output}")
         return 0
     if action == "purge":
-        before = day("before")
-        if not args.yes:
-            found = consultations.purgeable(store, before)
-            print(f"would remove patient labels and notes from {found.consultations} consultation(s) started before "
-                  f"{before} and patient names from {found.handouts} handout record(s) printed before it; nothing was "
-                  "changed. Run again with --yes to purge.")
-            return 1
-        done = consultations.purge(store, before)
-        print(f"removed patient labels and notes from {done.consultations} consultation(s) and patient names from "
-              f"{done.handouts} handout record(s) before {before}; what was discussed and handed out is kept. "
-              f"Backups made earlier still hold them until the retention ladder removes them (at most 9 months); "
-              f"delete older files in {location.backup_dir} to remove them sooner.")
-        return 0
+        for line in _purge(store, location, day("before"), args.yes, args.backups):
+            print(line)
+        return 0 if args.yes else 1
     if action == "reprint":
         from clinic_app.printing.consultation_jobs import reprint_consultation
 
@@ -138,3 +134,47 @@ def run(args: argparse.Namespace) -> int:
         return 0
     raise AssertionError(action)
 
+
+def _purge(store, location, before, yes: bool, backups: bool) -> list[str]:  # noqa: ANN001 - Store, Location, date
+    """Purge (with ``yes``) or say what a purge would do, the backups included; the lines to print."""
+    from clinic_app.services import consultations
+    from clinic_app.storage import backup
+
+    found = consultations.purge(store, before) if yes else consultations.purgeable(store, before)
+    done = "removed" if yes else "would remove"
+    lines = [f"{done} patient labels and notes from {found.consultations} consultation(s) started before {before}, "
+             f"and from {found.handouts} handout record(s) printed before it: patient names ({found.handout_names}), "
+             f"notes and next steps ({found.handout_notes}), file names of saved PDFs ({found.file_names}; their "
+             "folders are kept)."]
+    if yes:
+        lines.append("What was discussed and handed out is kept, and every stored handout still matches its SHA-256.")
+    if found.kept_in_documents:
+        lines.append(f"{found.kept_in_documents} handout record(s) printed before this version of Clinic Reference "
+                     "hold their notes or next steps inside the stored handout itself, which cannot change without "
+                     f"breaking its SHA-256: the purge {'did' if yes else 'will'} not remove them, and those records "
+                     "keep that text.")
+    if not found.log_emptied:
+        lines.append(f"The database was in use by another program, so its write-ahead log ({location.sqlite_path}-wal) "
+                     "may still hold the removed text: close Clinic Reference's window and run the purge again.")
+    folder = location.backup_dir
+    chosen, kept = backup.delete_before(location, before, delete=yes and backups)
+    if backups:
+        lines.append(f"{'deleted' if yes else 'would delete'} {len(chosen)} backup(s) made before {before} from "
+                     f"{folder}{':' if chosen else '.'}")
+        lines += [f"  {b.path.name}" for b in chosen]
+        lines += [f"kept {b.path.name}: the safety copy made today before a restore or an upgrade (the way back from "
+                  f"it). It holds the text this purge {'removed' if yes else 'removes'} too: delete it yourself once it "
+                  "is no longer needed." for b in kept]
+    others = [b for b in backup.list_backups(location) if not (backups and (b in chosen or b in kept))]
+    if others:
+        how = "run again with --yes --backups to delete them" if yes else "add --backups to delete them with the purge"
+        older = "" if backups or not chosen else f"; of those, {len(chosen)} made before {before} ({how})"
+        lines.append(f"{len(others)} {'other ' if backups and (chosen or kept) else ''}backup(s) in {folder} were made "
+                     f"before this purge and may still hold the text it {'removed' if yes else 'would remove'}{older}. "
+                     "Automatic backups go as the retention ladder removes them (at most 9 months); the others stay "
+                     "until someone deletes them ('clinic-app db backups' lists them).")
+    lines.append("Copies of the database kept anywhere else (on a USB drive, say) still hold that text too.")
+    if not yes:
+        also = " and delete those backups" if backups and chosen else ""
+        lines.append(f"Nothing was changed. Run again with --yes to purge{also}.")
+    return lines

@@ -7,7 +7,15 @@ from __future__ import annotations
 
 from clinic_app.printing.figures import icon_array_name
 from clinic_app.printing.templates import environment
-from clinic_app.services.handouts import PATIENT_SLOT, Handout, HandoutDocument
+from clinic_app.services.handouts import (
+    PATIENT_SLOT,
+    PERSONAL_EACH,
+    PERSONAL_TEXT,
+    Handout,
+    HandoutDocument,
+    personal_close,
+    personal_open,
+)
 from clinic_app.services.library import SOON_LEAD, STATUS_MARKS, URGENT_LEAD
 
 FIGURE_COLOURS = ("#143d59", "#8a6d00", "#6b7782")  # the option itself, then what it was compared with
@@ -59,7 +67,9 @@ def status_legend(handout: Handout) -> str:
 
 def render_handout_html(handout: Handout, comparison_html: str = "", tight: bool = False) -> HandoutDocument:
     """The document source. Headings carry ``keep-next-...`` anchors, which the paginator
-    (:mod:`clinic_app.printing.paginate`) uses to keep each with the text under it."""
+    (:mod:`clinic_app.printing.paginate`) uses to keep each with the text under it. The patient's
+    name, notes and next steps are not in it: they go with the document and are filled in for paper
+    (:meth:`HandoutDocument.filled_html`)."""
     from markupsafe import Markup
 
     request = handout.request
@@ -76,10 +86,16 @@ def render_handout_html(handout: Handout, comparison_html: str = "", tight: bool
         figure_px=60 if request.large_print else 52, grid_how_to_read=GRID_HOW_TO_READ.format(legend=status_legend(handout)),
         status_colours=STATUS_COLOURS, status_marks=STATUS_MARKS, patient_slot=PATIENT_SLOT,
         urgent_lead=URGENT_LEAD, soon_lead=SOON_LEAD,
+        # The frames of the personal parts (the notes, the next steps), whose text is filled in at
+        # print time: markup the template must not escape.
+        personal_open=lambda part: Markup(personal_open(part)),  # noqa: S704 - fixed markers
+        personal_close=lambda part: Markup(personal_close(part)),  # noqa: S704 - fixed markers
+        personal_each=PERSONAL_EACH, personal_text=PERSONAL_TEXT,
     )
     date = request.date.strftime("%d %B %Y").lstrip("0")
     clinic = "  ·  ".join(p for p in (handout.clinic.name, handout.clinic.phone) if p)
     header = f"{clinic + '  ·  ' if clinic else ''}{PATIENT_SLOT}{date}"
     footer = f"{title}  ·  content {handout.library_version}"
     return HandoutDocument(html=html, title=title, header=header, footer=footer, body_pt=body_pt,
-                           paper=request.paper, logo=handout.clinic.logo, patient_name=request.patient_name.strip())
+                           paper=request.paper, logo=handout.clinic.logo, patient_name=request.patient_name.strip(),
+                           notes=request.notes, next_steps=request.next_steps)

@@ -7,7 +7,9 @@ record that names the one it corrects; each record can be corrected once, so the
 a chain is the one that counts.
 
 Patient labels are kept only when the clinic turned that on. A purge blanks labels and notes of
-older records (and patient names in the handout log), keeping what was discussed for the counts.
+older records, and in the handout log the patient's name, the handout's notes and next steps and a
+PDF's file name (unless the app chose it), keeping what was discussed and handed out for the counts;
+every stored handout still matches its SHA-256.
 Times are stored in UTC; dates given to filters and to the purge are UTC calendar days, compared
 with the time the consultation started. Reads use the stdlib :class:`Reader`; writes use the ORM.
 """
@@ -23,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from itertools import islice
 
 from clinic_app.errors import ClinicAppError, NotFoundError
+from clinic_app.services import handout_log
 from clinic_app.services.comparison import check_rows
 from clinic_app.services.comparison_export import _safe_csv
 from clinic_app.services.handout_log import get_print, keeps_patient_names, load_snapshot
@@ -83,8 +86,17 @@ class ConsultationItem:
 
 @dataclass(frozen=True)
 class PurgeResult:
-    consultations: int
-    handouts: int
+    """What a purge removed (or, from :func:`purgeable`, would remove)."""
+
+    consultations: int  # consultations whose patient label and notes were removed
+    handouts: int  # handout records with anything removed (any of the three below)
+    handout_names: int = 0  # ... the patient's name
+    handout_notes: int = 0  # ... the notes or next steps typed for the patient
+    file_names: int = 0  # ... the file name of the PDF (its folder is kept)
+    # Handouts recorded before notes and next steps were kept apart, whose stored document still
+    # holds them: no purge can take them out without breaking the document's SHA-256.
+    kept_in_documents: int = 0
+    log_emptied: bool = True  # False: another program was reading, and the write-ahead log could not be emptied
 
 
 @dataclass(frozen=True)
@@ -243,33 +255,72 @@ def verify_handouts(reader: Reader, consultation_id: int) -> list[tuple[int, boo
 
 
 _PURGE_CONSULTATIONS = "started_at < ? AND purged_at IS NULL"
-_PURGE_HANDOUTS = "printed_at < ? AND patient_name IS NOT NULL"
+_HANDOUTS_BEFORE = ("SELECT id, kind, destination, therapies, options, patient_name IS NOT NULL, "
+                    "personal_notes IS NOT NULL OR personal_next_steps IS NOT NULL FROM handout_print "
+                    "WHERE printed_at < ? ORDER BY id")
+
+
+@dataclass(frozen=True)
+class _HandoutChange:
+    id: int
+    destination: str  # what the purge keeps of it
+    name: bool
+    notes: bool
+    file_name: bool
+
+
+def _handout_changes(rows: Iterable) -> list[_HandoutChange]:
+    """From rows of :data:`_HANDOUTS_BEFORE`: the handout records a purge changes, and how."""
+    changes = []
+    for print_id, kind, destination, therapies, options, name, notes in rows:
+        kept = handout_log.purged_destination(kind, destination, json.loads(therapies),
+                                              bool(json.loads(options).get("one_page")))
+        if name or notes or kept != destination:
+            changes.append(_HandoutChange(print_id, kept, bool(name), bool(notes), kept != destination))
+    return changes
+
+
+def _result(consultations: int, changes: list[_HandoutChange], kept_in_documents: int,
+            log_emptied: bool = True) -> PurgeResult:
+    return PurgeResult(consultations, len(changes), sum(c.name for c in changes), sum(c.notes for c in changes),
+                       sum(c.file_name for c in changes), kept_in_documents, log_emptied)
+
+
+def _kept_in_documents(reader: Reader, before: dt.date) -> int:
+    return sum(1 for _ in handout_log.with_personal_text(reader, _day(before)))
 
 
 def purgeable(reader: Reader, before: dt.date) -> PurgeResult:
-    """How many records :func:`purge` would blank, without changing anything."""
-    def count(table: str, where: str) -> int:
-        return reader.query(f"SELECT COUNT(*) FROM {table} WHERE {where}", (_day(before),))[0][0]
-
-    return PurgeResult(count("consultation", _PURGE_CONSULTATIONS), count("handout_print", _PURGE_HANDOUTS))
+    """How many records :func:`purge` would change, and how, without changing anything."""
+    consultations = reader.query(f"SELECT COUNT(*) FROM consultation WHERE {_PURGE_CONSULTATIONS}", (_day(before),))
+    changes = _handout_changes(tuple(row) for row in reader.query(_HANDOUTS_BEFORE, (_day(before),)))
+    return _result(consultations[0][0], changes, _kept_in_documents(reader, before))
 
 
 def purge(store: Store, before: dt.date) -> PurgeResult:
-    """Blank patient labels and notes of consultations started before ``before`` (and patient names
-    of handouts printed before it). What was discussed and handed out stays, for the counts."""
+    """Blank patient labels and notes of consultations started before ``before``; of handouts
+    printed before it, blank the patient's name, notes and next steps and take a PDF's file name
+    out of its destination (see :func:`handout_log.purged_destination`). What was discussed and
+    handed out stays, for the counts, and every stored handout still matches its SHA-256. The text
+    is overwritten in the database file and the write-ahead log is emptied, unless another program
+    is reading just then (``log_emptied`` says)."""
     from clinic_app.storage.database import outside_transaction
     from clinic_app.storage.models import _utcnow
 
+    kept_in_documents = _kept_in_documents(store, before)  # only read: these documents never change
     with store.write() as session:
         run = session.connection().exec_driver_sql
         run("PRAGMA secure_delete = ON")  # the old text is overwritten in the file, not just unlinked
         consultations = run("UPDATE consultation SET patient_label = NULL, notes = NULL, purged_at = ? "
                             f"WHERE {_PURGE_CONSULTATIONS}", (_utcnow().isoformat(sep=" "), _day(before)))
-        handouts = run(f"UPDATE handout_print SET patient_name = NULL WHERE {_PURGE_HANDOUTS}", (_day(before),))
-        result = PurgeResult(consultations.rowcount, handouts.rowcount)
+        changes = _handout_changes(run(_HANDOUTS_BEFORE, (_day(before),)).fetchall())
+        if changes:
+            run("UPDATE handout_print SET patient_name = NULL, personal_notes = NULL, personal_next_steps = NULL, "
+                "destination = ? WHERE id = ?", [(c.destination, c.id) for c in changes])
+        done = consultations.rowcount
     with store.database().engine.connect() as connection:  # and the write-ahead log holding the old pages is emptied
-        outside_transaction(connection, "PRAGMA wal_checkpoint(TRUNCATE)")
-    return result
+        busy = outside_transaction(connection, "PRAGMA wal_checkpoint(TRUNCATE)")[0][0]
+    return _result(done, changes, kept_in_documents, log_emptied=not busy)
 
 
 def usage(reader: Reader, months: int = 12, today: dt.date | None = None) -> list[UsageRow]:

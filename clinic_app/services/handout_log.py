@@ -3,6 +3,13 @@
 Each record holds a zlib-compressed snapshot of the document source (HTML, page header and
 footer, paper, the logo used) and the SHA-256 of that source. A reprint reads the snapshot back,
 checks its hash, and prints it again marked as a reprint, even if the library has changed since.
+
+What is personal to the patient is kept beside the snapshot, not in it: the name (only when the
+clinic turned that on), the visit's notes and the next steps. A privacy purge blanks those columns
+and takes the file name out of a PDF's destination; the snapshot and its SHA-256 never change, so
+a purged handout still verifies and reprints, without those parts. Handouts recorded before the
+notes and next steps were kept apart hold them inside the snapshot, where a purge cannot reach
+them without breaking the hash: :func:`holds_personal_text` finds them, so a purge can say so.
 """
 
 from __future__ import annotations
@@ -11,11 +18,14 @@ import base64
 import datetime as dt
 import hashlib
 import json
+import os
+import re
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from clinic_app.errors import DatabaseError, NotFoundError
-from clinic_app.services.handouts import Handout, HandoutDocument
+from clinic_app.services.handouts import Handout, HandoutDocument, without_personal_parts
 from clinic_app.storage.reader import Reader
 from clinic_app.storage.store import Store
 
@@ -83,8 +93,14 @@ def record(store: Store, handout: Handout, doc: HandoutDocument, kind: str, dest
         store, kind=kind, destination=destination, therapies=[t.slug for t in handout.therapies],
         content_versions=handout.content_versions, library_version=handout.library_version, paper=request.paper,
         options=options, patient_name=(request.patient_name.strip() or None) if keep_patient_name else None,
-        clinician=request.clinician, snapshot=blob, sha256=digest, reprint_of=None,
+        clinician=request.clinician, snapshot=blob, sha256=digest, reprint_of=None, **_personal(doc),
     )
+
+
+def _personal(doc: HandoutDocument) -> dict[str, str | None]:
+    """The personal parts of ``doc`` as stored beside its snapshot (None: there is none)."""
+    return {"personal_notes": doc.notes if doc.notes.strip() else None,
+            "personal_next_steps": doc.next_steps if doc.next_steps.strip() else None}
 
 
 def record_reprint(store: Store, item: HandoutPrintItem, original: HandoutDocument, kind: str,
@@ -95,7 +111,7 @@ def record_reprint(store: Store, item: HandoutPrintItem, original: HandoutDocume
         store, kind=kind, destination=destination, therapies=list(item.therapies),
         content_versions=item.content_versions, library_version=item.library_version, paper=item.paper,
         options=dict(item.options, reprint=True), patient_name=item.patient_name, clinician=item.clinician,
-        snapshot=blob, sha256=digest, reprint_of=item.id,
+        snapshot=blob, sha256=digest, reprint_of=item.id, **_personal(original),
     )
 
 
@@ -127,7 +143,8 @@ def get_print(reader: Reader, print_id: int) -> HandoutPrintItem:
 
 def load_snapshot(reader: Reader, print_id: int) -> HandoutDocument:
     """The exact document of record ``print_id``, its SHA-256 checked."""
-    rows = reader.query("SELECT snapshot, sha256, patient_name FROM handout_print WHERE id = ?", (print_id,))
+    rows = reader.query("SELECT snapshot, sha256, patient_name, personal_notes, personal_next_steps FROM handout_print "
+                        "WHERE id = ?", (print_id,))
     if not rows:
         raise NotFoundError(f"no handout with id {print_id}; 'clinic-app handout log' lists them")
     try:
@@ -141,7 +158,8 @@ def load_snapshot(reader: Reader, print_id: int) -> HandoutDocument:
                            body_pt=data["body_pt"], paper=data["paper"],
                            logo=base64.b64decode(data["logo"]) if data["logo"] else None,
                            patient_name=rows[0]["patient_name"] or "", landscape=bool(data.get("landscape")),
-                           margin_mm=data.get("margin_mm"))
+                           margin_mm=data.get("margin_mm"), notes=rows[0]["personal_notes"] or "",
+                           next_steps=rows[0]["personal_next_steps"] or "")
 
 
 def as_reprint(doc: HandoutDocument, item: HandoutPrintItem) -> HandoutDocument:
@@ -149,3 +167,62 @@ def as_reprint(doc: HandoutDocument, item: HandoutPrintItem) -> HandoutDocument:
     when = item.printed_at.strftime("%d %b %Y %H:%M")
     mark = f"REPRINT of handout #{item.id} ({when})"
     return replace(doc, header=f"{mark}  ·  {doc.header}" if doc.header else mark)
+
+
+# What a purge leaves of a PDF's destination whose file name is not one the app made up itself.
+# The database's rule for the purge (migration 0007) allows only this change to a destination.
+FILE_NAME_REMOVED = "(file name removed by a purge)"
+_CONSULTATION_REPRINT = re.compile(r"consultation-\d+-handout-\d+\.pdf")
+
+
+def default_file_name(name: str, therapies: tuple[str, ...] | list[str], one_page: bool) -> bool:
+    """Is ``name`` a file name the app offers itself for a handout of ``therapies``: the handout
+    window's (``handout-nsaids-self-care.pdf``, ``one-page-...pdf``: up to three therapies) or a
+    consultation reprint's (``consultation-12-handout-34.pdf``)? Such a name says nothing about the
+    patient; any other name may."""
+    stem = ("one-page-" if one_page else "handout-") + "-".join(list(therapies)[:3])
+    return name == f"{stem}.pdf" or bool(_CONSULTATION_REPRINT.fullmatch(name))
+
+
+def purged_destination(kind: str, destination: str, therapies: tuple[str, ...] | list[str],
+                       one_page: bool = False) -> str:
+    """What a purge keeps of a record's destination: a printer's name, a PDF's path when its file
+    name is one the app made up, and otherwise the PDF's folder with :data:`FILE_NAME_REMOVED`."""
+    if kind != "pdf":
+        return destination
+    folder, name = os.path.split(destination)
+    if name == FILE_NAME_REMOVED or default_file_name(name, therapies, one_page):
+        return destination
+    return os.path.join(folder, FILE_NAME_REMOVED) if folder else FILE_NAME_REMOVED
+
+
+# How a notes or next-steps part looks in the document source when its text is written into it
+# (the handout template's heading of each part), as it was before they were kept apart.
+_INLINE_PERSONAL = ('<a name="keep-next-notes">', "<b>Your next steps</b>")
+
+
+def holds_personal_text(html: str, options: dict) -> bool:
+    """Does the document source ``html`` hold notes or next steps written into it (a handout
+    recorded before they were kept apart), which no purge can take out without breaking its hash?"""
+    inline = without_personal_parts(html)
+    if any(mark in inline for mark in _INLINE_PERSONAL):
+        return True
+    # Notes were typed (the log says so), the document prints them (not the one-page grid), and it
+    # has no part to fill them into: they are in it, whatever their heading looked like then.
+    return bool(options.get("has_notes")) and not options.get("one_page") and inline == html
+
+
+def with_personal_text(reader: Reader, before: str, batch: int = 100) -> Iterator[int]:
+    """The ids of handouts printed before ``before`` (a stored time) whose stored document holds
+    notes or next steps of its own (see :func:`holds_personal_text`); read a few snapshots at a time."""
+    last = 0
+    while rows := reader.query("SELECT id, snapshot, options FROM handout_print WHERE printed_at < ? AND id > ? "
+                               "ORDER BY id LIMIT ?", (before, last, batch)):
+        for row in rows:
+            try:
+                html = json.loads(zlib.decompress(row["snapshot"])).get("html", "")
+            except (zlib.error, ValueError, AttributeError):
+                html = ""  # a damaged copy: it is reported when it is reprinted or checked
+            if holds_personal_text(html, json.loads(row["options"])):
+                yield row["id"]
+        last = rows[-1]["id"]

@@ -12,6 +12,7 @@ import base64
 import datetime as dt
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field, replace
 
 from clinic_app.errors import NotFoundError
@@ -163,12 +164,48 @@ class Handout:
 PATIENT_SLOT = "\u27eapatient\u27eb"
 HEADER_NAME_MAX = 32  # characters of the patient's name in the page band (the first page has it whole)
 
+# The personal parts: what the doctor typed for this patient (the visit's notes, the next steps).
+# Like the name, they are not in the stored source: it holds each part's frame (its heading, then
+# one line as a pattern) inside an HTML comment, and the print log keeps the text in a column of its
+# own, which a privacy purge can blank. Filled, the frame becomes the heading and one paragraph per
+# line of the text; with no text (after a purge) it goes, heading and all. Unfilled, the comment
+# prints nothing.
+PERSONAL_PARTS = ("notes", "next_steps")
+PERSONAL_EACH = "\u27eaeach line\u27eb"  # where the pattern for one line of the text starts
+PERSONAL_TEXT = "\u27eatext\u27eb"  # where the line goes in that pattern
+
+
+def personal_open(part: str) -> str:
+    return f"<!--\u27ea{part}\u27eb"
+
+
+def personal_close(part: str) -> str:
+    return f"\u27ea/{part}\u27eb-->"
+
+
+_SLOTS = re.compile(
+    re.escape(PATIENT_SLOT) + "|<!--\u27ea(" + "|".join(PERSONAL_PARTS) + ")\u27eb(.*?)" + re.escape(PERSONAL_EACH)
+    + "(.*?)\u27ea/\\1\u27eb-->", re.S)
+_PERSONAL_FRAME = re.compile("<!--\u27ea(" + "|".join(PERSONAL_PARTS) + ")\u27eb.*?\u27ea/\\1\u27eb-->", re.S)
+_MARKER = re.compile("\u27ea[^\u27ea\u27eb]*\u27eb")
+
+
+def without_markers(text: str) -> str:
+    """Typed text with anything that would stand for a slot taken out."""
+    return _MARKER.sub("", text)
+
+
+def without_personal_parts(html: str) -> str:
+    """The document source with the frames of its personal parts taken out."""
+    return _PERSONAL_FRAME.sub("", html)
+
 
 @dataclass(frozen=True)
 class HandoutDocument:
     """The exact document source (HTML from :mod:`clinic_app.printing.handout_html`) and what the
     renderer puts on every page: the unit that is printed, recorded and reprinted. ``html`` and
-    ``header`` hold :data:`PATIENT_SLOT` where the patient's name is printed."""
+    ``header`` hold :data:`PATIENT_SLOT` where the patient's name is printed, and ``html`` the frame
+    of each personal part (see :data:`PERSONAL_PARTS`) where ``notes`` and ``next_steps`` go."""
 
     html: str
     title: str
@@ -180,12 +217,27 @@ class HandoutDocument:
     patient_name: str = ""
     landscape: bool = False
     margin_mm: float | None = None  # None: the printer's standard margin
+    notes: str = ""
+    next_steps: str = ""
 
     def filled_html(self) -> str:
+        """The HTML as printed: the patient's name and the personal parts filled in (one pass, so
+        text filled in is never read again as a slot)."""
         from markupsafe import escape
 
         name = self.patient_name.strip()
-        return self.html.replace(PATIENT_SLOT, f"For {escape(name)}.  " if name else "")
+        texts = {"notes": self.notes, "next_steps": self.next_steps}
+
+        def fill(match: re.Match) -> str:
+            if match.group(1) is None:
+                return f"For {escape(name)}.  " if name else ""
+            lines = [line for line in texts[match.group(1)].split("\n") if line.strip()]
+            if not lines:
+                return ""
+            pattern = match.group(3)
+            return match.group(2) + "".join(pattern.replace(PERSONAL_TEXT, str(escape(line))) for line in lines)
+
+        return _SLOTS.sub(fill, self.html)
 
     def filled_header(self) -> str:
         """The band on every page, with the patient's name shortened to fit beside the clinic's."""
@@ -196,7 +248,8 @@ class HandoutDocument:
 
     def source_bytes(self) -> bytes:
         """The document source as stored in the print log: HTML, header, footer, type size, paper,
-        orientation, margins, logo. The patient's name is not part of it (see :data:`PATIENT_SLOT`)."""
+        orientation, margins, logo. The patient's name, notes and next steps are not part of it (see
+        :data:`PATIENT_SLOT` and :data:`PERSONAL_PARTS`)."""
         data = {"html": self.html, "title": self.title, "header": self.header, "footer": self.footer,
                 "body_pt": self.body_pt, "paper": self.paper,
                 "logo": base64.b64encode(self.logo).decode("ascii") if self.logo else None}
@@ -333,9 +386,9 @@ def _first_sentence(text: str) -> str:
 
 def compose_handout(reader: Reader, request: HandoutRequest) -> Handout:
     validate_request(reader, request)
-    # The patient's name is filled in where PATIENT_SLOT stands; typed text must not stand for it.
-    request = replace(request, **{name: getattr(request, name).replace(PATIENT_SLOT, "")
-                                  for name in TEXT_LIMITS})
+    # The patient's name and the personal parts are filled in where their slots stand; typed text
+    # must not stand for one.
+    request = replace(request, **{name: without_markers(getattr(request, name)) for name in TEXT_LIMITS})
     details = [library.get_therapy(reader, slug) for slug in dict.fromkeys(request.therapies)]
     seen: dict[str, ReferenceItem] = {}
     for detail in details:

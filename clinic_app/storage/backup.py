@@ -159,6 +159,30 @@ def prune(location: Location, now: dt.datetime | None = None) -> list[Path]:
     return removed
 
 
+def delete_before(location: Location, before: dt.date, today: dt.date | None = None,
+                  delete: bool = True) -> tuple[list[BackupFile], list[BackupFile]]:
+    """Delete the backups in the backups folder made before the day ``before``, every kind (after a
+    privacy purge, they still hold what it removed); returns (deleted, kept), oldest first. A safety
+    copy made today before a restore or an upgrade is kept: it is the way back from that step.
+    ``delete=False`` deletes nothing and returns what would be deleted. Backups kept anywhere else
+    are not known here. A file that cannot be deleted stops it, naming what was deleted before."""
+    today = today or dt.date.today()
+    older = sorted((b for b in list_backups(location) if b.taken_at.date() < before), key=lambda b: b.taken_at)
+    kept = [b for b in older if b.reason.startswith("before-") and b.taken_at.date() == today]
+    chosen = [b for b in older if b not in kept]
+    if not delete:
+        return chosen, kept
+    deleted: list[BackupFile] = []
+    for item in chosen:
+        try:
+            item.path.unlink(missing_ok=True)
+        except OSError as exc:
+            done = f"; deleted before it: {', '.join(b.path.name for b in deleted)}" if deleted else ""
+            raise DatabaseError(f"could not delete the backup {item.path} ({exc.strerror or exc}){done}") from exc
+        deleted.append(item)
+    return deleted, kept
+
+
 def restore(location: Location, backup_path: Path) -> BackupFile:
     """Replace the store with ``backup_path`` after checking it; the current store is backed up first."""
     backup_path = Path(backup_path)

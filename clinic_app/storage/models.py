@@ -241,7 +241,9 @@ class AppMeta(Base):
 
 class HandoutPrint(Base):
     """One print or export of a handout: what was handed out, exactly. Rows are never changed
-    afterwards (database triggers refuse it), except that a privacy purge may blank ``patient_name``."""
+    afterwards (database triggers refuse it), except that a privacy purge may blank ``patient_name``,
+    ``personal_notes`` and ``personal_next_steps`` (the patient's parts, kept beside the snapshot,
+    never in it) and take the file name out of a PDF's ``destination``."""
 
     __tablename__ = "handout_print"
 
@@ -259,6 +261,8 @@ class HandoutPrint(Base):
     snapshot: Mapped[bytes] = mapped_column()
     sha256: Mapped[str] = mapped_column(String(64))
     reprint_of: Mapped[int | None] = mapped_column(ForeignKey("handout_print.id", ondelete="RESTRICT"), nullable=True)
+    personal_notes: Mapped[str | None] = mapped_column(Text, nullable=True)
+    personal_next_steps: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class ComparisonPreset(Base):

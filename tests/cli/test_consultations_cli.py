@@ -95,6 +95,94 @@ def test_purge_asks_for_yes_first(prepared_location, visit, reader, capsys):
     assert later.purged_at is None
 
 
+@pytest.fixture
+def backups(prepared_location):
+    """Backups in the backups folder: two from before 2026-11-25, one after, and a restore's safety copy today."""
+    from clinic_app.storage import backup
+
+    today = dt.datetime.now().replace(microsecond=0)
+    return {b.reason: b for b in (backup.create(prepared_location, reason=reason, now=when) for reason, when in (
+        ("auto", dt.datetime(2026, 11, 1, 8)), ("manual", dt.datetime(2026, 11, 24, 18)),
+        ("before-upgrade-from-0006", dt.datetime(2026, 11, 26, 8)), ("before-restore", today)))}
+
+
+def test_purge_removes_handout_notes_and_file_names_and_reports_older_handouts(prepared_location, visit, reader,
+                                                                                tmp_path, capsys):
+    from dataclasses import replace
+
+    from clinic_app.printing.handout_html import render_handout_html
+    from clinic_app.services import handout_log
+    from clinic_app.services.handouts import compose_handout
+    from clinic_app.storage.store import Store
+
+    noted = handout_jobs.produce(reader, HandoutRequest(therapies=("nsaids",), notes="Okapi", next_steps="Quokka"),
+                                 output=tmp_path / "handout-nsaids.pdf")
+    handout = compose_handout(reader, HandoutRequest(therapies=("nsaids",), notes="Okapi-old"))
+    doc = render_handout_html(handout)
+    old = replace(doc, html=doc.filled_html(), notes="")  # recorded before notes were kept apart
+    handout_log.record(Store.of(prepared_location), handout, old, kind="printer", destination="Front desk")
+    tomorrow = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)
+
+    assert run(prepared_location, "consultations", "purge", "--before", tomorrow) == 1
+    out = " ".join(capsys.readouterr().out.split())
+    assert ("would remove patient labels and notes from 2 consultation(s)" in out and "from 2 handout record(s) "
+            "printed before it: patient names (0), notes and next steps (1), file names of saved PDFs (1;" in out)
+    assert ("1 handout record(s) printed before this version of Clinic Reference hold their notes or next steps "
+            "inside the stored handout itself" in out and "those records keep that text" in out)
+    assert "Nothing was changed" in out
+
+    assert run(prepared_location, "consultations", "purge", "--before", tomorrow, "--yes") == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "removed patient labels and notes from 2 consultation(s)" in out
+    assert "notes and next steps (1), file names of saved PDFs (1; their folders are kept)" in out
+    assert "every stored handout still matches its SHA-256" in out and "those records keep that text" in out
+    assert "Copies of the database kept anywhere else" in out and "purge again" not in out
+    assert handout_log.get_print(reader, visit.record_id).destination.endswith("(file name removed by a purge)")
+    assert handout_log.get_print(reader, noted.record_id).destination == str(tmp_path.resolve() / "handout-nsaids.pdf")
+    assert handout_log.load_snapshot(reader, noted.record_id).notes == ""
+    assert run(prepared_location, "consultations", "show", "1") == 0  # its handout still verifies
+    assert "verified" in capsys.readouterr().out
+
+
+def test_purge_deletes_older_backups_only_when_asked_and_lists_them(prepared_location, visit, backups, reader,
+                                                                      capsys):
+    from clinic_app.storage import backup
+
+    names = {reason: b.path.name for reason, b in backups.items()}
+    assert run(prepared_location, "consultations", "purge", "--before", "2026-11-25") == 1
+    out = " ".join(capsys.readouterr().out.split())
+    assert "4 backup(s) in" in out and "may still hold the text it would remove" in out
+    assert "of those, 2 made before 2026-11-25 (add --backups to delete them with the purge)" in out
+
+    assert run(prepared_location, "consultations", "purge", "--before", "2026-11-25", "--backups") == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert any(line.startswith("would delete 2 backup(s) made before 2026-11-25 from") for line in lines)
+    assert f"  {names['auto']}" in lines and f"  {names['manual']}" in lines
+    assert "Nothing was changed. Run again with --yes to purge and delete those backups." in lines
+    assert len(backup.list_backups(prepared_location)) == 4  # a dry run deletes nothing
+    assert consultations.get(reader, 1).patient_label == "J. Smith"
+
+    assert run(prepared_location, "consultations", "purge", "--before", "2026-11-25", "--yes") == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "run again with --yes --backups to delete them" in out and "deleted" not in out
+    assert len(backup.list_backups(prepared_location)) == 4  # nothing deleted without --backups
+
+    assert run(prepared_location, "consultations", "purge", "--before", "2026-11-25", "--yes", "--backups") == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert any(line.startswith("deleted 2 backup(s) made before 2026-11-25 from") for line in lines)
+    assert f"  {names['auto']}" in lines and f"  {names['manual']}" in lines
+    assert {b.path.name for b in backup.list_backups(prepared_location)} == {
+        names["before-upgrade-from-0006"], names["before-restore"]}
+    assert "2 other backup(s) in" in " ".join(lines)
+
+    tomorrow = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)
+    assert run(prepared_location, "consultations", "purge", "--before", tomorrow, "--yes", "--backups") == 0
+    out = capsys.readouterr().out
+    assert f"  {names['before-upgrade-from-0006']}" in out.splitlines()
+    assert f"kept {names['before-restore']}: the safety copy made today before a restore" in out
+    assert [b.path.name for b in backup.list_backups(prepared_location)] == [names["before-restore"]]
+
+
 def test_reprint_writes_each_handout_marked_and_logged(prepared_location, visit, tmp_path, capsys):
     folder = tmp_path / "again"
     folder.mkdir()

@@ -125,3 +125,29 @@ def test_a_backup_to_a_folder_that_is_not_there_is_refused_and_nothing_is_made(m
     made = backup.create(marked, target=folder)  # a folder that exists: the backup goes in, dated
     assert made.path.parent == folder and made.path.name.startswith("clinic-") and marker(made.path) == "original"
     assert sorted(p.name for p in folder.iterdir()) == [made.path.name]
+
+
+def test_delete_before_removes_only_older_backups_and_keeps_todays_safety_copy(marked):
+    today = dt.date(2026, 12, 9)
+    made = {when: backup.create(marked, reason=reason, now=when) for when, reason in (
+        (dt.datetime(2026, 1, 5, 8), "auto"), (dt.datetime(2026, 2, 1, 9), "manual"),
+        (dt.datetime(2026, 2, 10, 9), "before-upgrade-from-0006"), (dt.datetime(2026, 12, 1, 8), "auto"),
+        (dt.datetime(2026, 12, 9, 7), "before-restore"), (dt.datetime(2026, 12, 9, 8), "auto"))}
+    names = {b.path.name for b in made.values()}
+    older = [made[w].path for w in sorted(made) if w.date() < dt.date(2026, 3, 1)]
+
+    would, kept = backup.delete_before(marked, dt.date(2026, 3, 1), today=today, delete=False)
+    assert [b.path for b in would] == older and kept == []
+    assert {b.path.name for b in backup.list_backups(marked)} == names  # nothing deleted without delete
+
+    deleted, kept = backup.delete_before(marked, dt.date(2026, 3, 1), today=today)
+    assert [b.path for b in deleted] == older and not any(p.exists() for p in older)
+    assert len(backup.list_backups(marked)) == 3
+
+    deleted, kept = backup.delete_before(marked, dt.date(2026, 12, 10), today=today)
+    assert [b.reason for b in deleted] == ["auto", "auto"] and [b.reason for b in kept] == ["before-restore"]
+    assert [b.reason for b in backup.list_backups(marked)] == ["before-restore"]
+    # a safety copy from another day is deleted like any other
+    assert backup.delete_before(marked, dt.date(2026, 12, 10), today=dt.date(2026, 12, 10))[0][0].reason == \
+        "before-restore"
+    assert backup.list_backups(marked) == []

@@ -166,8 +166,11 @@ def test_purge_blanks_names_and_notes_before_the_day_and_keeps_the_counts(prepar
     assert sql(prepared_location, "SELECT patient_name FROM handout_print") == [("J. Smith",)]  # printed today
 
     tomorrow = dt.datetime.now(UTC).date() + dt.timedelta(days=1)
-    assert consultations.purge(Store.of(prepared_location), tomorrow) == consultations.PurgeResult(1, 1)
-    assert sql(prepared_location, "SELECT patient_name FROM handout_print") == [(None,)]
+    expected = consultations.PurgeResult(1, 1, handout_names=1, file_names=1)  # "h.pdf" is not a name the app chose
+    assert consultations.purgeable(reader, tomorrow) == expected
+    assert consultations.purge(Store.of(prepared_location), tomorrow) == expected
+    assert sql(prepared_location, "SELECT patient_name, destination FROM handout_print") == [
+        (None, str(tmp_path.resolve() / "(file name removed by a purge)"))]
     assert consultations.verify_handouts(reader, old)[0][1]  # the document of record is still intact
     assert consultations.purge(Store.of(prepared_location), tomorrow) == consultations.PurgeResult(0, 0)
     assert [i.therapies for i in consultations.list_consultations(reader)] == [("self-care",), ("nsaids",)]
@@ -226,21 +229,70 @@ def test_csv_has_one_row_per_record_and_guards_formulas(prepared_location, reade
     assert by_id[str(second)]["clinician"] == "'@Dr B" and by_id[str(second)]["notes"] == ""
 
 
+def file_bytes(location) -> bytes:
+    """The database file and its write-ahead log, as they are on disk."""
+    paths = [location.sqlite_path, location.sqlite_path.with_name(location.sqlite_path.name + "-wal")]
+    return b"".join(p.read_bytes() for p in paths if p.exists())
+
+
 def test_a_purge_leaves_no_trace_of_the_label_or_notes_in_the_database_file(prepared_location, reader, tmp_path):
+    """Patient label, visit notes, the patient's name, the handout's notes and next steps and a file
+    name typed for the PDF: after a purge, none is in the file or its log, though another program (the
+    window) has the database open and has read them; the handout still verifies and reprints."""
+    from pypdf import PdfReader
+
+    from clinic_app.services import handout_log
+    from clinic_app.storage.reader import Reader
+
     keep_patient_names(prepared_location)
-    printed = handout_jobs.produce(reader,
-                                   HandoutRequest(therapies=("nsaids",), patient_name="Quentin Zyxwv"),
-                                   output=tmp_path / "h.pdf")
+    printed = handout_jobs.produce(reader, HandoutRequest(
+        therapies=("nsaids",), patient_name="Quentin Zyxwv", notes="Okapi-lantern-note: husband Piotr drives",
+        next_steps="Quokka-harbour-step at the pool"), output=tmp_path / "xylophant-qz.pdf")
     consultations.record(reader, draft(patient_label="QZ-90210", notes="zebra-crossing-note",
-                                                          handout_print_ids=(printed.record_id,)))
+                                       handout_print_ids=(printed.record_id,)))
+    window = Reader(prepared_location.sqlite_path)  # the window, open on the same file, has read the log
+    assert window.query("SELECT personal_notes FROM handout_print")[0][0].startswith("Okapi")
+    tokens = (b"QZ-90210", b"zebra-crossing-note", b"Quentin Zyxwv", b"Okapi-lantern-note", b"Quokka-harbour-step",
+              b"xylophant-qz")
+    assert [t for t in tokens if t not in file_bytes(prepared_location)] == []
 
-    def file_bytes() -> bytes:
-        paths = [prepared_location.sqlite_path, prepared_location.sqlite_path.with_name(
-            prepared_location.sqlite_path.name + "-wal")]
-        return b"".join(p.read_bytes() for p in paths if p.exists())
-
-    assert b"QZ-90210" in file_bytes() and b"Quentin Zyxwv" in file_bytes()
     tomorrow = dt.datetime.now(UTC).date() + dt.timedelta(days=1)
-    assert consultations.purge(Store.of(prepared_location), tomorrow) == consultations.PurgeResult(1, 1)
-    data = file_bytes()
-    assert b"QZ-90210" not in data and b"zebra-crossing-note" not in data and b"Quentin Zyxwv" not in data
+    expected = consultations.PurgeResult(1, 1, handout_names=1, handout_notes=1, file_names=1)
+    assert consultations.purgeable(reader, tomorrow) == expected
+    assert consultations.purge(Store.of(prepared_location), tomorrow) == expected
+    data = file_bytes(prepared_location)
+    assert [t for t in tokens if t in data] == []
+    assert window.query("SELECT destination FROM handout_print")[0][0] == str(
+        tmp_path.resolve() / handout_log.FILE_NAME_REMOVED)
+    window.close()
+
+    # The stored handout is the one handed out (same SHA-256), and prints again without the purged parts.
+    again = handout_log.load_snapshot(reader, printed.record_id)
+    assert again.sha256 == printed.sha256 and (again.notes, again.next_steps, again.patient_name) == ("", "", "")
+    reprinted = handout_jobs.reprint(reader, printed.record_id, output=tmp_path / "again.pdf")
+    assert reprinted.sha256 == printed.sha256
+    text = " ".join(" ".join(page.extract_text() for page in PdfReader(str(tmp_path / "again.pdf")).pages).split())
+    assert "What you can do now" in text and f"REPRINT of handout #{printed.record_id}" in text
+    for gone in ("Notes from your visit", "Your next steps", "Okapi", "Quokka", "Quentin", "purge"):
+        assert gone not in text, gone
+    assert sql(prepared_location, "SELECT personal_notes, personal_next_steps, patient_name FROM handout_print "
+                                  "WHERE id = ?", (reprinted.record_id,)) == [(None, None, None)]
+
+
+def test_a_purge_says_when_a_reader_kept_the_log_from_being_emptied(prepared_location, reader, tmp_path,
+                                                                     monkeypatch):
+    from clinic_app.storage import database
+
+    monkeypatch.setattr(database, "BUSY_TIMEOUT_MS", 100)  # the purge waits this long for the reader
+    handout_jobs.produce(reader, HandoutRequest(therapies=("nsaids",), notes="Okapi-lantern-note"),
+                         output=tmp_path / "handout-nsaids.pdf")
+    busy = sqlite3.connect(prepared_location.sqlite_path, isolation_level=None)
+    busy.execute("BEGIN")
+    busy.execute("SELECT personal_notes FROM handout_print").fetchall()  # a read still going on
+    tomorrow = dt.datetime.now(UTC).date() + dt.timedelta(days=1)
+    done = consultations.purge(Store.of(prepared_location), tomorrow)
+    assert (done.handout_notes, done.file_names, done.log_emptied) == (1, 0, False)  # the app's own file name stays
+    busy.execute("COMMIT")
+    busy.close()
+    assert consultations.purge(Store.of(prepared_location), tomorrow) == consultations.PurgeResult(0, 0)
+    assert b"Okapi-lantern-note" not in file_bytes(prepared_location)

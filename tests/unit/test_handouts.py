@@ -79,10 +79,12 @@ def test_content_with_markup_prints_as_text(prepared_location, reader):
                      "large_print, keep_patient_names) VALUES (?, '', '', ?, '[]', '', 'a4', 0, 0)",
                      ("<b>Bold</b> Clinic", '<a href="http://evil.example/x.png">site</a>'))
     handout = compose_handout(reader, HandoutRequest(therapies=("nsaids",), notes='<img src="http://evil.example/t.png">'))
-    html = render_handout_html(handout).html
+    doc = render_handout_html(handout)
+    html = doc.filled_html()  # the notes are filled in for paper, escaped like the rest
     assert "&lt;b&gt;Bold&lt;/b&gt; Clinic" in html
     assert '<img src="http' not in html and '<a href="http' not in html
     assert "&lt;img src=" in html
+    assert "evil.example/t.png" not in doc.html  # the stored source holds only the notes' frame
 
 
 def test_bad_requests_name_the_problem(reader):

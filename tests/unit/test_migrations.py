@@ -145,3 +145,56 @@ def test_a_new_store_whose_migration_fails_leaves_no_file(location, monkeypatch)
     with pytest.raises(DatabaseError, match="the upgrade failed"):
         Database.open(location)
     assert list(location.data_dir.iterdir()) == []
+
+
+def test_personal_parts_upgrade_and_downgrade_keep_every_record_and_the_rules(prepared_location):
+    """0006 <-> 0007: the handout log's personal columns come and go; every record stays, and the
+    rule that refuses changes and deletes holds on both sides (with the purge each side allows)."""
+    from alembic import command
+
+    from clinic_app.services import store_setup
+
+    path = prepared_location.sqlite_path
+    row = ("INSERT INTO handout_print (printed_at, kind, destination, therapies, content_versions, library_version, "
+           "paper, options, clinician, snapshot, sha256{}) VALUES ('2026-11-30', 'pdf', '/out/j-smith.pdf', "
+           "'[\"nsaids\"]', '{{}}', 'x', 'a4', '{{}}', 'Dr A', x'00', '{}'{})")
+    with sqlite3.connect(path) as conn:
+        conn.execute(row.format(", personal_notes, personal_next_steps", "a" * 64, ", 'Okapi', 'Quokka'"))
+        conn.execute("INSERT INTO consultation (recorded_at, started_at, clinician, therapies, rows, content_versions, "
+                     "library_version) VALUES ('2026-11-30', '2026-11-30', 'Dr A', '[\"nsaids\"]', '[]', '{}', 'x')")
+        conn.execute("INSERT INTO consultation_handout VALUES (1, 1, ?)", ("a" * 64,))
+
+    def records():
+        with sqlite3.connect(path) as conn:
+            return [conn.execute(f"SELECT id, destination, sha256 FROM {t}" if t == "handout_print" else
+                                 f"SELECT * FROM {t}").fetchall() for t in ("handout_print", "consultation_handout")]
+
+    def refused(statement):
+        with sqlite3.connect(path) as conn, pytest.raises(sqlite3.DatabaseError, match="cannot be"):
+            conn.execute(statement)
+
+    before = records()
+    db = Database.open(prepared_location)
+    db.migrate(lambda config: command.downgrade(config, "0006"))
+    db.engine.dispose()
+    assert records() == before
+    with sqlite3.connect(path) as conn:
+        columns = [r[1] for r in conn.execute("PRAGMA table_info(handout_print)")]
+        assert "personal_notes" not in columns and "personal_next_steps" not in columns
+        conn.execute(row.format("", "b" * 64, ""))  # a record made by the older version
+    refused("UPDATE handout_print SET destination = '/out/(file name removed by a purge)' WHERE id = 1")
+    refused("UPDATE handout_print SET sha256 = 'x' WHERE id = 1")
+    refused("DELETE FROM handout_print WHERE id = 1")
+
+    store_setup.prepare(prepared_location)
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == preflight.head_revision()
+        assert conn.execute("SELECT id, personal_notes, personal_next_steps FROM handout_print").fetchall() == [
+            (1, None, None), (2, None, None)]
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        conn.execute("UPDATE handout_print SET destination = '/out/(file name removed by a purge)' WHERE id = 1")
+    assert records()[1] == before[1] and len(records()[0]) == 2
+    refused("UPDATE handout_print SET destination = '/elsewhere' WHERE id = 2")
+    refused("UPDATE handout_print SET personal_notes = 'new' WHERE id = 2")
+    refused("UPDATE handout_print SET sha256 = 'x' WHERE id = 2")
+    refused("DELETE FROM handout_print WHERE id = 2")
