@@ -29,7 +29,7 @@ from clinic_app.services import handout_log
 from clinic_app.services.comparison import check_rows
 from clinic_app.services.comparison_export import _safe_csv
 from clinic_app.services.handout_log import get_print, keeps_patient_names, load_snapshot
-from clinic_app.services.library import therapy_slugs
+from clinic_app.services.library import check_known, therapy_slugs
 from clinic_app.storage.reader import Reader
 from clinic_app.storage.store import Store
 
@@ -116,14 +116,11 @@ def _text(value: str | None, label: str, limit: int) -> str:
 
 
 def _check_therapies(reader: Reader, slugs: Iterable[str]) -> list[str]:
-    known = therapy_slugs(reader)
     wanted = list(dict.fromkeys(slugs))
     if not wanted:
-        raise ConsultationError(f"choose at least one therapy discussed; known therapies: {', '.join(known)}")
-    unknown = [s for s in wanted if s not in known]
-    if unknown:
-        raise NotFoundError(f"unknown therapy {', '.join(map(repr, unknown))}; known therapies: {', '.join(known)}")
-    return wanted
+        raise ConsultationError(f"choose at least one therapy discussed; known therapies: "
+                                f"{', '.join(therapy_slugs(reader))}")
+    return check_known(reader, wanted)
 
 
 def latest_in_chain(reader: Reader, consultation_id: int) -> int:
@@ -159,14 +156,14 @@ def record(store: Store, draft: ConsultationDraft, corrects: int | None = None) 
         _check_corrects(store, corrects)
     marks = ",".join("?" * len(slugs))
     versions = dict(store.query(f"SELECT slug, content_version FROM therapy WHERE slug IN ({marks})", tuple(slugs)))
-    meta = store.query("SELECT value FROM app_meta WHERE key = 'library_version'")
+    library_version = store.meta().get("library_version", "")
     try:
         with store.write() as session:
             row = Consultation(
                 started_at=draft.started_at.astimezone(dt.UTC).replace(tzinfo=None), clinician=clinician,
                 patient_label=(label or None) if keeps_patient_names(store) else None, therapies=slugs, rows=rows,
                 notes=notes or None, content_versions={s: versions[s] for s in slugs},
-                library_version=meta[0][0] if meta else "", corrects=corrects,
+                library_version=library_version, corrects=corrects,
             )
             session.add(row)
             session.flush()
