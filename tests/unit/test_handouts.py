@@ -189,7 +189,8 @@ def test_status_has_a_shape_as_well_as_a_colour(reader):
     html = render_handout_html(compose_handout(reader, HandoutRequest(
         therapies=("nsaids", "prolotherapy", "platelet-rich-plasma")))).filled_html()
     for mark, word in (("\u25cf", "Established"), ("\u25b2", "Emerging"), ("\u25c6", "Investigational")):
-        assert f"{mark} {word}" in html
+        assert f"{mark}&nbsp;{word}" in html  # one unit: a line never ends between the shape and its word
+    assert "How&nbsp;sure&nbsp;are&nbsp;we:" in html
 
 
 def test_what_you_can_do_now_gives_the_conditions_steps(reader):
@@ -212,7 +213,8 @@ def test_the_grid_shows_status_shapes_too(reader):
     from clinic_app.services.comparison import compare
 
     html = comparison_table_html(compare(reader, ["nsaids", "prolotherapy", "platelet-rich-plasma"]), 12)
-    assert "\u25cf Established" in html and "\u25b2 Emerging" in html and "\u25c6 Investigational" in html
+    assert "\u25cf&nbsp;Established" in html and "\u25b2&nbsp;Emerging" in html
+    assert "\u25c6&nbsp;Investigational" in html
 
 
 def test_a_handout_of_only_unproven_options_carries_standard_care(reader):
