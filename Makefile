@@ -6,13 +6,14 @@ BIN    := $(VENV)/bin
 APP_STAMP  := $(VENV)/.app-installed
 TEST_STAMP := $(VENV)/.test-installed
 
-.PHONY: run test lint bench wheel clean help
+.PHONY: run test lint bench wheel clean help desktop
 
 help:
 	@echo "make run    - set up .venv, prepare the database and open Clinic Reference"
 	@echo "make test   - set up .venv with the test tools and run the whole suite headless"
 	@echo "make lint   - ruff"
 	@echo "make bench  - start-up, search and handout benchmarks (ratios against a floor)"
+	@echo "make desktop - put Clinic Reference in this user's applications menu (with its icon)"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -20,12 +21,16 @@ $(BIN)/python:
 	@$(PYTHON) -m venv $(VENV) || { echo "Could not create $(VENV): install the venv module, e.g. 'sudo apt-get install python3-venv'."; exit 1; }
 	@$(BIN)/python -m pip install -q --upgrade pip
 
+# setuptools warns about editable installs in a box of asterisks on every install; this checkout
+# is installed editable on purpose (the app runs from here), so the warning is only noise.
+PIP_INSTALL := PYTHONWARNINGS=ignore $(BIN)/python -m pip install -q
+
 $(APP_STAMP): setup.cfg pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e .
+	$(PIP_INSTALL) -e .
 	@touch $@
 
 $(TEST_STAMP): setup.cfg pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(PIP_INSTALL) -e '.[test]'
 	@touch $@ $(APP_STAMP)
 
 run: $(APP_STAMP)
@@ -42,6 +47,14 @@ test: $(TEST_STAMP)
 	  QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -p no:cacheprovider "$$t" >/tmp/clinic-startup-test.log 2>&1 \
 	    && { echo "ok   $$t"; n=$$((n + 1)); } || { cat /tmp/clinic-startup-test.log; echo "FAIL $$t"; exit 1; }; \
 	done; echo "startup: $$n passed, 0 failed"
+
+# The applications menu entry for this user: the same .venv/bin/clinic-app that `make run` starts.
+APPS_DIR ?= $(HOME)/.local/share/applications
+desktop: $(APP_STAMP)
+	@mkdir -p $(APPS_DIR)
+	@sed -e 's|@BIN@|$(abspath $(BIN))|' -e 's|@ICON@|$(abspath resources/icons/clinic-reference.svg)|' \
+	  packaging/clinic-reference.desktop.in > $(APPS_DIR)/clinic-reference.desktop
+	@echo "Clinic Reference is in the applications menu ($(APPS_DIR)/clinic-reference.desktop)."
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .

@@ -131,6 +131,7 @@ class Startup(QObject):
             return
         self._begun = True
         self.window.removeEventFilter(self)
+        _set_icon()  # after the first frame: the SVG reader is not needed to paint it
         # No busy cursor: the window says "Preparing the therapy library…" while it works, and the
         # doctor can read and search as soon as the list is there.
         self.runner = TaskRunner(self, busy_cursor=False)
@@ -215,6 +216,17 @@ class Startup(QObject):
         if self.store is not None:
             self.store.close()
             self.store = None
+
+
+def _set_icon() -> None:
+    """The application's icon (title bars, the task switcher), from the package's own folder."""
+    from PySide6.QtGui import QIcon
+
+    import clinic_app.resources as shipped
+
+    icon = QIcon(str(Path(shipped.__file__).parent / "icons" / "clinic-reference.svg"))
+    if not icon.isNull():
+        QApplication.instance().setWindowIcon(icon)
 
 
 def _apply_style(app: QApplication) -> None:

@@ -84,3 +84,18 @@ def test_help_fits_the_screen_with_its_close_button_in_view(qtbot):
     assert dialog.height() <= area.height() and dialog.width() <= area.width()
     close = dialog.findChild(QAbstractButton)
     assert close is not None and dialog.rect().contains(close.mapTo(dialog, close.rect().bottomRight()))
+
+
+def test_the_app_has_its_icon_and_a_menu_entry_template(qapp):
+    from pathlib import Path
+
+    from clinic_app.ui import app
+
+    app._set_icon()
+    assert not qapp.windowIcon().isNull() and not qapp.windowIcon().pixmap(64, 64).isNull()
+    entry = (Path(__file__).parents[2] / "packaging" / "clinic-reference.desktop.in").read_text(encoding="utf-8")
+    fields = dict(line.split("=", 1) for line in entry.splitlines() if "=" in line)
+    assert fields["Exec"] == "@BIN@/clinic-app" and fields["Icon"] == "@ICON@" and fields["Type"] == "Application"
+    from clinic_app import APP_ID
+
+    assert fields["StartupWMClass"] == APP_ID  # the name the app gives itself (ui.app.run), so menus match it
