@@ -3,9 +3,12 @@ matters, compare, print the handout bundle, end and record; correct a record; re
 
 from __future__ import annotations
 
+import re
 import sqlite3
 
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel
 
 from clinic_app.printing import consultation_jobs
 from clinic_app.services import consultations, handout_log
@@ -165,3 +168,42 @@ def test_closing_the_window_during_a_visit_asks_first(qtbot, window, reader, mon
         assert closed_at_once is closes
     assert window.isVisible() is not closes
     assert asked == [1] and len(consultations.list_consultations(reader)) == recorded
+
+
+def alt_key(text: str) -> str | None:
+    found = re.search(r"&([^&])", text)
+    return found.group(1).lower() if found else None
+
+
+def test_every_panel_button_has_an_alt_key_of_its_own(qtbot, window):
+    """Alt+C and Alt+H open the Compare and Help menus; the panel's buttons take other letters, one
+    each, that no other control of the window takes; Up and Down are Ctrl+Up and Ctrl+Down."""
+    open_therapy(window, "nsaids")
+    window.new_consultation_action.trigger()
+    panel = window.consultation_panel
+    qtbot.waitUntil(panel.isVisible)
+    open_therapy(window, "self-care")
+    window.add_to_visit_action.trigger()
+    menus = [alt_key(action.text()) for action in window.menuBar().actions() if action.isVisible()]
+    assert {"c", "h"} <= set(menus)
+    moves = (panel.up_button, panel.down_button)
+    buttons = [b for b in panel.findChildren(QAbstractButton) if b.isVisibleTo(panel) and b.text() and b not in moves]
+    assert len(buttons) == 7 and all(alt_key(b.text()) for b in buttons), [b.text() for b in buttons]
+    labels = [w for w in window.findChildren(QLabel) if w.isVisibleTo(window) and w.buddy() is not None]
+    owners = [w for w in [*window.findChildren(QAbstractButton), *labels] if w.isVisibleTo(window) and alt_key(w.text())]
+    keys = [alt_key(w.text()) for w in owners] + menus
+    assert len(keys) == len(set(keys)), sorted(zip(keys, [w.text() for w in owners] + ["(menu)"] * len(menus)))
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    with qtbot.waitSignal(panel.compare_button.clicked):
+        qtbot.keyClick(window, Qt.Key.Key_M, Qt.KeyboardModifier.AltModifier)
+    for opened in panel.windows:
+        opened.close()
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    panel.working_view.setFocus()
+    panel.working_view.setCurrentIndex(panel.working_model.index(0, 0))
+    qtbot.keyClick(panel.working_view, Qt.Key.Key_Down, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: panel.working_model.slugs() == ("self-care", "nsaids"))
+    qtbot.keyClick(panel.working_view, Qt.Key.Key_Up, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: panel.working_model.slugs() == ("nsaids", "self-care"))

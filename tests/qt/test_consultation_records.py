@@ -137,7 +137,7 @@ def test_details_show_every_field_and_the_verified_hash(qtbot, window, records):
     text = checked(qtbot, window)
     assert f"Consultation #{records['ana']}" in text and "Clinician: Dr Ana Lee" in text
     assert "Knee pain.\nSecond line." in text and f"{NSAIDS} v" in text
-    assert f"✓ handout #{records['print']}: SHA-256 {records['sha256'][:12]} verified" in text
+    assert f"✓ Handout #{records['print']} verified" in text
     assert window.reprint_button.isEnabled()
     select(window, records["fixed"])
     checked(qtbot, window)
@@ -170,7 +170,7 @@ def test_a_tampered_handout_is_not_reprinted(qtbot, window, records, prepared_lo
     window.refresh()
     settle(qtbot, window)
     select(window, records["ana"])
-    assert f"✗ handout #{records['print']}" in checked(qtbot, window)
+    assert f"✗ Handout #{records['print']}" in checked(qtbot, window)
     window.reprint()
     qtbot.waitUntil(lambda: bool(window.errors), timeout=10_000)
     assert len(window.errors) == 1 and "was not reprinted" in window.errors[0]
@@ -388,3 +388,94 @@ def test_a_busy_database_is_said_in_the_summary(qtbot, window, records, monkeypa
     settle(qtbot, window)
     assert window.summary_label.text() == "the database is busy; try again in a moment"
     assert shown_ids(window) == [] and not window.export_button.isEnabled()
+
+
+# -- found by the usability and accessibility review ----------------------------------------
+LAPTOP = (1366 - 40, 768 - 80)  # a 1366×768 laptop, less the window frame, title bar and task bar
+
+
+def test_first_use_says_there_are_no_consultations_yet(qtbot, make_records_window):
+    window = make_records_window()
+    assert window.summary_label.text().startswith("No consultations yet")
+    window.clinician_field.setText("Dr Nobody")
+    settle(qtbot, window)
+    assert window.summary_label.text().startswith("No consultations yet")  # no filter hides any
+
+
+def test_the_count_of_consultations_shown_reaches_assistive_technology(qtbot, window, records):
+    from PySide6.QtGui import QAccessible
+
+    name = QAccessible.queryAccessibleInterface(window.summary_label).text(QAccessible.Text.Name)
+    assert "2 consultations" in name
+    window.clinician_field.setText("ana")
+    settle(qtbot, window)
+    name = QAccessible.queryAccessibleInterface(window.summary_label).text(QAccessible.Text.Name)
+    assert "1 consultation" in name and name.startswith(window.summary_label.text().split(" started")[0])
+
+
+def test_details_say_verified_and_keep_the_hash_one_click_away(qtbot, window, records):
+    select(window, records["ana"])
+    text = checked(qtbot, window)
+    assert f"✓ Handout #{records['print']} verified: the stored copy is the one handed out." in text
+    assert "SHA-256" not in text and records["sha256"][:12] not in text
+    assert not window.hashes_box.isChecked() and window.hashes_box.isVisible()
+    window.hashes_box.click()
+    assert f"SHA-256 {records['sha256']}" in window.details.toPlainText()
+    window.hashes_box.click()
+    assert "SHA-256" not in window.details.toPlainText()
+
+
+def test_long_notes_show_in_full_in_the_details(qtbot, reader, prepared_location, make_records_window, records):
+    """Nine lines of notes on a laptop screen: all on view with the record, no scrolling to find them."""
+    notes = "\n".join(f"Line {n}: knee pain worse on stairs, discussed exercise first." for n in range(1, 10))
+    consultations.record(reader, ConsultationDraft(clinician="Dr Ana Lee", therapies=("nsaids",), notes=notes,
+                                                   handout_print_ids=(records["print"],)))
+    window = make_records_window()
+    window.resize(LAPTOP[0] - 80, LAPTOP[1])
+    qtbot.waitUntil(lambda: window.height() == LAPTOP[1])
+    window.table.selectRow(0)
+    details = window.details
+    assert notes in checked(qtbot, window)
+    cursor = details.document().find("Line 9")
+    cursor.movePosition(cursor.MoveOperation.EndOfBlock)
+    details.setTextCursor(cursor)
+    details.verticalScrollBar().setValue(0)
+    end = details.cursorRect(cursor)
+    assert 0 <= end.bottom() <= details.viewport().height(), (end, details.viewport().size())
+    assert details.lineWrapMode() != details.LineWrapMode.NoWrap
+
+
+def test_the_records_window_fits_a_laptop_and_closes_on_escape_and_ctrl_w(qtbot, reader, prepared_location, errors):
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QApplication
+
+    window = open_records(None, reader)  # deleted when closed
+    qtbot.waitExposed(window)
+    settle(qtbot, window)
+    least = window.minimumSizeHint().expandedTo(window.minimumSize())
+    assert least.width() <= LAPTOP[0] and least.height() <= LAPTOP[1], least
+    area = QGuiApplication.primaryScreen().availableGeometry()
+    assert window.width() <= max(area.width(), least.width()) and window.height() <= max(area.height(), least.height())
+    import re
+
+    from PySide6.QtWidgets import QAbstractButton, QLabel
+
+    texts = [w.text() for w in window.findChildren(QAbstractButton) if w.isVisibleTo(window)]
+    texts += [w.text() for w in window.findChildren(QLabel) if w.isVisibleTo(window) and w.buddy() is not None]
+    texts += [window.tabs.tabText(i) for i in range(window.tabs.count())]
+    keys = [m.group(1).lower() for text in texts for m in [re.search(r"&([^&])", text)] if m]
+    assert len(keys) == len(set(keys)), sorted(keys)
+    size = (window.minimumSizeHint().width(), min(area.height(), 520))  # within this (small) test screen
+    window.resize(*size)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    qtbot.keyClick(window, Qt.Key.Key_Escape)
+    assert not window.isVisible()
+    again = open_records(None, reader)
+    qtbot.waitExposed(again)
+    settle(qtbot, again)
+    assert (again.width(), again.height()) == size  # where it was left
+    again.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is again)
+    qtbot.keyClick(again, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
+    assert not again.isVisible()

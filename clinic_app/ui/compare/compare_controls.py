@@ -151,10 +151,14 @@ class CompareControls(QWidget):
             button.setAccessibleName(action.text().replace("&", ""))
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
             tools.addWidget(button)
+        self.legend_label = QLabel(self.table_panel)  # what the 1-5 dots mean, for the scale rows shown
+        self.legend_label.setWordWrap(True)
+        self.legend_label.hide()
         layout = QVBoxLayout(self.table_panel)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.summary_label)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.legend_label)
         layout.addLayout(tools)
 
     def _action(self, text: str, shortcut: str) -> QAction:
@@ -226,6 +230,13 @@ class CompareControls(QWidget):
         if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
             self.fit_columns()
         return super().eventFilter(watched, event)
+
+    def show_legend(self) -> None:
+        """The scale legend under the table, and the table's accessible description with it."""
+        legend = self.table_model.legend_text()
+        self.legend_label.setText(legend)
+        self.legend_label.setVisible(bool(legend))
+        self.table.setAccessibleDescription(self.table_model.description())
 
     def show_note(self, text: str) -> None:
         self.note_label.setText(text)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
-from clinic_app.services.comparison import ComparisonMatrix, RowInfo, scale_text
+from clinic_app.services.comparison import SCALE_MAX, ComparisonMatrix, RowInfo, scale_text
 from clinic_app.services.comparison_export import scale_legend
 from clinic_app.services.library import GRADE_LABELS, STATUS_LABELS
 from clinic_app.ui.list_models import ChoiceListModel
@@ -28,6 +28,7 @@ QUESTION_HEADER = "Question"
 NOT_GIVEN = "Not given"
 SAME_NOTE = "Every option gives the same answer here."
 DIFFERS_NOTE = "The options differ here."
+TABLE_DESCRIPTION = "Each row answers one question; each column after the first is one option."
 _Index = QModelIndex | QPersistentModelIndex
 
 
@@ -109,10 +110,38 @@ class ComparisonTableModel(QAbstractTableModel):
             refs = f"Sources: {', '.join(cell.reference_keys)}" if cell.reference_keys else "No source cited"
             return f"{self._matrix.columns[index.column() - 1].patient_name}\n{row.patient_question}\n{refs}"
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            parts = [badge_label(row.kind, cell.badge), f"{scale_text(cell.scale)}." if cell.scale else "",
-                     cell.text if not cell.missing else NOT_GIVEN]
-            return " ".join(p for p in parts if p)
+            return self._cell_accessible_text(row, cell, self._matrix.columns[index.column() - 1].patient_name)
         return None
+
+    def _cell_accessible_text(self, row, cell, option: str) -> str:  # noqa: ANN001
+        """What a screen reader says for a cell: the row's question first (the grid's row headers
+        are cells of their own, so moving along a row would otherwise never name it), the option,
+        then the tag, the scale with what its ends mean, and the text."""
+        legend = scale_legend(row)
+        scale = f"{scale_text(cell.scale)}{f', where {legend}' if legend else ''}." if cell.scale else ""
+        question = row.label(self._clinician)
+        badge = f"{badge_label(row.kind, cell.badge)}." if cell.badge else ""
+        parts = [f"{question}{'' if question.endswith('?') else ','} {option}:", badge, scale,
+                 cell.text if not cell.missing else NOT_GIVEN]
+        return " ".join(p for p in parts if p)
+
+    def scale_legends(self) -> list[tuple[str, str]]:
+        """The 1-5 scales shown: each scale row's question and what its ends mean."""
+        if self._matrix is None:
+            return []
+        return [(row.label(self._clinician), legend) for row in self._matrix.rows if (legend := scale_legend(row))]
+
+    def description(self) -> str:
+        """The table's accessible description: how it is read, and the scale legend."""
+        return " ".join(p for p in (TABLE_DESCRIPTION, self.legend_text()) if p)
+
+    def legend_text(self) -> str:
+        """The scale legend, in words: for the table's accessible description and the legend under it."""
+        legends = self.scale_legends()
+        if not legends:
+            return ""
+        rows = "; ".join(f"{question.rstrip('?')}: {legend}" for question, legend in legends)
+        return f"Filled dots show a score from 1 to {SCALE_MAX} ({rows})."
 
     def _question_data(self, row, role: int):  # noqa: ANN001, ANN202
         if role == Qt.ItemDataRole.DisplayRole:

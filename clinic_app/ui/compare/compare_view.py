@@ -142,6 +142,7 @@ class CompareView(CompareControls):
             if self.hide_same_box.isChecked():
                 shown = shown.hide_same()
         self.table_model.set_matrix(shown)
+        self.show_legend()
         self.fit_columns()
         self._update_add_choices()
         self._update_summary()
@@ -258,6 +259,7 @@ class CompareView(CompareControls):
     def _on_clinician_toggled(self, on: bool) -> None:
         self.table_model.set_clinician_labels(on)
         self.row_model.set_clinician_labels(on)
+        self.show_legend()
         self.fit_columns()
 
     def _current_slug(self) -> str | None:

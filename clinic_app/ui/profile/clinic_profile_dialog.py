@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QStringListModel, Qt, Signal
-from PySide6.QtGui import QPixmap
+from PySide6.QtGui import QAccessible, QAccessibleEvent, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -20,12 +20,14 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QListView,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -33,6 +35,7 @@ from PySide6.QtWidgets import (
 from clinic_app import APP_NAME
 from clinic_app.errors import ClinicAppError
 from clinic_app.ui.operations import Change, Operation
+from clinic_app.ui.window_place import place
 
 if TYPE_CHECKING:
     from clinic_app.services.clinic import ClinicProfileData
@@ -105,10 +108,11 @@ class ClinicProfileDialog(QDialog):
         self.keep_names_box.setChecked(profile.keep_patient_names)
         self.keep_names_box.setToolTip("Off: names are printed on handouts but not stored. On: the handout log and "
                                        "consultation records keep them until a purge removes them.")
-        self.error_label = QLabel(self)
+        self.error_label = QLabel(self)  # no accessible name of its own: its text is what is read
         self.error_label.setWordWrap(True)
         self.error_label.setStyleSheet("color: #b3261e;")
-        self.error_label.setAccessibleName("Problem")
+        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByKeyboard
+                                                 | Qt.TextInteractionFlag.TextSelectableByMouse)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self._lay_out()
         self._show_logo()
@@ -152,11 +156,27 @@ class ClinicProfileDialog(QDialog):
                              (self.website_field, "Website"),
                              (self.disclaimer_field, "Disclaimer"), (self.paper_combo, "Paper size")):
             widget.setAccessibleName(name)
+        page = QWidget(self)
+        page.setLayout(form)
+        self.scroll_area = QScrollArea(self)  # the form scrolls on a small screen; the error and buttons stay
+        self.scroll_area.setWidget(page)
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll_area.setMinimumHeight(160)
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        layout.addWidget(self.scroll_area, 1)
         layout.addWidget(self.error_label)
         layout.addWidget(self.buttons)
-        self.resize(620, 640)
+        place(self, "clinic_profile", 620, 680)
+
+    def show_error(self, text: str) -> None:
+        """Name a refused logo or field under the form ("" to clear it), and tell assistive
+        technology, which reads the label's text as its name."""
+        self.error_label.setText(text[:1].upper() + text[1:])
+        self.error_label.setAccessibleName(self.error_label.text())
+        if text:
+            QAccessible.updateAccessibility(QAccessibleEvent(self.error_label, QAccessible.Event.Alert))
 
     def _show_logo(self) -> None:
         pixmap = QPixmap()
@@ -178,9 +198,9 @@ class ClinicProfileDialog(QDialog):
         try:
             self.logo = read_logo_file(path)
         except ClinicAppError as exc:
-            self.error_label.setText(exc.message[:1].upper() + exc.message[1:])
+            self.show_error(exc.message)
             return
-        self.error_label.setText("")
+        self.show_error("")
         self._show_logo()
 
     def remove_logo(self) -> None:
@@ -227,10 +247,10 @@ class ClinicProfileDialog(QDialog):
             save_button.setEnabled(True)
             if not isinstance(error, ProfileError):
                 return False
-            self.error_label.setText(error.message[:1].upper() + error.message[1:])
+            self.show_error(error.message)
             return True  # named under the form, next to the field
 
-        self.error_label.setText("")
+        self.show_error("")
         save_button.setEnabled(False)
         Operation(self, "Cannot save the clinic profile", save_profile, self.store, self.profile(),
                   changes={Change.CLINIC_PROFILE}, on_done=done, on_failed=failed).run()

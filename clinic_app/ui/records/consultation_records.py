@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QKeySequence, QShortcut
+from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -54,6 +54,7 @@ from clinic_app.ui.operations import Change, Operation, on_change
 from clinic_app.ui.records.table_model import ReadOnlyTableModel
 from clinic_app.ui.records.usage_chart import DISCUSSED_COLOUR, HANDED_OUT_COLOUR, BarDelegate, UsageModel, month_label, usage_for
 from clinic_app.ui.tasks import TaskRunner
+from clinic_app.ui.window_place import closes_on_escape, place
 
 if TYPE_CHECKING:
     from clinic_app.printing.handout_jobs import HandoutResult
@@ -67,6 +68,9 @@ ALL_MONTHS = f"Last {USAGE_MONTHS} months"
 USAGE_CAPTION = "Which therapies were discussed and handed out most"
 EMPTY_USAGE = "No consultations recorded in this period."
 READING = "Reading the consultation records…"
+NONE_YET = "No consultations yet. Ending a consultation in the visit panel records it here."
+NONE_MATCH = "No consultations match these filters."
+VERIFIED = "verified: the stored copy is the one handed out."
 DASH = "—"
 FILTER_DELAY_MS = 250  # the clinician filter reads the records once typing pauses this long
 PAGE_ROWS = 200  # rows handed to the table view at a time, as it scrolls towards the end
@@ -105,15 +109,19 @@ class RecordsQuery:
     therapy: str
     include_superseded: bool
 
-    def summary(self, count: int) -> str:
+    def summary(self, count: int, any_recorded: bool = True) -> str:
+        """``count`` records match; ``any_recorded`` False: the store has none at all yet."""
         span = f"started {self.since.day} {self.since:%b %Y} – {self.until.day} {self.until:%b %Y}"
-        return f"{plural(count, 'consultation')} {span}." if count else "No consultations match these filters."
+        if count:
+            return f"{plural(count, 'consultation')} {span}."
+        return NONE_MATCH if any_recorded else NONE_YET
 
 
 @dataclass(frozen=True)
 class Records:
     items: list[ConsultationItem]
     usage: list[UsageRow]
+    any_recorded: bool = True  # False on first use: no consultation recorded at all
 
 
 def read_records(store: Store, query: RecordsQuery) -> Records:
@@ -123,7 +131,8 @@ def read_records(store: Store, query: RecordsQuery) -> Records:
     items = consultations.list_consultations(store, query.since - day, query.until + day, query.clinician,
                                              query.therapy, query.include_superseded, limit=None)
     items = [item for item in items if query.since <= local_time(item.started_at).date() <= query.until]
-    return Records(items, consultations.usage(store, USAGE_MONTHS))
+    any_recorded = bool(items) or bool(consultations.list_consultations(store, include_superseded=True, limit=1))
+    return Records(items, consultations.usage(store, USAGE_MONTHS), any_recorded)
 
 
 class ConsultationTableModel(ReadOnlyTableModel):
@@ -237,6 +246,7 @@ class ConsultationsWindow(QWidget):
         therapies = library.list_therapies(store)
         self._row_labels = {row.key: row.clinician_label for row in row_catalogue(store)}
         self._usage: list[UsageRow] = []
+        self._checks: tuple[int, list] | None = None  # the chosen record's id and its handouts' checks
         self._tasks = TaskRunner(self)
         self._reads = itertools.count(1)
         self._latest_read = 0
@@ -255,6 +265,7 @@ class ConsultationsWindow(QWidget):
         self.note_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.note_label.setAccessibleName("Result of the last action")
         self.close_button = QPushButton("Close", self)
+        self.close_button.setToolTip("Close the records (Esc, Ctrl+W)")
         bottom = QHBoxLayout()
         bottom.addWidget(self.note_label, 1)
         bottom.addWidget(self.close_button)
@@ -263,7 +274,8 @@ class ConsultationsWindow(QWidget):
         layout.addLayout(bottom)
         self._connect()
         on_change(self, {Change.CONSULTATIONS, Change.HANDOUTS}, self.refresh)  # a visit ended, a handout printed
-        self.resize(1240, 760)
+        closes_on_escape(self)
+        place(self, "records", 1240, 760)  # its last place, else this size cut down to the screen
         self.refresh()
 
     # -- widgets ---------------------------------------------------------------------------
@@ -301,8 +313,8 @@ class ConsultationsWindow(QWidget):
             filters.addWidget(widget)
         filters.addWidget(self.superseded_box)
         filters.addStretch(1)
-        self.summary_label = QLabel(READING, page)
-        self.summary_label.setAccessibleName("Consultations shown")
+        self.summary_label = QLabel(READING, page)  # its text is its accessible name: the count is heard
+        self.summary_label.setWordWrap(True)
         self.table = QTableView(page)
         self.table.setModel(self.table_model)
         self.table.setAccessibleName("Consultations")
@@ -316,12 +328,18 @@ class ConsultationsWindow(QWidget):
         self.table.horizontalHeader().setResizeContentsPrecision(SIZING_ROWS)
         self.details = QPlainTextEdit(page)
         self.details.setReadOnly(True)
+        self.details.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)  # long notes wrap, never cut
         self.details.setAccessibleName("Consultation details")
+        self.details.setMinimumHeight(self.details.fontMetrics().lineSpacing() * 8)
+        self.hashes_box = QCheckBox("Sho&w hashes", page)
+        self.hashes_box.setToolTip("Show the SHA-256 of each handout, as the handout log recorded it")
         splitter = QSplitter(Qt.Orientation.Vertical, page)
         splitter.addWidget(self.table)
         splitter.addWidget(self.details)
         splitter.setStretchFactor(0, 1)
-        splitter.setSizes([400, 240])
+        splitter.setStretchFactor(1, 1)  # the details grow with the window too: notes are read there
+        splitter.setSizes([300, 340])
+        splitter.setChildrenCollapsible(False)
         self.export_button = QPushButton("&Export CSV…", page)
         self.export_button.setToolTip("Save the consultations listed as a CSV file")
         self.reprint_button = QPushButton("Re&print handouts…", page)
@@ -333,6 +351,7 @@ class ConsultationsWindow(QWidget):
         self.correct_button.setToolTip("Record a correction of this consultation")
         actions = QHBoxLayout()
         actions.addWidget(self.export_button)
+        actions.addWidget(self.hashes_box)
         actions.addStretch(1)
         actions.addWidget(self.reprint_button)
         actions.addWidget(self.print_again_button)
@@ -393,7 +412,7 @@ class ConsultationsWindow(QWidget):
         self.print_again_button.clicked.connect(self.print_again)
         self.correct_button.clicked.connect(self.correct)
         self.close_button.clicked.connect(self.close)
-        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)
+        self.hashes_box.toggled.connect(lambda _on: self._show_details(check=False))
 
     # -- reading ---------------------------------------------------------------------------
     def _on_clinician_typed(self, _text: str) -> None:
@@ -423,7 +442,7 @@ class ConsultationsWindow(QWidget):
         if read != self._latest_read:
             return  # a newer read started after this one: its result is the one to show
         self._reading = False
-        self._show_records(records.items, records.usage, query.summary(len(records.items)))
+        self._show_records(records.items, records.usage, query.summary(len(records.items), records.any_recorded))
 
     def _on_read_failed(self, read: int, error: BaseException) -> None:
         latest = read == self._latest_read
@@ -464,19 +483,33 @@ class ConsultationsWindow(QWidget):
         index = self.table.currentIndex()
         return self.table_model.item(index.row()) if index.isValid() else None
 
-    def _show_details(self) -> None:
+    def _show_details(self, check: bool = True) -> None:
+        """The chosen record's details; with ``check``, its handouts are checked again (off the GUI
+        thread), else the last checks are shown again (the hashes were shown or hidden)."""
         item = self.selected_item()
         self.reprint_button.setEnabled(bool(item and item.handouts))
         self.print_again_button.setEnabled(bool(item and item.handouts))
         self.correct_button.setEnabled(item is not None)
         self.export_button.setEnabled(self.table_model.rowCount() > 0)
-        if item is not None:
-            self.details.setPlainText(self.details_text(item, None))
-            self._tasks.run(consultations.verify_handouts, self.store, item.id,  # hash checks: off the GUI thread
-                            on_done=lambda checks, shown=item: self._show_checks(shown, checks),
-                            on_error=lambda error, shown=item: self._show_checks(shown, error))
-        else:
+        self.hashes_box.setEnabled(bool(item and item.handouts))
+        if item is None:
+            self._checks = None
             self.details.setPlainText("Choose a consultation to see its details." if self.table_model.rowCount() else "")
+            return
+        if not check and self._checks is not None and self._checks[0] == item.id:
+            self._set_details(self.details_text(item, self._checks[1]))
+            return
+        self._checks = None
+        self._set_details(self.details_text(item, None))
+        self._tasks.run(consultations.verify_handouts, self.store, item.id,  # hash checks: off the GUI thread
+                        on_done=lambda checks, shown=item: self._show_checks(shown, checks),
+                        on_error=lambda error, shown=item: self._show_checks(shown, error))
+
+    def _set_details(self, text: str) -> None:
+        """Show ``text`` in the details, scrolled where the reader left it (the checks arrive later)."""
+        position = self.details.verticalScrollBar().value()
+        self.details.setPlainText(text)
+        self.details.verticalScrollBar().setValue(position)
 
     def _show_checks(self, item: ConsultationItem, checks) -> None:  # noqa: ANN001 - a list, or the error
         if self.selected_item() is None or self.selected_item().id != item.id:
@@ -485,19 +518,27 @@ class ConsultationsWindow(QWidget):
             if not isinstance(checks, ClinicAppError):
                 raise checks
             checks = [(0, False, checks.message)]
-        self.details.setPlainText(self.details_text(item, checks))
+        self._checks = (item.id, checks)
+        self._set_details(self.details_text(item, checks))
+
+    def _check_line(self, item: ConsultationItem, print_id: int, ok: bool, message: str) -> str:
+        """One handout's check in words a clinician reads; its SHA-256 only when the hashes are shown."""
+        digest = dict(item.handouts).get(print_id, "")
+        if ok:
+            line = f"✓ Handout #{print_id} {VERIFIED}"
+            return f"{line} SHA-256 {digest}" if self.hashes_box.isChecked() and digest else line
+        text = message[:1].upper() + message[1:]
+        return f"✗ {text}" + (f" (recorded SHA-256 {digest})" if self.hashes_box.isChecked() and digest else "")
 
     def details_text(self, item: ConsultationItem, checks) -> str:  # noqa: ANN001
-        """Every field of ``item``, and whether each handout's stored copy is the one handed out
-        (``checks`` from verify_handouts; None while they run)."""
+        """Every field of ``item``, the notes in full near the top, and whether each handout's
+        stored copy is the one handed out (``checks`` from verify_handouts; None while they run)."""
         name = self.table_model.therapy_name
         versions = ", ".join(f"{name(slug)} v{version}" for slug, version in item.content_versions.items())
         rows = ", ".join(self._row_labels.get(key, key) for key in item.rows)
         lines = [f"Consultation #{item.id}", f"Started: {when_text(item.started_at)}",
-                 f"Recorded: {when_text(item.recorded_at)}", f"Clinician: {item.clinician or DASH}",
-                 f"Patient: {patient_text(item)}", f"Therapies discussed: {self.table_model.therapy_names(item)}",
-                 f"Comparison rows chosen: {rows or 'none'}",
-                 f"Content versions: {versions or DASH} (library {item.library_version or 'unknown'})"]
+                 f"Clinician: {item.clinician or DASH}", f"Patient: {patient_text(item)}",
+                 f"Therapies discussed: {self.table_model.therapy_names(item)}"]
         if item.corrects:
             lines.append(f"Corrects consultation #{item.corrects}.")
         if item.corrected_by:
@@ -508,7 +549,10 @@ class ConsultationsWindow(QWidget):
         if checks is None and item.handouts:
             lines.append(f"Checking {plural(len(item.handouts), 'stored handout')}…")
         else:
-            lines += [f"{'✓' if ok else '✗'} {message}" for _, ok, message in checks or ()] or ["none given"]
+            lines += [self._check_line(item, print_id, ok, message) for print_id, ok, message in checks or ()] \
+                or ["none given"]
+        lines += ["", f"Comparison rows chosen: {rows or 'none'}", f"Recorded: {when_text(item.recorded_at)}",
+                  f"Content versions: {versions or DASH} (library {item.library_version or 'unknown'})"]
         return "\n".join(lines)
 
     def _show_usage(self) -> None:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
@@ -160,9 +161,9 @@ class ConsultationPanel(QDockWidget):
         self.working_view.setWordWrap(True)
         self.working_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.add_button = _button("&Add shown therapy", "Add the therapy on screen to this visit (Ctrl+D)", body)
-        self.remove_button = _button("Remove", "Take the selected therapy off the list", body)
-        self.up_button = _button("Up", "Move the selected therapy up", body)
-        self.down_button = _button("Down", "Move the selected therapy down", body)
+        self.remove_button = _button("&Remove", "Take the selected therapy off the list", body)
+        self.up_button = _button("Up", "Move the selected therapy up (Ctrl+Up in the list)", body)
+        self.down_button = _button("Down", "Move the selected therapy down (Ctrl+Down in the list)", body)
         self.rows_view = QListView(body)
         self.rows_view.setModel(self.row_model)
         self.rows_view.setMinimumHeight(120)
@@ -172,12 +173,14 @@ class ConsultationPanel(QDockWidget):
         self.notes_field.setMaximumHeight(90)
         self.handouts_label = QLabel("No handouts printed yet.", body)
         self.handouts_label.setWordWrap(True)
-        self.compare_button = _button("&Compare…", "Compare the therapies on the list, with the rows ticked", body)
+        # Alt keys: none of the menu bar's (File, View, Visit, Compare, Help), none of the main
+        # window's (Condition, Category, Status, Show first, Jump to) and one each here
+        self.compare_button = _button("Co&mpare…", "Compare the therapies on the list, with the rows ticked", body)
         self.present_button = _button("Show to &patient", "Show the comparison full screen, large type", body)
-        self.handout_button = _button("Print &handouts…", "One handout with every therapy on the list and the "
+        self.handout_button = _button("Pr&int handouts…", "One handout with every therapy on the list and the "
                                       "comparison grid", body)
         self.end_button = _button("&End consultation", "Record this visit and close the panel", body)
-        self.discard_button = _button("Discard", "Close the panel without recording", body)
+        self.discard_button = _button("&Discard", "Close the panel without recording", body)
         for widget, name in ((self.patient_field, "Patient label"), (self.clinician_combo, "Clinician"),
                              (self.working_view, "Therapies discussed"), (self.rows_view, "What matters to the patient"),
                              (self.notes_field, "Visit notes")):
@@ -211,9 +214,9 @@ class ConsultationPanel(QDockWidget):
         layout = QVBoxLayout(body)
         layout.addWidget(self.started_label)
         layout.addLayout(form)
-        layout.addWidget(QLabel("Therapies &discussed:", body, buddy=self.working_view))
+        layout.addWidget(QLabel("Therapies &being discussed:", body, buddy=self.working_view))
         layout.addLayout(working)
-        layout.addWidget(QLabel("What &matters to the patient (rows):", body, buddy=self.rows_view))
+        layout.addWidget(QLabel("&Key questions (what matters to the patient):", body, buddy=self.rows_view))
         layout.addWidget(self.rows_view, 1)
         layout.addWidget(QLabel("&Notes:", body, buddy=self.notes_field))
         layout.addWidget(self.notes_field)
@@ -226,6 +229,10 @@ class ConsultationPanel(QDockWidget):
         self.remove_button.clicked.connect(lambda: self.working_model.remove(self.working_view.currentIndex().row()))
         self.up_button.clicked.connect(lambda: self._move(-1))
         self.down_button.clicked.connect(lambda: self._move(1))
+        for keys, button in (("Ctrl+Up", self.up_button), ("Ctrl+Down", self.down_button)):
+            shortcut = QShortcut(QKeySequence(keys), self.working_view)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(button.animateClick)
         self.compare_button.clicked.connect(self.compare)
         self.present_button.clicked.connect(self.present)
         self.handout_button.clicked.connect(self.print_handouts)
