@@ -14,7 +14,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     db = commands.add_parser("db", help="database: upgrade, check, back up, restore")
     db_cmds = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_cmds.add_parser("upgrade", help="create or migrate the database and load the shipped content")
-    db_cmds.add_parser("check", help="integrity check; print the schema revision, content version and location")
+    db_cmds.add_parser("check", help="integrity check, the record chain, every stored handout's SHA-256 and the rules "
+                       "that keep records unchanged; print the schema revision, content version and location; "
+                       "exits 1 on a problem")
     backup = db_cmds.add_parser("backup", help="write a verified copy of the database")
     backup.add_argument("-o", "--output", help="file or existing folder to write to (default: the backups folder); "
                         "a folder that does not exist is an error")

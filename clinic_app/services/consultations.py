@@ -10,6 +10,9 @@ Patient labels are kept only when the clinic turned that on. A purge blanks labe
 older records, and in the handout log the patient's name, the handout's notes and next steps and a
 PDF's file name (unless the app chose it), keeping what was discussed and handed out for the counts;
 every stored handout still matches its SHA-256.
+
+Each record, and each purge, is an entry of the record chain (:mod:`clinic_app.storage.chain`),
+written in the transaction that writes the record.
 Times are stored in UTC; dates given to filters and to the purge are UTC calendar days, compared
 with the time the consultation started. Reads use the stdlib :class:`Reader`; writes use the ORM.
 """
@@ -21,7 +24,7 @@ import datetime as dt
 import io
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from itertools import islice
 
 from clinic_app.errors import ClinicAppError, NotFoundError
@@ -30,6 +33,7 @@ from clinic_app.services.comparison import check_rows
 from clinic_app.services.comparison_export import _safe_csv
 from clinic_app.services.handout_log import get_print, keeps_patient_names, load_snapshot
 from clinic_app.services.library import check_known, therapy_slugs
+from clinic_app.storage import chain
 from clinic_app.storage.reader import Reader
 from clinic_app.storage.store import Store
 
@@ -169,6 +173,8 @@ def record(store: Store, draft: ConsultationDraft, corrects: int | None = None) 
             session.flush()
             session.add_all(ConsultationHandout(consultation_id=row.id, handout_print_id=print_id, sha256=digest)
                             for print_id, digest in handouts)
+            session.flush()
+            chain.append_consultation(session.connection(), row.id)  # in the same transaction: both or neither
             return row.id
     except IntegrityError as exc:
         if corrects is None:
@@ -308,16 +314,18 @@ def purge(store: Store, before: dt.date) -> PurgeResult:
     with store.write() as session:
         run = session.connection().exec_driver_sql
         run("PRAGMA secure_delete = ON")  # the old text is overwritten in the file, not just unlinked
+        now = _utcnow().isoformat(sep=" ")
         consultations = run("UPDATE consultation SET patient_label = NULL, notes = NULL, purged_at = ? "
-                            f"WHERE {_PURGE_CONSULTATIONS}", (_utcnow().isoformat(sep=" "), _day(before)))
+                            f"WHERE {_PURGE_CONSULTATIONS}", (now, _day(before)))
         changes = _handout_changes(run(_HANDOUTS_BEFORE, (_day(before),)).fetchall())
         if changes:
             run("UPDATE handout_print SET patient_name = NULL, personal_notes = NULL, personal_next_steps = NULL, "
                 "destination = ? WHERE id = ?", [(c.destination, c.id) for c in changes])
-        done = consultations.rowcount
+        result = _result(consultations.rowcount, changes, kept_in_documents)
+        chain.append_purge(session.connection(), before.isoformat(), now, asdict(result))  # the purge is a record too
     with store.database().engine.connect() as connection:  # and the write-ahead log holding the old pages is emptied
         busy = outside_transaction(connection, "PRAGMA wal_checkpoint(TRUNCATE)")[0][0]
-    return _result(done, changes, kept_in_documents, log_emptied=not busy)
+    return replace(result, log_emptied=not busy)
 
 
 def usage(reader: Reader, months: int = 12, today: dt.date | None = None) -> list[UsageRow]:

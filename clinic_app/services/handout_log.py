@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 
 from clinic_app.errors import DatabaseError, NotFoundError
 from clinic_app.services.handouts import Handout, HandoutDocument, without_personal_parts
+from clinic_app.storage import chain
 from clinic_app.storage.reader import Reader
 from clinic_app.storage.store import Store
 
@@ -58,8 +59,9 @@ def keeps_patient_names(reader: Reader) -> bool:
 
 
 def _insert(store: Store, **fields) -> int:
-    """One record, committed when this returns. Anything the database refuses (a text it cannot
-    store, a broken rule) is a :class:`DatabaseError` naming the database; nothing is kept then."""
+    """One record and its entry in the record chain, committed together when this returns. Anything
+    the database refuses (a text it cannot store, a broken rule) is a :class:`DatabaseError` naming
+    the database; nothing is kept then."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from clinic_app.storage.models import HandoutPrint
@@ -69,6 +71,7 @@ def _insert(store: Store, **fields) -> int:
             row = HandoutPrint(**fields)
             session.add(row)
             session.flush()
+            chain.append_handout(session.connection(), row.id)  # in the same transaction: both or neither
             return row.id
     except (SQLAlchemyError, UnicodeError) as exc:
         reason = getattr(exc, "orig", None) or exc

@@ -1,12 +1,16 @@
-"""``clinic-app db check``: integrity, foreign keys and the library's own rules, reported plainly."""
+"""``clinic-app db check``: integrity, foreign keys, the library's own rules, and the records kept for
+the clinic: the record chain, every stored handout against its SHA-256, and the database's rules that
+keep records from being changed or deleted; reported plainly."""
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
+import zlib
 from dataclasses import dataclass, field
 
 from clinic_app.settings import Location
-from clinic_app.storage import backup, preflight
+from clinic_app.storage import backup, chain, preflight
 
 
 @dataclass
@@ -36,6 +40,75 @@ DOMAIN_CHECKS = (
     ("therapies missing from the search index",
      "SELECT slug FROM therapy WHERE slug NOT IN (SELECT slug FROM search_index)"),
 )
+
+# The database's rules (triggers) that keep records as they were written: (name, table, what it stops).
+APPEND_ONLY_RULES = (
+    ("consultation_unchanged", "consultation", "consultation records being changed"),
+    ("consultation_kept", "consultation", "consultation records being deleted"),
+    ("consultation_handout_unchanged", "consultation_handout", "the handouts of a consultation being changed"),
+    ("consultation_handout_kept", "consultation_handout", "the handouts of a consultation being deleted"),
+    ("handout_print_unchanged", "handout_print", "handout records being changed"),
+    ("handout_print_kept", "handout_print", "handout records being deleted"),
+    ("record_chain_unchanged", "record_chain", "the record chain being changed"),
+    ("record_chain_kept", "record_chain", "entries of the record chain being deleted"),
+)
+BACKUPS_HINT = "compare with a backup made before it ('clinic-app db backups' lists them)"
+
+
+def _first_of(problems: list[str], what: str) -> str:
+    more = len(problems) - 1
+    return f"{what}: {problems[0]}" + (f" (and {more} more problem(s) after it)" if more else "")
+
+
+def _check_rules(conn: sqlite3.Connection, report: CheckReport) -> None:
+    found = {name: (table, sql or "") for name, table, sql in
+             conn.execute("SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger'")}
+    missing = []
+    for name, table, stops in APPEND_ONLY_RULES:
+        kept = found.get(name)
+        if kept is None or kept[0] != table or "RAISE(ABORT" not in kept[1].upper().replace(" ", ""):
+            missing.append(f"{name} (it stops {stops})")
+    report.facts.append(("append-only rules", f"all {len(APPEND_ONLY_RULES)} in place" if not missing
+                         else f"{len(missing)} of {len(APPEND_ONLY_RULES)} missing"))
+    if missing:
+        report.problems.append("the database rules that keep records unchanged are missing or altered: "
+                               f"{', '.join(missing)}; records could be changed without the app")
+
+
+def _check_chain(conn: sqlite3.Connection, report: CheckReport) -> None:
+    try:
+        verified = chain.verify(chain.runner(conn))
+    except sqlite3.DatabaseError as exc:
+        report.facts.append(("chain", "could not be read"))
+        report.problems.append(f"the record chain could not be read ({exc}); {BACKUPS_HINT}")
+        return
+    records = f"{verified.entries} record{'' if verified.entries == 1 else 's'}"
+    if verified.ok:
+        report.facts.append(("chain", f"{records}, verified"))
+        return
+    report.facts.append(("chain", f"{records}, broken"))
+    report.problems.append(_first_of(verified.problems, "record chain broken; the first broken link") + f"; {BACKUPS_HINT}")
+
+
+def _check_snapshots(conn: sqlite3.Connection, report: CheckReport, batch: int = 100) -> None:
+    """Every stored handout, decompressed and hashed, against the SHA-256 recorded with it."""
+    checked, bad, last = 0, [], 0
+    while rows := conn.execute("SELECT id, snapshot, sha256 FROM handout_print WHERE id > ? ORDER BY id LIMIT ?",
+                               (last, batch)).fetchall():
+        for print_id, blob, digest in rows:
+            checked += 1
+            try:
+                payload = zlib.decompress(blob)
+            except (zlib.error, TypeError):
+                bad.append(f"handout #{print_id}'s stored copy is damaged (it cannot be read back)")
+                continue
+            if hashlib.sha256(payload).hexdigest() != digest:
+                bad.append(f"handout #{print_id}'s stored copy does not match its SHA-256")
+        last = rows[-1][0]
+    report.facts.append(("stored handouts", f"{checked} verified against their SHA-256" if not bad
+                         else f"{len(bad)} of {checked} do not match their SHA-256"))
+    if bad:
+        report.problems.append(_first_of(bad, "stored handouts changed or damaged; the first") + f"; {BACKUPS_HINT}")
 
 
 def check_database(location: Location) -> CheckReport:
@@ -71,6 +144,9 @@ def check_database(location: Location) -> CheckReport:
             bad = [r[0] for r in conn.execute(sql)]
             if bad:
                 report.problems.append(f"{label}: {', '.join(bad)}")
+        _check_chain(conn, report)
+        _check_snapshots(conn, report)
+        _check_rules(conn, report)
     except sqlite3.DatabaseError as exc:
         report.problems.append(f"could not read {path}: {exc}")
     finally:

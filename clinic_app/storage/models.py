@@ -307,3 +307,21 @@ class ConsultationHandout(Base):
     consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id", ondelete="RESTRICT"), primary_key=True)
     handout_print_id: Mapped[int] = mapped_column(ForeignKey("handout_print.id", ondelete="RESTRICT"), primary_key=True)
     sha256: Mapped[str] = mapped_column(String(64))
+
+
+class RecordChain(Base):
+    """One link of the record chain (see :mod:`clinic_app.storage.chain`): a consultation, handout or
+    purge, the SHA-256 of its lasting fields and the chain hash tying it to the entry before it.
+    Entries are never changed or deleted (database triggers refuse it). A record with two entries is
+    not refused here but reported by ``db check``: a refusal would stop the clinic recording at all."""
+
+    __tablename__ = "record_chain"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # consultation | handout | purge
+    record_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # None for a purge
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    previous_hash: Mapped[str] = mapped_column(String(64))
+    chain_hash: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[str | None] = mapped_column(Text, nullable=True)  # a purge's content (it has no row elsewhere)

@@ -191,3 +191,34 @@ def test_a_write_that_waits_for_the_window_says_so_and_then_lands(prepared_locat
     assert time.monotonic() - started >= 1.0
     with sqlite3.connect(prepared_location.sqlite_path) as conn:
         assert conn.execute("SELECT name FROM clinic_profile").fetchone()[0] == "Northside Spine Clinic"
+
+
+def test_db_check_verifies_the_record_chain(prepared_location, capsys):
+    from clinic_app.services import consultations
+    from clinic_app.storage.store import Store
+
+    consultations.record(Store.of(prepared_location), consultations.ConsultationDraft(clinician="Dr A",
+                                                                                      therapies=("nsaids",)))
+    assert run("--data-dir", prepared_location.data_dir, "db", "check") == 0
+    out = capsys.readouterr().out
+    assert re.search(r"chain\s+1 record, verified", out) and re.search(r"append-only rules\s+all 8 in place", out)
+    assert re.search(r"stored handouts\s+0 verified", out) and "result: OK" in out
+
+
+def test_db_check_names_the_first_broken_link_and_exits_1(prepared_location, capsys):
+    from clinic_app.services import consultations
+    from clinic_app.storage.store import Store
+
+    store = Store.of(prepared_location)
+    for clinician in ("Dr A", "Dr B"):
+        consultations.record(store, consultations.ConsultationDraft(clinician=clinician, therapies=("nsaids",)))
+    with sqlite3.connect(prepared_location.sqlite_path) as conn:
+        conn.execute("DROP TRIGGER consultation_unchanged")
+        conn.execute("UPDATE consultation SET therapies = '[\"self-care\"]' WHERE id = 1")
+    conn.close()
+    assert run("--data-dir", prepared_location.data_dir, "db", "check") == 1
+    out = capsys.readouterr().out
+    assert ("problem: record chain broken; the first broken link: consultation #1 does not match its chain entry "
+            "(changed after it was recorded)") in out
+    assert "consultation_unchanged (it stops consultation records being changed)" in out
+    assert re.search(r"chain\s+2 records, broken", out) and "result: 2 problem(s)" in out

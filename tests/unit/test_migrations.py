@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 
 import pytest
@@ -13,6 +14,7 @@ from clinic_app.errors import DatabaseTooNewError
 from clinic_app.storage import preflight
 from clinic_app.storage.database import Database, alembic_config
 from clinic_app.storage.models import Base
+from clinic_app.storage.store import Store
 
 
 def include_name(name, type_, parent_names):
@@ -198,3 +200,104 @@ def test_personal_parts_upgrade_and_downgrade_keep_every_record_and_the_rules(pr
     refused("UPDATE handout_print SET personal_notes = 'new' WHERE id = 2")
     refused("UPDATE handout_print SET sha256 = 'x' WHERE id = 2")
     refused("DELETE FROM handout_print WHERE id = 2")
+
+
+def _chain_entries(path):
+    with sqlite3.connect(path) as conn:
+        return conn.execute("SELECT kind, record_id, content_hash, previous_hash, chain_hash FROM record_chain "
+                            "ORDER BY id").fetchall()
+
+
+def test_the_record_chain_is_built_for_records_made_before_it(prepared_location, reader):
+    """Records made at 0007 (before the chain) get their entries at 0008, by the time they were
+    recorded (a tie: the consultation first), and `db check` finds the chain valid; the app then
+    goes on from the last entry."""
+    from alembic import command
+
+    from clinic_app.printing.handout_html import render_handout_html
+    from clinic_app.services import consultations, handout_log, store_setup
+    from clinic_app.services.consultations import ConsultationDraft
+    from clinic_app.services.handouts import HandoutRequest, compose_handout
+    from clinic_app.services.maintenance import check_database
+
+    path = prepared_location.sqlite_path
+    handout = compose_handout(reader, HandoutRequest(therapies=("nsaids",)))
+    blob, digest = handout_log.snapshot(render_handout_html(handout))
+    db = Database.open(prepared_location)
+    db.migrate(lambda config: command.downgrade(config, "0007"))
+    db.engine.dispose()
+    assert "record_chain" not in tables(path)
+    printed = ("INSERT INTO handout_print (printed_at, kind, destination, therapies, content_versions, library_version, "
+               "paper, options, patient_name, clinician, snapshot, sha256, personal_notes) VALUES (?, 'pdf', "
+               "'/out/j-smith.pdf', '[\"nsaids\"]', '{\"nsaids\": 2}', 'x', 'a4', '{\"has_notes\": true}', 'J. Smith', "
+               "'Dr A', ?, ?, 'Walk daily')")
+    consulted = ("INSERT INTO consultation (recorded_at, started_at, clinician, patient_label, therapies, rows, notes, "
+                 "content_versions, library_version) VALUES (?, ?, 'Dr A', 'J. Smith', '[\"nsaids\"]', '[\"cost\"]', "
+                 "'Stomach', '{\"nsaids\": 2}', 'x')")
+    with sqlite3.connect(path) as conn:
+        conn.execute(printed, ("2026-11-30 09:00:00.000000", blob, digest))  # handout 1, at the same time as consultation 1
+        conn.execute(printed, ("2026-11-29 12:00:00.000000", blob, digest))  # handout 2, earlier
+        conn.execute(consulted, ("2026-11-30 09:00:00.000000", "2026-11-30 08:40:00.000000"))
+        conn.execute(consulted, ("2026-12-01 08:00:00.000000", "2026-12-01 07:30:00.000000"))
+        conn.executemany("INSERT INTO consultation_handout VALUES (?, ?, ?)", [(1, 1, digest), (2, 2, digest)])
+    conn.close()
+
+    store_setup.prepare(prepared_location)
+    assert [entry[:2] for entry in _chain_entries(path)] == [("handout", 2), ("consultation", 1), ("handout", 1),
+                                                             ("consultation", 2)]
+    report = check_database(prepared_location)
+    assert report.ok, report.problems
+    assert dict(report.facts)["chain"] == "4 records, verified"
+
+    consultations.record(reader, ConsultationDraft(clinician="Dr B", therapies=("nsaids",)))
+    consultations.purge(reader, dt.date(2026, 12, 2))
+    entries = _chain_entries(path)
+    assert [entry[:2] for entry in entries[4:]] == [("consultation", 3), ("purge", None)]
+    assert entries[4][3] == entries[3][4]
+    assert check_database(prepared_location).ok
+
+
+def test_the_record_chain_downgrade_and_upgrade_keep_every_record(prepared_location, reader):
+    """0008 <-> 0007: the chain goes and comes back; every record stays, the records' entries are
+    rebuilt as the app made them (a purge's entry goes with the downgrade), the rules hold."""
+    from alembic import command
+
+    from clinic_app.printing.handout_html import render_handout_html
+    from clinic_app.services import consultations, handout_log, store_setup
+    from clinic_app.services.consultations import ConsultationDraft
+    from clinic_app.services.handouts import HandoutRequest, compose_handout
+    from clinic_app.services.maintenance import check_database
+
+    path = prepared_location.sqlite_path
+    handout = compose_handout(reader, HandoutRequest(therapies=("nsaids",), notes="Walk daily"))
+    doc = render_handout_html(handout)
+    first = handout_log.record(reader, handout, doc, kind="pdf", destination="/out/j-smith.pdf")
+    consultations.record(reader, ConsultationDraft(clinician="Dr A", therapies=("nsaids", "self-care"), notes="Stomach",
+                                                   handout_print_ids=(first,)))
+    handout_log.record(reader, handout, doc, kind="printer", destination="Front desk")
+    consultations.purge(reader, dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1))
+    made = _chain_entries(path)
+    assert [entry[:2] for entry in made] == [("handout", 1), ("consultation", 1), ("handout", 2), ("purge", None)]
+    Store.close_all()
+
+    def records():
+        with sqlite3.connect(path) as conn:
+            return [conn.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall()
+                    for t in ("consultation", "consultation_handout", "handout_print")]
+
+    before = records()
+    db = Database.open(prepared_location)
+    db.migrate(lambda config: command.downgrade(config, "0007"))
+    db.engine.dispose()
+    assert "record_chain" not in tables(path) and records() == before
+    with sqlite3.connect(path) as conn, pytest.raises(sqlite3.DatabaseError, match="cannot be"):
+        conn.execute("UPDATE consultation SET therapies = '[]' WHERE id = 1")
+
+    store_setup.prepare(prepared_location)
+    assert records() == before
+    assert _chain_entries(path) == made[:3]  # the same entries, hash for hash; the purge's is gone
+    report = check_database(prepared_location)
+    assert report.ok, report.problems
+    for statement in ("UPDATE record_chain SET content_hash = 'x' WHERE id = 1", "DELETE FROM record_chain WHERE id = 3"):
+        with sqlite3.connect(path) as conn, pytest.raises(sqlite3.DatabaseError, match="record chain"):
+            conn.execute(statement)
