@@ -15,6 +15,8 @@ _SPLITTER = "window/splitter"
 _ZOOM = "detail/zoom"
 _LAST_THERAPY = "detail/last_therapy"
 _CLINIC_SETUP_LATER = "setup/clinic_later"
+_AUDIENCE = "detail/audience"
+AUDIENCES = ("clinician", "patient")  # whose text a therapy page shows first
 
 
 class UiSettings:
@@ -38,6 +40,16 @@ class UiSettings:
     @last_therapy.setter
     def last_therapy(self, slug: str) -> None:
         self._settings.setValue(_LAST_THERAPY, slug)
+
+    @property
+    def audience(self) -> str:
+        """Whose text the therapy page puts first: "clinician" (the default) or "patient"."""
+        value = str(self._settings.value(_AUDIENCE, AUDIENCES[0], type=str))
+        return value if value in AUDIENCES else AUDIENCES[0]
+
+    @audience.setter
+    def audience(self, value: str) -> None:
+        self._settings.setValue(_AUDIENCE, value if value in AUDIENCES else AUDIENCES[0])
 
     @property
     def clinic_setup_later(self) -> bool:

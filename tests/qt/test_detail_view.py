@@ -27,7 +27,8 @@ def test_detail_shows_name_status_words_and_grade(window, reader):
     assert window.windowTitle().startswith(detail.name)
 
 
-def test_patient_box_comes_first_and_holds_the_patient_text(window, reader):
+def test_for_the_patient_the_patient_box_comes_first_and_holds_the_patient_text(window, reader):
+    window.detail_view.set_audience("patient")
     text = open_prp(window)
     detail = library.get_therapy(reader, "platelet-rich-plasma")
     patient_at, clinician_at = text.index("For the patient"), text.index("For the clinician")
@@ -90,6 +91,13 @@ def test_content_is_escaped_never_markup(qtbot, reader):
     assert "<img src='http://example.invalid/x.png'>" in text
     document = view.toHtml()
     assert "<img" not in document and 'href="x"' not in document and "<script" not in document
+
+
+def test_for_the_clinician_the_clinician_text_comes_first(window, reader):
+    text = open_prp(window)  # the clinician is the default reader
+    assert text.index("For the clinician") < text.index("For the patient")
+    summary = library.get_therapy(reader, "platelet-rich-plasma").clinician["clinician_summary"]
+    assert text.index(summary.split(".")[0]) < text.index("For the patient")
 
 
 def test_zoom_changes_the_type_size(qtbot, reader):

@@ -3,6 +3,12 @@
 Only the subset of HTML and CSS that QTextDocument lays out is used: boxes are single-cell
 tables (QTextDocument draws borders on tables only), and sizes are in points computed from one
 base size, so the zoom scales the whole hierarchy.
+
+The page is a document a screen reader can walk: the therapy's name is the one ``<h1>``, the
+parts (for the clinician, for the patient, references, about) are ``<h2>`` and their sections
+``<h3>``, each with a named anchor the "Jump to" list scrolls to. ``audience`` chooses whose text
+comes first, the clinician's (the default) or the patient's. Status and grade tags are single
+unbreakable units (non-breaking spaces), and the view wraps at word boundaries only.
 """
 
 from __future__ import annotations
@@ -31,12 +37,19 @@ PATIENT_BOX = ("#f1f6fc", "#2f6db3")  # background, border
 CONDITION_BOX = ("#fff8e6", "#8a5a00")  # the note for the condition chosen
 URGENT_BOX = ("#fdeeee", "#a4262c")
 TEXT, MUTED = "#1d1d1d", "#505050"
+CLINICIAN, PATIENT = "clinician", "patient"  # the audiences, as UiSettings.audience keeps them
+TOP_ANCHOR = "top"  # the page's title
+
+
+def _unbroken(text: str) -> str:
+    """``text`` escaped, its spaces non-breaking: it wraps as one unit."""
+    return escape(text).replace(" ", "&nbsp;")
 
 
 def _pill(text: str, colours: tuple[str, str], size: float) -> str:
     background, foreground = colours
     return (f'<span style="background-color:{background}; color:{foreground}; font-weight:700; '
-            f'font-size:{size:.1f}pt;">&nbsp;&nbsp;{escape(text)}&nbsp;&nbsp;</span>')
+            f'font-size:{size:.1f}pt;">&nbsp;&nbsp;{_unbroken(text)}&nbsp;&nbsp;</span>')
 
 
 def _paragraphs(text: str, size: float) -> str:
@@ -45,9 +58,17 @@ def _paragraphs(text: str, size: float) -> str:
                    for b in blocks)
 
 
-def _heading(text: str, size: float, colour: str = TEXT, top: int = 22) -> str:
-    return (f'<p style="font-size:{size:.1f}pt; font-weight:700; color:{colour}; margin-top:{top}px; '
-            f'margin-bottom:6px;">{escape(text)}</p>')
+def _heading(text: str, size: float, colour: str = TEXT, top: int = 22, level: int = 3, anchor: str = "") -> str:
+    """A real heading (``<h2>``, ``<h3>``…), with a named anchor to jump to when ``anchor`` is given."""
+    name = f'<a name="{escape(anchor)}"></a>' if anchor else ""
+    return (f'<h{level} style="font-size:{size:.1f}pt; font-weight:700; color:{colour}; margin-top:{top}px; '
+            f'margin-bottom:6px;">{name}{escape(text)}</h{level}>')
+
+
+def _title(text: str, size: float, bottom: int = 10) -> str:
+    """The page's one ``<h1>``."""
+    return (f'<h1 style="font-size:{size:.1f}pt; font-weight:700; margin-top:0; margin-bottom:{bottom}px;">'
+            f'<a name="{TOP_ANCHOR}"></a>{escape(text)}</h1>')
 
 
 def _box(inner: str, colours: tuple[str, str], padding: int = 20, width: int = 2) -> str:
@@ -57,11 +78,16 @@ def _box(inner: str, colours: tuple[str, str], padding: int = 20, width: int = 2
             f'margin-top:8px; margin-bottom:10px;"><tr><td>{inner}</td></tr></table>')
 
 
-def render(detail: TherapyDetail, base_pt: float = 12.0, condition: str | None = None) -> str:
+def render(detail: TherapyDetail, base_pt: float = 12.0, condition: str | None = None,
+           audience: str = CLINICIAN) -> str:
     """The whole detail page for ``detail`` with body text at ``base_pt`` points; ``condition`` (a slug)
-    puts what the entry says about that condition first."""
-    parts = [_header(detail, base_pt, condition), _patient_box(detail, base_pt, condition),
-             _clinician(detail, base_pt, condition), _references(detail.references, base_pt), _about(detail, base_pt)]
+    puts what the entry says about that condition first; ``audience`` ("clinician" or "patient") puts
+    that reader's text first, right below the title and tags."""
+    patient = _patient_box(detail, base_pt, condition)
+    clinician = _clinician(detail, base_pt, condition)
+    first = (patient, clinician) if audience == PATIENT else (clinician, patient)
+    parts = [_header(detail, base_pt, condition), *first, _references(detail.references, base_pt),
+             _about(detail, base_pt)]
     return f'<html><body style="color:{TEXT};">{"".join(parts)}</body></html>'
 
 
@@ -72,7 +98,7 @@ def _bullets(items, size: float) -> str:  # noqa: ANN001
 
 def urgent_box(urgent, soon, base: float) -> str:  # noqa: ANN001
     """"Get help urgently if…": the red flags, in a box, as the handout prints them."""
-    inner = [_heading("Get help urgently if…", base * 1.3, URGENT_BOX[1], top=0),
+    inner = [_heading("Get help urgently if…", base * 1.3, URGENT_BOX[1], top=0, level=2, anchor="urgent"),
              f'<p style="font-size:{base * 1.05:.1f}pt; font-weight:700; margin-bottom:4px;">{escape(URGENT_LEAD)}</p>',
              _bullets(urgent, base * 1.05)]
     if soon:
@@ -81,39 +107,45 @@ def urgent_box(urgent, soon, base: float) -> str:  # noqa: ANN001
     return _box("".join(inner), URGENT_BOX, padding=14)
 
 
-def render_condition(c: ConditionDetail, base_pt: float = 12.0) -> str:
-    """A condition's page: the patient's words first, its options (links), then the clinician's text."""
+def render_condition(c: ConditionDetail, base_pt: float = 12.0, audience: str = CLINICIAN) -> str:
+    """A condition's page: its name, then the chosen audience's text first (the patient's words with
+    the warning signs, or the clinician's text), its options (links), and the other audience's text."""
     base = base_pt
     html = [
         f'<p style="font-size:{base * 0.95:.1f}pt; color:{MUTED}; margin-bottom:2px;">Condition</p>',
-        f'<p style="font-size:{base * 2.0:.1f}pt; font-weight:700; margin-top:0; margin-bottom:6px;">{escape(c.name)}</p>',
+        _title(c.name, base * 2.0, bottom=6),
         f'<p style="font-size:{base * 1.05:.1f}pt; color:{MUTED}; margin-top:0;">{escape(c.description)}</p>',
     ]
-    inner = [_heading("For the patient", base * 1.5, PATIENT_BOX[1], top=0)]
+    inner = [_heading("For the patient", base * 1.5, PATIENT_BOX[1], top=0, level=2, anchor=PATIENT)]
     if c.decision:
         inner.append(f'<p style="font-size:{base * 1.2:.1f}pt; font-weight:700; margin-bottom:6px;">{escape(c.decision)}</p>')
     for key, label in CONDITION_PATIENT_SECTIONS:
         if c.patient.get(key):
-            inner += [_heading(label, base * 1.2, top=14), _paragraphs(c.patient[key], base * 1.1)]
-    html.append(_box("".join(inner), PATIENT_BOX))
-    html.append(urgent_box(c.urgent, c.see_doctor_soon, base))
-    html.append(_heading(f"Options for {c.name.lower()}", base * 1.5, top=22))
+            inner += [_heading(label, base * 1.2, top=14, anchor=f"patient-{key}"), _paragraphs(c.patient[key], base * 1.1)]
+    patient = _box("".join(inner), PATIENT_BOX) + urgent_box(c.urgent, c.see_doctor_soon, base)
+    options = [_heading(f"Options for {c.name.lower()}", base * 1.5, top=22, level=2, anchor="options")]
     for category, label in CATEGORY_LABELS.items():
         members = [t for t in c.therapies if t.category == category]
         if not members:
             continue
-        html.append(_heading(label, base * 1.1, MUTED, top=10))
-        html.append("".join(
+        options.append(_heading(label, base * 1.1, MUTED, top=10))
+        options.append("".join(
             f'<p style="font-size:{base * 1.05:.1f}pt; margin-top:0; margin-bottom:4px;">'
             f'<a href="therapy:{quote(t.slug)}">{escape(t.name)}</a>'
             f'<span style="color:{MUTED};"> — {escape(STATUS_LABELS.get(t.status, t.status))}</span></p>'
             for t in members))
-    html.append(_heading("For the clinician", base * 1.5, top=26))
+    clinician = [_heading("For the clinician", base * 1.5, top=26, level=2, anchor=CLINICIAN)]
     for key, label in CONDITION_CLINICIAN_SECTIONS:
         if c.clinician.get(key):
-            html += [_heading(label, base * 1.15, top=14), _paragraphs(c.clinician[key], base)]
+            clinician += [_heading(label, base * 1.15, top=14, anchor=f"clinician-{key}"),
+                          _paragraphs(c.clinician[key], base)]
     if c.aliases:
-        html += [_heading("Also searched as", base * 1.15, top=14), _paragraphs(", ".join(c.aliases), base)]
+        clinician += [_heading("Also searched as", base * 1.15, top=14, anchor="clinician-aliases"),
+                      _paragraphs(", ".join(c.aliases), base)]
+    if audience == PATIENT:
+        html += [patient, *options, *clinician]
+    else:
+        html += [*clinician, *options, patient]
     html.append(_references(c.references, base))
     return f'<html><body style="color:{TEXT};">{"".join(html)}</body></html>'
 
@@ -121,13 +153,13 @@ def render_condition(c: ConditionDetail, base_pt: float = 12.0) -> str:
 def _header(d: TherapyDetail, base: float, condition: str | None = None) -> str:
     status_bg, status_fg = status_colours(d.status)
     plain = STATUS_PLAIN.get(d.status, "")
-    tags = (f"{_pill(d.status_label, (status_bg, status_fg), base * 0.95)}&nbsp;&nbsp;&nbsp;"
+    # each tag is one unit; the space between them is the only place the line may break
+    tags = (f"{_pill(d.status_label, (status_bg, status_fg), base * 0.95)}&nbsp;&nbsp; "
             f"{_pill('Evidence grade: ' + d.grade_label, grade_colours(d.evidence_grade), base * 0.95)}")
     html = [
         f'<p style="font-size:{base * 0.95:.1f}pt; color:{MUTED}; margin-bottom:2px;">{escape(d.category_label)}</p>',
-        f'<p style="font-size:{base * 2.0:.1f}pt; font-weight:700; margin-top:0; margin-bottom:10px;">'
-        f"{escape(d.name)}</p>",
-        f'<p style="margin-bottom:8px;">{tags}</p>',
+        _title(d.name, base * 2.0),
+        f'<p style="margin-bottom:8px; line-height:140%;">{tags}</p>',
     ]
     if d.conditions:
         html.append(f'<p style="font-size:{base * 0.95:.1f}pt; color:{MUTED}; margin-top:0; margin-bottom:6px;">'
@@ -158,13 +190,14 @@ def _positions(d: TherapyDetail, condition: str | None):  # noqa: ANN202
 def _patient_box(d: TherapyDetail, base: float, condition: str | None = None) -> str:
     background, border = PATIENT_BOX
     inner = [
-        _heading("For the patient", base * 1.5, border, top=0),
+        _heading("For the patient", base * 1.5, border, top=0, level=2, anchor=PATIENT),
         f'<p style="font-size:{base * 1.05:.1f}pt; color:{MUTED}; margin-top:0; margin-bottom:6px;">'
         f"{escape(d.patient_name)}</p>",
     ]
     for position in _positions(d, condition):
         inner.append(_box(_heading(f"If you have {position.patient_condition_name.lower()}", base * 1.15,
-                                   CONDITION_BOX[1], top=0) + _paragraphs(position.patient, base * 1.1),
+                                   CONDITION_BOX[1], top=0, anchor=f"patient-{position.condition}")
+                          + _paragraphs(position.patient, base * 1.1),
                           CONDITION_BOX, padding=10, width=1))
     plain = STATUS_PLAIN.get(d.status, "")
     if plain and d.status != "established":
@@ -177,10 +210,10 @@ def _patient_box(d: TherapyDetail, base: float, condition: str | None = None) ->
     for key, label in PATIENT_SECTIONS:
         text = d.patient.get(key, "")
         if text:
-            inner.append(_heading(label, base * 1.2, top=16))
+            inner.append(_heading(label, base * 1.2, top=16, anchor=f"patient-{key}"))
             inner.append(_paragraphs(text, base * 1.1))
     if d.questions:
-        inner.append(_heading("Questions to ask your doctor", base * 1.2, top=16))
+        inner.append(_heading("Questions to ask your doctor", base * 1.2, top=16, anchor="patient-questions"))
         inner.append("".join(
             f'<p style="font-size:{base * 1.1:.1f}pt; margin-top:0; margin-bottom:6px;">'
             f"\u2610&nbsp;&nbsp;{escape(q)}</p>" for q in d.questions))
@@ -190,17 +223,18 @@ def _patient_box(d: TherapyDetail, base: float, condition: str | None = None) ->
 
 
 def _clinician(d: TherapyDetail, base: float, condition: str | None = None) -> str:
-    html = [_heading("For the clinician", base * 1.5, top=26)]
+    html = [_heading("For the clinician", base * 1.5, top=26, level=2, anchor=CLINICIAN)]
     for position in _positions(d, condition):
-        html.append(_heading(f"For {position.condition_name.lower()}", base * 1.15, CONDITION_BOX[1], top=14))
+        html.append(_heading(f"For {position.condition_name.lower()}", base * 1.15, CONDITION_BOX[1], top=14,
+                             anchor=f"clinician-{position.condition}"))
         html.append(_paragraphs(position.clinician, base))
     for key, label in CLINICIAN_SECTIONS:
         text = d.clinician.get(key, "")
         if text:
-            html.append(_heading(label, base * 1.15, top=14))
+            html.append(_heading(label, base * 1.15, top=14, anchor=f"clinician-{key}"))
             html.append(_paragraphs(text, base))
     if d.aliases:
-        html.append(_heading("Also searched as", base * 1.15, top=14))
+        html.append(_heading("Also searched as", base * 1.15, top=14, anchor="clinician-aliases"))
         html.append(_paragraphs(", ".join(d.aliases), base))
     return "".join(html)
 
@@ -238,9 +272,10 @@ def _reference(ref: ReferenceItem, base: float) -> str:
 
 
 def _references(refs: tuple[ReferenceItem, ...], base: float) -> str:
+    heading = _heading("References", base * 1.5, top=26, level=2, anchor="references")
     if not refs:
-        return _heading("References", base * 1.5, top=26) + _paragraphs("No references are listed.", base)
-    return _heading("References", base * 1.5, top=26) + "".join(_reference(r, base) for r in refs)
+        return heading + _paragraphs("No references are listed.", base)
+    return heading + "".join(_reference(r, base) for r in refs)
 
 
 def _about(d: TherapyDetail, base: float) -> str:
@@ -257,5 +292,5 @@ def _about(d: TherapyDetail, base: float) -> str:
         f'{escape(label)}</td><td style="font-size:{base * 0.95:.1f}pt; padding:4px 0;">{escape(value)}</td></tr>'
         for label, value in rows
     )
-    return (_heading("About this entry", base * 1.5, top=26)
+    return (_heading("About this entry", base * 1.5, top=26, level=2, anchor="about")
             + f'<table width="100%" cellspacing="0" cellpadding="3">{cells}</table>')

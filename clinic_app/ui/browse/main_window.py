@@ -2,6 +2,11 @@
 
 It only wires things together; searching and listing live in :mod:`.search_panel`, the page in
 :mod:`.detail_view`, and what is remembered in :mod:`.settings_store`.
+
+Room to read: the page keeps its readable width (``PAGE_MIN_WIDTH``) when the visit panel opens;
+the list narrows first, then the panel. What the window says in its status bar (search results, a
+therapy added to the visit, a consultation recorded, a save) is also announced to assistive
+technology (:func:`send_announcement`).
 """
 
 from __future__ import annotations
@@ -9,17 +14,38 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QColor, QKeySequence, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from clinic_app import APP_NAME
 from clinic_app.errors import ClinicAppError
 from clinic_app.ui import messages
-from clinic_app.ui.browse.detail_view import DetailView
+from clinic_app.ui.browse.detail_view import AUDIENCE_LABELS, DetailView, PageHeader
 from clinic_app.ui.browse.search_panel import SearchPanel
-from clinic_app.ui.settings_store import UiSettings
+from clinic_app.ui.settings_store import AUDIENCES, UiSettings
+from clinic_app.ui.status_colours import PLACEHOLDER_TEXT
 
 SELF_CARE = "self-care"
+END_CONSULTATION_KEYS = "Ctrl+Shift+E"
+STATUS_SHOWN_MS = 15_000  # how long an announcement stays in the status bar
+
+
+def send_announcement(source: QWidget, text: str) -> None:
+    """Have assistive technology say ``text`` (politely: after what it is reading), from ``source``.
+
+    Qt 6.8 and later send an announcement event; before it, the live label ``source`` takes the
+    text as its accessible name and tells that it changed, which screen readers read out."""
+    try:
+        from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent
+    except ImportError:  # an older Qt: the name-changed event of a live label
+        from PySide6.QtGui import QAccessible, QAccessibleEvent
+
+        source.setAccessibleName(text)
+        QAccessible.updateAccessibility(QAccessibleEvent(source, QAccessible.Event.NameChanged))
+        return
+    event = QAccessibleAnnouncementEvent(source, text)
+    event.setPoliteness(QAccessible.AnnouncementPoliteness.Polite)
+    QAccessible.updateAccessibility(event)
 
 if TYPE_CHECKING:
     from clinic_app.storage.store import Store
@@ -34,11 +60,21 @@ class MainWindow(QMainWindow):
         self.consultation_panel = None
         self.records_window = None
         self.setWindowTitle(APP_NAME)
+        self._readable_placeholders()
         self.search_panel = SearchPanel(self)
-        self.detail_view = DetailView(self, zoom=self.settings.zoom)
+        self.detail_view = DetailView(self, zoom=self.settings.zoom, audience=self.settings.audience)
+        self.page = QWidget(self)
+        self.page_header = PageHeader(self.detail_view, self.page)
+        page_column = QVBoxLayout(self.page)
+        page_column.setContentsMargins(0, 12, 12, 12)
+        page_column.setSpacing(0)
+        page_column.addWidget(self.page_header)
+        page_column.addWidget(self.detail_view, 1)
         self.splitter = QSplitter()  # horizontal; QSplitter(self) would make PySide build every Qt enum
         self.splitter.addWidget(self.search_panel)
-        self.splitter.addWidget(self.detail_view)
+        self.splitter.addWidget(self.page)
+        # the page takes what the window gains and loses (down to its readable width), the list keeps its width
+        self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.setSizes([400, 800])
@@ -63,8 +99,17 @@ class MainWindow(QMainWindow):
         self.search_panel.condition_changed.connect(self._on_condition_changed)
         self.detail_view.therapy_link_activated.connect(self._on_therapy_link)
         self.detail_view.zoom_changed.connect(self._on_zoom_changed)
+        self.detail_view.audience_changed.connect(self._on_audience_changed)
+        self.search_panel.announcement.connect(self.show_status)
         self._restore_layout()
         self.search_panel.search_field.setFocus()
+
+    def _readable_placeholders(self) -> None:
+        """Placeholder text ("Search therapies") dark enough to read (6.4:1), in the window and its panels."""
+        palette = self.palette()
+        for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
+            palette.setColor(group, QPalette.ColorRole.PlaceholderText, QColor(PLACEHOLDER_TEXT))
+        self.setPalette(palette)
 
     def _setup_bar(self) -> QWidget:
         """Shown until the clinic has a name and phone (or the user says not now): both print on
@@ -131,14 +176,29 @@ class MainWindow(QMainWindow):
                                               "Therapy text at its normal size")
         for action in (self.zoom_in_action, self.zoom_out_action, self.zoom_reset_action):
             view.addAction(action)
+        view.addSeparator()
+        self.audience_group = QActionGroup(self)
+        self.audience_actions: dict[str, QAction] = {}
+        for key, text in zip(AUDIENCES, ("&Clinician's text first", "&Patient's text first"), strict=True):
+            action = QAction(text, self)
+            action.setStatusTip(f"The therapy page starts with the {AUDIENCE_LABELS[key].lower()}'s text")
+            action.setData(key)
+            action.setCheckable(True)
+            action.setChecked(key == self.detail_view.audience)
+            self.audience_group.addAction(action)
+            self.audience_actions[key] = action
+            view.addAction(action)
+        # a bound method, not a lambda holding the window: that would keep a closed window alive
+        self.audience_group.triggered.connect(self._on_audience_action)
         visit = bar.addMenu("Vi&sit")
         self.new_consultation_action = self._action("&New consultation", [QKeySequence.StandardKey.New],
                                                     self._on_new_consultation, "Start a visit: therapies discussed, "
                                                     "what matters, handouts, notes (Ctrl+N)")
         self.add_to_visit_action = self._action("&Add shown therapy to the visit", ["Ctrl+D"], self._on_add_to_visit,
                                                 "Put the therapy on screen on the visit's list (Ctrl+D)")
-        self.end_consultation_action = self._action("&End consultation", [], self._on_end_consultation,
-                                                    "Record the visit")
+        self.end_consultation_action = self._action("&End consultation", [END_CONSULTATION_KEYS],
+                                                    self._on_end_consultation,
+                                                    f"Record the visit and close its panel ({END_CONSULTATION_KEYS})")
         self.records_action = self._action("Consultation &records…", ["Ctrl+Shift+R"], self._on_records_requested,
                                            "Past consultations, reprints, usage")
         for action in (self.new_consultation_action, self.add_to_visit_action, self.end_consultation_action):
@@ -161,6 +221,7 @@ class MainWindow(QMainWindow):
         from clinic_app.ui.operations import Change, on_change
 
         self._store = store
+        self.detail_view.enable_keyboard_reading()  # after the first paint, like the rest of this
         self.search_panel.set_store(store)
         self._update_setup_bar()
         on_change(self, {Change.CLINIC_PROFILE}, self._update_setup_bar)
@@ -180,7 +241,9 @@ class MainWindow(QMainWindow):
         self.warning_label.setVisible(bool(text))
 
     def show_status(self, text: str) -> None:
-        self.statusBar().showMessage(text)
+        """``text`` in the status bar, and announced to assistive technology."""
+        self.statusBar().showMessage(text, STATUS_SHOWN_MS)
+        send_announcement(self.statusBar(), text)
 
     def _open(self, slug: str, remember: bool = True) -> None:
         from clinic_app.services import library
@@ -278,10 +341,19 @@ class MainWindow(QMainWindow):
                                                condition=self.current_condition())
 
     def add_to_visit(self, slug: str) -> None:
+        """Put ``slug`` on the visit's list (starting a visit if none is open); the list announces it."""
         if not self.consultation_active():
             self._on_new_consultation()
-        if self.consultation_panel is not None and self.consultation_panel.add_therapy(slug):
-            self.show_status("Added to the visit.")
+        if self.consultation_panel is not None:
+            self.consultation_panel.add_therapy(slug)
+
+    def _on_visit_rows_inserted(self, _parent, first: int, last: int) -> None:  # noqa: ANN001 - QModelIndex
+        """A therapy went on the visit's list (Ctrl+D, the panel's button, the list's menu): say which."""
+        from PySide6.QtCore import Qt
+
+        model = self.consultation_panel.working_model
+        names = [model.index(row, 0).data(Qt.ItemDataRole.DisplayRole) or "" for row in range(first, last + 1)]
+        self.show_status(f"{', '.join(n for n in names if n) or 'The therapy'} added to the visit.")
 
     # -- the visit -------------------------------------------------------------------------
     def _panel(self):  # noqa: ANN202
@@ -293,6 +365,7 @@ class MainWindow(QMainWindow):
             self.consultation_panel = ConsultationPanel(self._store, self)
             self.consultation_panel.recorded.connect(self._on_consultation_recorded)
             self.consultation_panel.visibilityChanged.connect(lambda *_: self._update_visit_actions())
+            self.consultation_panel.working_model.rowsInserted.connect(self._on_visit_rows_inserted)
             self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.consultation_panel)
         return self.consultation_panel
 
@@ -388,6 +461,22 @@ class MainWindow(QMainWindow):
     def _on_zoom_changed(self, steps: int) -> None:
         self.settings.zoom = steps
 
+    @Slot(str)
+    def _on_audience_changed(self, audience: str) -> None:
+        self.settings.audience = audience
+        action = self.audience_actions.get(audience)
+        if action is not None:
+            action.setChecked(True)
+        self.show_status(f"The {AUDIENCE_LABELS[audience].lower()}'s text comes first.")
+
+    @Slot(QAction)
+    def _on_audience_action(self, action: QAction) -> None:
+        self.detail_view.set_audience(action.data())
+
+    def set_audience(self, audience: str) -> None:
+        """Whose text the therapy page shows first ("clinician" or "patient"); remembered."""
+        self.detail_view.set_audience(audience)
+
     @Slot()
     def _on_help_requested(self) -> None:
         from clinic_app.ui import help_text
@@ -418,6 +507,7 @@ class MainWindow(QMainWindow):
 
     def save_layout(self) -> None:
         self.settings.geometry = self.saveGeometry()
+        # the splitter keeps the sizes chosen, not those a visit panel squeezed it to: the list's own width is saved
         self.settings.splitter_state = self.splitter.saveState()
         self.settings.sync()
 

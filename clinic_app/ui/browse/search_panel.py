@@ -16,6 +16,17 @@ the filters show "All", so importing them earlier would only delay the first fra
 A library of thousands of therapies never stalls the window: it is read on a worker (the list
 fills when it arrives; a therapy chosen meanwhile is selected then), and the list lays its rows out
 a batch per pass of the event loop, since each row's height depends on its wrapped name.
+
+The filters have real labels (Condition, Category, Status). Category and Status have Alt keys (G, U)
+that the menus and the search field do not use; every letter of "Condition" is taken elsewhere in
+the window (menus and visit panel), so its label has none (it is the panel's first field in Tab
+order), and U is also the visit panel's "Up", where Qt alternates focus between the two rather than
+pressing it. Tab goes through the panel top to bottom.
+
+The panel is the first part of the window to give way when the visit panel opens: it narrows to
+:data:`PANEL_MIN_WIDTH`, its combos eliding long entries, before the page does. The outcome of a
+search ("12 therapies found", "No therapy matches …") or of a filter change is sent through
+:attr:`SearchPanel.announcement` once the typing pauses, for the window to announce.
 """
 
 from __future__ import annotations
@@ -25,7 +36,7 @@ from typing import TYPE_CHECKING
 from PySide6 import QtCore
 from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, QPersistentModelIndex, QTimer, Signal, Slot
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QAbstractItemView, QComboBox, QHBoxLayout, QLineEdit, QListView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QComboBox, QGridLayout, QLabel, QLineEdit, QListView, QWidget
 
 from clinic_app.errors import ClinicAppError
 from clinic_app.ui import messages
@@ -45,6 +56,9 @@ OFF_THREAD_FROM = 1_000
 LAYOUT_BATCH = 100  # rows the list lays out per pass of the event loop
 SCROLL_RETRY_MS = 30  # how soon a row the layout has not reached yet is scrolled to again
 SCROLL_TRIES = 200  # then the view is left where it is (a hidden list is not laid out)
+ANNOUNCE_DELAY_MS = 700  # a search's outcome is announced once the typing pauses, not per keystroke
+PANEL_MIN_WIDTH = 240  # the narrowest the panel gets when the page needs the room
+COMBO_MIN_CHARACTERS = 8  # combos show at least this many characters, then elide
 
 
 class _KeyFilter(QObject):
@@ -57,6 +71,10 @@ class _KeyFilter(QObject):
         self._panel = panel
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.Resize:
+            if event.size().width() != event.oldSize().width() and watched is self._panel.list_view:
+                self._panel.keep_current_in_view()  # rows rewrap: the chosen one stays on screen
+            return False
         if event.type() != QEvent.Type.KeyPress:
             return False
         return self._panel.handle_key(watched, event)
@@ -65,6 +83,7 @@ class _KeyFilter(QObject):
 class SearchPanel(QWidget):
     therapy_opened = Signal(str)
     condition_changed = Signal(str)  # a condition slug, or "" for all conditions
+    announcement = Signal(str)  # what a search found, in words, for assistive technology
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -82,6 +101,12 @@ class SearchPanel(QWidget):
         self.condition_filter.setToolTip("The patient's condition: the list shows its options")
         self.category_filter = self._combo("Category filter", "All categories")
         self.status_filter = self._combo("Status filter", "All statuses")
+        self.condition_label = QLabel("Condition:", self)
+        self.condition_label.setBuddy(self.condition_filter)
+        self.category_label = QLabel("Cate&gory:", self)
+        self.category_label.setBuddy(self.category_filter)
+        self.status_label = QLabel("Stat&us:", self)
+        self.status_label.setBuddy(self.status_filter)
 
         self.model: TherapyListModel | None = None
         self._tasks: TaskRunner | None = None
@@ -100,19 +125,34 @@ class SearchPanel(QWidget):
         self.list_view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.list_view.setUniformItemSizes(False)
         self.list_view.setResizeMode(QListView.ResizeMode.Adjust)
+        # rows wrap their names to the list's width: with word wrap on, the list lays its rows out
+        # again when it gets narrower or wider (the visit panel opening), not only taller
+        self.list_view.setWordWrap(True)
 
-        filters = QHBoxLayout()
-        filters.setSpacing(8)
-        filters.addWidget(self.category_filter, 1)
-        filters.addWidget(self.status_filter, 1)
-        layout = QVBoxLayout(self)
+        layout = QGridLayout(self)
         layout.setContentsMargins(12, 12, 6, 12)
-        layout.setSpacing(8)
-        layout.addWidget(self.condition_filter)
-        layout.addWidget(self.search_field)
-        layout.addLayout(filters)
-        layout.addWidget(self.list_view, 1)
+        layout.setHorizontalSpacing(8)
+        layout.setVerticalSpacing(8)
+        layout.addWidget(self.condition_label, 0, 0)
+        layout.addWidget(self.condition_filter, 0, 1)
+        layout.addWidget(self.search_field, 1, 0, 1, 2)
+        layout.addWidget(self.category_label, 2, 0)
+        layout.addWidget(self.category_filter, 2, 1)
+        layout.addWidget(self.status_label, 3, 0)
+        layout.addWidget(self.status_filter, 3, 1)
+        layout.addWidget(self.list_view, 4, 0, 1, 2)
+        layout.setColumnStretch(1, 1)
+        layout.setRowStretch(4, 1)
+        self.setMinimumWidth(PANEL_MIN_WIDTH)
+        # Tab goes the way the panel reads, top to bottom
+        order = (self.condition_filter, self.search_field, self.category_filter, self.status_filter, self.list_view)
+        for before, after in zip(order, order[1:]):
+            QWidget.setTabOrder(before, after)
 
+        self._announce_timer = QTimer(self)
+        self._announce_timer.setSingleShot(True)
+        self._announce_timer.setInterval(ANNOUNCE_DELAY_MS)
+        self._announce_timer.timeout.connect(self._announce_results)
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(SEARCH_DELAY_MS)
@@ -142,6 +182,10 @@ class SearchPanel(QWidget):
             for key, label in labels.items():
                 combo.addItem(label, key)
             combo.blockSignals(False)
+        for combo in (self.condition_filter, self.category_filter, self.status_filter):
+            # a long entry ("Surgery and injections") must not hold the panel wide: it elides instead
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(COMBO_MIN_CHARACTERS)
         self.model = TherapyListModel(self)
         self.list_view.setModel(self.model)
         self.list_view.setItemDelegate(TherapyDelegate(self.list_view))
@@ -269,6 +313,13 @@ class SearchPanel(QWidget):
         self._scroll_target, self._scroll_tries = QPersistentModelIndex(index), 0
         self._scroll_when_laid_out()
 
+    def keep_current_in_view(self) -> None:
+        """Scroll the current row back into view once the list has laid its rows out again."""
+        index = self.list_view.currentIndex()
+        if index.isValid() and self._scroll_target is None:
+            self._scroll_target, self._scroll_tries = QPersistentModelIndex(index), 0
+            self._scroll_timer.start()
+
     def _scroll_when_laid_out(self) -> None:
         """Scroll to the row made current; a row the batched layout has not reached yet has no place
         to scroll to, so try again shortly (until the row is laid out, or gone)."""
@@ -312,6 +363,7 @@ class SearchPanel(QWidget):
         query = self.search_field.text().strip()
         if not query:
             self.model.set_hits("", None)
+            self._announce_timer.stop()
             return
         try:
             results = search_results(self._store, query, highlight=(MARK_OPEN, MARK_CLOSE))
@@ -319,14 +371,42 @@ class SearchPanel(QWidget):
             messages.show_error(self, "Search failed", exc.message, exc.detail)
             return
         self.model.set_hits(query, results.hits, results.corrected)
+        self._announce_timer.start()
+
+    def results_summary(self) -> str:
+        """What the list shows, in words: "12 therapies found for “plate”.", "No therapy matches “zzqx”.",
+        "9 therapies listed." (filters alone)."""
+        from clinic_app.ui.browse.therapy_list import KIND_NOTICE, KindRole
+
+        if self.model is None:
+            return ""
+        count = self.model.therapy_count()
+        first = self.model.index(0, 0)
+        notice = first.data() if first.isValid() and first.data(KindRole) == KIND_NOTICE else ""
+        if count == 0:
+            return notice or "No therapy matches."
+        noun = "therapy" if count == 1 else "therapies"
+        if not self.model.is_searching():
+            return f"{count} {noun} listed."
+        if notice:  # "Nothing matches … Showing results for …"
+            return f"{notice} {count} {noun} found."
+        return f"{count} {noun} found for \u201c{self.model.query()}\u201d."
+
+    @Slot()
+    def _announce_results(self) -> None:
+        text = self.results_summary()
+        if text:
+            self.announcement.emit(text)
 
     @Slot(int)
     def _on_filter_changed(self, _index: int) -> None:
         self._apply_filters()
+        self._announce_timer.start()
 
     @Slot(int)
     def _on_condition_changed(self, _index: int) -> None:
         self._apply_filters()
+        self._announce_timer.start()
         self.condition_changed.emit(self.current_condition())
 
     def _apply_filters(self) -> None:

@@ -3,6 +3,11 @@ their evidence grade, and search hits with the matched words of their snippet in
 
 Rows exist only once the library is open, so the list imports this module then, after the first
 paint (its Qt imports build the Qt namespace's enums, about 20 ms).
+
+A therapy's name wraps at word boundaries only (at most two lines; a word wider than the row is
+elided, never split), its status tag is one unit, and the evidence grade moves below the tag when
+the row is too narrow for both. The selected row uses :data:`~clinic_app.ui.status_colours.SELECTION`,
+whose title and evidence line reach 7.1:1 and 6.1:1 (:meth:`TherapyDelegate.row_colours`).
 """
 
 from __future__ import annotations
@@ -10,7 +15,17 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, QSize, Qt
-from PySide6.QtGui import QAbstractTextDocumentLayout, QColor, QFont, QFontMetrics, QPainter, QPalette, QTextDocument
+from PySide6.QtGui import (
+    QAbstractTextDocumentLayout,
+    QColor,
+    QFont,
+    QFontMetrics,
+    QPainter,
+    QPalette,
+    QTextDocument,
+    QTextLayout,
+    QTextOption,
+)
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from clinic_app.services.library import GRADE_LABELS, STATUS_LABELS
@@ -25,10 +40,12 @@ from clinic_app.ui.browse.therapy_list import (
     SnippetRole,
     StatusRole,
 )
-from clinic_app.ui.status_colours import status_colours
+from clinic_app.ui.status_colours import SECONDARY_ALPHA, SELECTED_SECONDARY_ALPHA, SELECTION, status_colours
 
 PAD_X, PAD_Y, LINE_GAP = 14, 10, 4
 SNIPPET_LINES = 2
+TITLE_LINES = 2
+GRADE_GAP = 12  # between the status tag and the evidence grade beside it
 
 
 def _scaled(font: QFont, factor: float, weight: QFont.Weight | None = None) -> QFont:
@@ -42,10 +59,57 @@ def _scaled(font: QFont, factor: float, weight: QFont.Weight | None = None) -> Q
     return result
 
 
-def _soft(colour: QColor) -> QColor:
+def _soft(colour: QColor, alpha: float = SECONDARY_ALPHA) -> QColor:
     softer = QColor(colour)
-    softer.setAlphaF(0.78)
+    softer.setAlphaF(alpha)
     return softer
+
+
+def _title_font(font: QFont) -> QFont:
+    return _scaled(font, 1.15, QFont.Weight.DemiBold)
+
+
+def _utf16_slice(text: str, start: int, length: int) -> str:
+    """``text[start:start+length]`` in UTF-16 units, as QTextLayout counts."""
+    units = text.encode("utf-16-le")
+    return units[2 * start:2 * (start + length)].decode("utf-16-le")
+
+
+def title_lines(font: QFont, text: str, width: int, max_lines: int = TITLE_LINES) -> list[str]:
+    """``text`` as the list draws it at ``width`` pixels in the title font made from ``font``: wrapped
+    at word boundaries only (after a space or a hyphen, never inside a word), at most ``max_lines``
+    lines, the last ending in "…" when words were left out; a single word wider than the row is
+    elided rather than split."""
+    title = _title_font(font)
+    metrics = QFontMetrics(title)
+    width = max(1, width)
+    layout = QTextLayout(text, title)
+    option = QTextOption()
+    option.setWrapMode(QTextOption.WrapMode.WordWrap)
+    layout.setTextOption(option)
+    layout.beginLayout()
+    spans = []
+    while True:
+        line = layout.createLine()
+        if not line.isValid():
+            break
+        line.setLineWidth(width)
+        spans.append((line.textStart(), line.textLength()))
+    layout.endLayout()
+    lines = [_utf16_slice(text, start, length).strip() for start, length in spans]
+    lines = [line for line in lines if line]
+    if len(lines) > max_lines:
+        kept = lines[:max_lines]
+        words = kept[-1].split()
+        while words:
+            candidate = " ".join(words) + "…"
+            if metrics.horizontalAdvance(candidate) <= width:
+                break
+            words.pop()
+        kept[-1] = " ".join(words) + "…" if words else metrics.elidedText(kept[-1], Qt.TextElideMode.ElideRight, width)
+        lines = kept
+    return [line if metrics.horizontalAdvance(line) <= width
+            else metrics.elidedText(line, Qt.TextElideMode.ElideRight, width) for line in lines]
 
 
 class TherapyDelegate(QStyledItemDelegate):
@@ -58,9 +122,12 @@ class TherapyDelegate(QStyledItemDelegate):
         elif kind == KIND_NOTICE:
             height = base * 2 + 2 * PAD_Y
         else:
-            name_height = self._name_rect(option.font, width - 2 * PAD_X, index.data() or "").height()
+            content = width - 2 * PAD_X
+            name_height = self._name_height(option.font, content, index.data() or "")
             below = SNIPPET_LINES * base if kind == KIND_HIT else 0
             height = 2 * PAD_Y + name_height + LINE_GAP + self._tag_height(option.font) + (LINE_GAP + below if below else 0)
+            if self._grade_below(option.font, content, index.data(StatusRole) or "", index.data(GradeRole) or ""):
+                height += LINE_GAP + base
         return QSize(width, height)
 
     @staticmethod
@@ -71,11 +138,46 @@ class TherapyDelegate(QStyledItemDelegate):
         return max(200, option.rect.width())
 
     @staticmethod
-    def _name_rect(font: QFont, width: int, text: str) -> QRect:
-        """The bounding box of a therapy name wrapped to at most two lines."""
-        metrics = QFontMetrics(_scaled(font, 1.15, QFont.Weight.DemiBold))
-        box = metrics.boundingRect(QRect(0, 0, max(1, width), 10_000), Qt.TextFlag.TextWordWrap, text)
-        return QRect(0, 0, width, min(box.height(), 2 * metrics.lineSpacing()))
+    def _name_height(font: QFont, width: int, text: str) -> int:
+        """The height of a therapy name wrapped to at most two lines."""
+        metrics = QFontMetrics(_title_font(font))
+        lines = max(1, len(title_lines(font, text, width)))
+        return (lines - 1) * metrics.lineSpacing() + metrics.height()
+
+    @staticmethod
+    def _grade_text(grade: str, font: QFont | None = None, width: int = 0) -> str:
+        """"Evidence grade: Moderate", or "Evidence: Moderate" where the row is too narrow for it."""
+        label = GRADE_LABELS.get(grade, grade)
+        full = f"Evidence grade: {label}"
+        if font is None or QFontMetrics(font).horizontalAdvance(full) <= width:
+            return full
+        return f"Evidence: {label}"
+
+    def _grade_below(self, font: QFont, width: int, status: str, grade: str) -> bool:
+        """Whether the evidence grade goes on a line of its own: the row is too narrow for it beside the tag."""
+        beside = self._tag_width(font, status) + GRADE_GAP + QFontMetrics(font).horizontalAdvance(self._grade_text(grade))
+        return beside > width
+
+    @staticmethod
+    def row_colours(opt: QStyleOptionViewItem) -> tuple[QColor, QColor, QColor]:
+        """The colours a therapy row is painted in: (background, title, evidence line), the evidence
+        line already blended onto the background. ``opt`` has been through :meth:`initStyleOption`."""
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        group = QPalette.ColorGroup.Active if opt.state & QStyle.StateFlag.State_Active else QPalette.ColorGroup.Inactive
+        background = opt.palette.color(group, QPalette.ColorRole.Highlight if selected else QPalette.ColorRole.Base)
+        title = opt.palette.color(group, QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text)
+        alpha = SELECTED_SECONDARY_ALPHA if selected else SECONDARY_ALPHA
+        evidence = QColor.fromRgbF(*(alpha * t + (1 - alpha) * b for t, b in zip(
+            title.getRgbF()[:3], background.getRgbF()[:3], strict=True)))
+        return background, title, evidence
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:  # noqa: N802
+        """The list's own selection colours, in every colour group (focused or not)."""
+        super().initStyleOption(option, index)
+        background, text = (QColor(c) for c in SELECTION)
+        for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
+            option.palette.setColor(group, QPalette.ColorRole.Highlight, background)
+            option.palette.setColor(group, QPalette.ColorRole.HighlightedText, text)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
         opt = QStyleOptionViewItem(option)
@@ -123,56 +225,50 @@ class TherapyDelegate(QStyledItemDelegate):
         text = opt.text
         opt.text = ""
         style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
-        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
-        group = QPalette.ColorGroup.Active if opt.state & QStyle.StateFlag.State_Active else QPalette.ColorGroup.Inactive
-        text_colour = opt.palette.color(group, QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text)
+        _background, text_colour, evidence_colour = self.row_colours(opt)
         content = opt.rect.adjusted(PAD_X, PAD_Y, -PAD_X, -PAD_Y)
 
-        name_font = _scaled(opt.font, 1.15, QFont.Weight.DemiBold)
-        name_rect = self._name_rect(opt.font, content.width(), text).translated(content.topLeft())
+        name_font = _title_font(opt.font)
+        metrics = QFontMetrics(name_font)
         painter.setFont(name_font)
         painter.setPen(text_colour)
-        painter.drawText(name_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,
-                         self._fit_two_lines(name_font, text, content.width()))
+        top = content.top()
+        for line in title_lines(opt.font, text, content.width()):
+            painter.drawText(QRect(content.left(), top, content.width(), metrics.height()),
+                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, line)
+            top += metrics.lineSpacing()
+        name_bottom = content.top() + self._name_height(opt.font, content.width(), text)
 
-        tag_top = name_rect.bottom() + 1 + LINE_GAP
-        tag_rect = self._paint_tag(painter, opt.font, QRect(content.left(), tag_top, content.width(), 0),
-                                   index.data(StatusRole) or "")
+        status, grade = index.data(StatusRole) or "", index.data(GradeRole) or ""
+        tag_rect = self._paint_tag(painter, opt.font, QRect(content.left(), name_bottom + LINE_GAP, content.width(), 0),
+                                   status)
         painter.setFont(opt.font)
-        painter.setPen(_soft(text_colour))
-        grade = GRADE_LABELS.get(index.data(GradeRole) or "", "")
-        grade_rect = QRect(tag_rect.right() + 12, tag_rect.top(), content.right() - tag_rect.right() - 12, tag_rect.height())
-        painter.drawText(grade_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, f"Evidence grade: {grade}")
+        painter.setPen(evidence_colour)
+        if self._grade_below(opt.font, content.width(), status, grade):
+            line_height = QFontMetrics(opt.font).height()
+            grade_rect = QRect(content.left(), tag_rect.bottom() + 1 + LINE_GAP, content.width(), line_height)
+        else:
+            left = tag_rect.right() + 1 + GRADE_GAP
+            grade_rect = QRect(left, tag_rect.top(), content.right() - left, tag_rect.height())
+        painter.drawText(grade_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                         self._grade_text(grade, opt.font, grade_rect.width()))
         if index.data(KindRole) == KIND_HIT:
-            below = QRect(content.left(), tag_rect.bottom() + 1 + LINE_GAP, content.width(),
-                          content.bottom() - tag_rect.bottom() - LINE_GAP)
-            self._paint_snippet(painter, opt.font, below, index.data(SnippetRole) or "", _soft(text_colour))
-
-    @staticmethod
-    def _fit_two_lines(font: QFont, text: str, width: int) -> str:
-        """``text``, shortened with an ellipsis when it would need more than two lines."""
-        metrics = QFontMetrics(font)
-        if metrics.boundingRect(QRect(0, 0, width, 10_000), Qt.TextFlag.TextWordWrap, text).height() \
-                <= 2 * metrics.lineSpacing():
-            return text
-        words = text.split()
-        while len(words) > 1:
-            words.pop()
-            candidate = " ".join(words) + "…"
-            if metrics.boundingRect(QRect(0, 0, width, 10_000), Qt.TextFlag.TextWordWrap, candidate).height() \
-                    <= 2 * metrics.lineSpacing():
-                return candidate
-        return metrics.elidedText(text, Qt.TextElideMode.ElideRight, width)
+            below = QRect(content.left(), grade_rect.bottom() + 1 + LINE_GAP, content.width(),
+                          content.bottom() - grade_rect.bottom() - LINE_GAP)
+            self._paint_snippet(painter, opt.font, below, index.data(SnippetRole) or "", evidence_colour)
 
     @staticmethod
     def _tag_height(font: QFont) -> int:
         return QFontMetrics(_scaled(font, 0.9, QFont.Weight.Bold)).height() + 6
 
+    @staticmethod
+    def _tag_width(font: QFont, status: str) -> int:
+        return QFontMetrics(_scaled(font, 0.9, QFont.Weight.Bold)).horizontalAdvance(STATUS_LABELS.get(status, status)) + 18
+
     def _paint_tag(self, painter: QPainter, font: QFont, content: QRect, status: str) -> QRect:
         label = STATUS_LABELS.get(status, status)
         tag_font = _scaled(font, 0.9, QFont.Weight.Bold)
-        metrics = QFontMetrics(tag_font)
-        width, height = metrics.horizontalAdvance(label) + 18, self._tag_height(font)
+        width, height = self._tag_width(font, status), self._tag_height(font)
         rect = QRect(content.left(), content.top(), width, height)
         background, foreground = status_colours(status)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
