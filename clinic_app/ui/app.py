@@ -103,6 +103,7 @@ class Startup(QObject):
         self._painted = False
         self._begun = False
         self._serving = False
+        self.finished = False
         window.installEventFilter(self)
         QTimer.singleShot(FALLBACK_START_MS, self._on_fallback_elapsed)
 
@@ -195,7 +196,7 @@ class Startup(QObject):
     def _warm_up(self) -> None:
         """While the doctor reads, load off the GUI thread what the first handout and the first
         write would otherwise load while the doctor waits."""
-        if self.runner is not None and not self.failed:
+        if self.runner is not None and not self.failed and not self.finished:
             self.runner.run(_warm_up, self.location, on_error=_ignore_known)
 
     def _on_failed(self, error: BaseException) -> None:
@@ -216,6 +217,7 @@ class Startup(QObject):
         if self.store is not None:
             self.store.close()
             self.store = None
+        self.finished = True  # a timer still pending (the warm-up) finds nothing to do
 
 
 def _set_icon() -> None:
