@@ -17,10 +17,13 @@ SHORTCUTS = (
     ("Ctrl+0", "Normal text size"),
     ("Ctrl+N", "New consultation: list the therapies discussed, tick what matters, add notes"),
     ("Ctrl+D", "Add the therapy on screen to the consultation"),
+    ("Ctrl+Shift+E", "End the consultation and record it"),
     ("Ctrl+P", "Patient handout: the therapy on screen, or the consultation's bundle"),
     ("Ctrl+Shift+C", "Compare the therapy on screen with others"),
     ("Ctrl+Shift+R", "Consultation records, reprints and usage"),
     ("F5", "In the compare window: show the comparison to the patient, full screen"),
+    ("Up / Down, Page Up / Page Down", "In that full-screen view: a row, or a screenful, at a time"),
+    ("Esc / Ctrl+W", "Close the compare window, the handout builder or the records"),
     ("F1", "This help"),
     ("Ctrl+Q", "Quit"),
 )
