@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 
 from . import readability
 from .check import ContentBundle, therapy_patient_texts
-from .schema import not_recorded
+from .records import not_recorded
 
 
 @dataclass(frozen=True)

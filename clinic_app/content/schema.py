@@ -184,17 +184,6 @@ class ReferenceFile(_Strict):
     note: str | None = Field(default=None, description="for the content team only (what was not recorded); never printed")
 
 
-def not_recorded(ref) -> list[str]:  # noqa: ANN001 - a ReferenceFile, or the library's ReferenceItem
-    """What a checked reference record lacks, for the clinic's content team (never printed for patients)."""
-    missing = [label for label, value in (("authors", ref.authors), ("journal", ref.journal), ("year", ref.year))
-               if not value]
-    if not (ref.pmid or ref.doi or ref.pmcid):
-        missing.append("PMID/DOI")
-    if ref.title_is_label:
-        missing.append("original title (the title shown is a description)")
-    return missing
-
-
 class AttributeFile(_Strict):
     key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     patient_question: str = Field(min_length=5)

@@ -149,7 +149,7 @@ class ReferenceItem:
 
     def not_recorded(self) -> list[str]:
         """What the checked record lacks, and the content team's note, for the clinician view only."""
-        from clinic_app.content.schema import not_recorded
+        from clinic_app.content.records import not_recorded
 
         return not_recorded(self) + ([self.note] if self.note else [])
 
