@@ -123,3 +123,29 @@ def test_ctrl_wheel_zooms(qtbot, reader):
                         Qt.KeyboardModifier.ControlModifier, Qt.ScrollPhase.NoScrollPhase, False)
     view.wheelEvent(event)
     assert view.zoom == 1
+
+
+def test_opening_a_therapy_page_loads_no_content_schema(prepared_location):
+    """The page is drawn on the GUI thread: it must not import pydantic (about 200 ms)."""
+    import os
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent(f"""
+        import sys
+        from PySide6.QtWidgets import QApplication
+        app = QApplication([])
+        from clinic_app.settings import resolve
+        from clinic_app.storage.store import Store
+        from clinic_app.services import library
+        from clinic_app.ui.browse.detail_view import DetailView
+        store = Store.of(resolve(data_dir={str(prepared_location.data_dir)!r}))
+        view = DetailView()
+        view.show_therapy(library.get_therapy(store, "platelet-rich-plasma"))
+        print(sorted(m for m in ("pydantic", "yaml", "clinic_app.content.schema") if m in sys.modules))
+    """)
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
