@@ -211,6 +211,9 @@ def _column(detail: TherapyDetail, refs: dict[str, ReferenceItem]) -> Comparison
 def _cell(detail: TherapyDetail, row: RowInfo) -> ComparisonCell:
     found = next((c for c in detail.comparison if c.key == row.key), None)
     badge = detail.evidence_grade if row.kind == "grade" else detail.status if row.kind == "status" else None
+    clinic_cost = detail.clinic.get("cost", "") if row.key == "cost" else ""
+    if clinic_cost:  # the clinic's own words on cost and coverage, in place of the shipped generic text
+        return ComparisonCell(text=clinic_cost, badge=badge)
     if found is None:
         return ComparisonCell(text="", badge=badge)
     scale = found.scale if found.scale is not None and 1 <= found.scale <= SCALE_MAX else None

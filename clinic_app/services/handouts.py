@@ -278,6 +278,12 @@ HANDOUT_SECTIONS = (
     ("regulatory", "Is it approved?"),
 )
 
+# The clinic's fields a patient reads (clinic_app.services.clinic_fields), after the therapy's own parts.
+CLINIC_SECTIONS = (
+    ("cost", "What will it cost?"),
+    ("contact", "Who to contact here"),
+)
+
 
 def clinic_info(reader: Reader) -> ClinicProfileData:
     """The clinic profile, with the library's default disclaimer when the clinic has none."""
@@ -319,6 +325,9 @@ def _therapy(detail: TherapyDetail, condition: str = "") -> HandoutTherapy:
     if position is not None:  # what this therapy means for the patient's condition, right after "What is it?"
         sections.insert(1, HandoutSection(f"If you have {position.patient_condition_name.split(' (')[0].lower()}",
                                           position.paper or position.patient))
+    # The clinic's own words, where it has written them (an empty field prints nothing, heading and all).
+    sections += [HandoutSection(heading, detail.clinic[key]) for key, heading in CLINIC_SECTIONS
+                 if detail.clinic.get(key, "").strip()]
     sections = tuple(sections)
     return HandoutTherapy(
         slug=detail.slug, title=detail.patient_name, status=detail.status,

@@ -246,6 +246,19 @@ class TherapyDetail:
     by_condition: tuple[ConditionPosition, ...] = ()
     paper: dict[str, str] = field(default_factory=dict)  # the shorter parts a handout prints, where written
     figures: tuple[dict, ...] = ()  # icon arrays: {"part", "caption", "groups": [{"label", "count"}]}
+    # the clinic's own fields beside the shipped text (cost, offered, protocol, contact), only those
+    # set; see clinic_app.services.clinic_fields
+    clinic: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def offered(self) -> bool:
+        """False when the clinic has said it does not offer this therapy."""
+        return self.clinic.get("offered") != "no"
+
+    @property
+    def protocol(self) -> str:
+        """The clinic's local protocol notes (for clinicians only), or ""."""
+        return self.clinic.get("protocol", "")
 
     def position_for(self, condition: str | None) -> ConditionPosition | None:
         """What this therapy's entry says about one condition, if it says something apart."""
@@ -273,8 +286,16 @@ _LIST_SQL = (
 )
 
 
-def list_therapies(reader: Reader) -> list[TherapyListItem]:
-    return [TherapyListItem(*row[:6], conditions=tuple((row[6] or "").split())) for row in reader.query(_LIST_SQL)]
+def list_therapies(reader: Reader, patient_facing: bool = False) -> list[TherapyListItem]:
+    """Every therapy in the library's order; ``patient_facing`` leaves out those the clinic has said
+    it does not offer (search and :func:`get_therapy` still find them)."""
+    items = [TherapyListItem(*row[:6], conditions=tuple((row[6] or "").split())) for row in reader.query(_LIST_SQL)]
+    if patient_facing:
+        from clinic_app.services.clinic_fields import not_offered
+
+        hidden = not_offered(reader)
+        items = [item for item in items if item.slug not in hidden]
+    return items
 
 
 def list_conditions(reader: Reader) -> list[ConditionItem]:
@@ -361,6 +382,8 @@ def get_therapy(reader: Reader, slug: str) -> TherapyDetail:
                           p["clinician"], p["patient"], p.get("paper") or "")
         for p in json.loads(row["by_condition"] or "[]")
     )
+    from clinic_app.services.clinic_fields import fields_for
+
     return TherapyDetail(
         slug=row["slug"],
         name=row["name"],
@@ -394,6 +417,7 @@ def get_therapy(reader: Reader, slug: str) -> TherapyDetail:
         aliases=tuple(json.loads(row["aliases"] or "[]")),
         condition_slugs=tuple(c[1] for c in conditions),
         by_condition=positions,
+        clinic=fields_for(reader, row["slug"]),
     )
 
 

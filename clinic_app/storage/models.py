@@ -8,6 +8,7 @@ import datetime as dt
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
@@ -325,3 +326,38 @@ class RecordChain(Base):
     previous_hash: Mapped[str] = mapped_column(String(64))
     chain_hash: Mapped[str] = mapped_column(String(64))
     detail: Mapped[str | None] = mapped_column(Text, nullable=True)  # a purge's content (it has no row elsewhere)
+
+
+class ClinicField(Base):
+    """What the clinic writes itself beside a therapy's shipped text, one row per therapy and field
+    (see :mod:`clinic_app.services.clinic_fields`); a cleared field has no row."""
+
+    __tablename__ = "clinic_field"
+    __table_args__ = (UniqueConstraint("therapy_slug", "field_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    therapy_slug: Mapped[str] = mapped_column(String(80))
+    field_key: Mapped[str] = mapped_column(String(20))  # cost | offered | protocol | contact
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_utcnow)
+    updated_by: Mapped[str] = mapped_column(String(200))
+
+
+class ClinicFieldRevision(Base):
+    """One change to a clinic field: before and after, when, who and why. Rows are never changed or
+    deleted (database triggers refuse it); a revert is a new row whose ``reverts`` names the old one."""
+
+    __tablename__ = "clinic_field_revision"
+    __table_args__ = (CheckConstraint("trim(changed_by) <> ''", name="changed_by_given"),
+                      CheckConstraint("trim(reason) <> ''", name="reason_given"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    therapy_slug: Mapped[str] = mapped_column(String(80), index=True)
+    field_key: Mapped[str] = mapped_column(String(20))
+    before: Mapped[str] = mapped_column(Text)
+    after: Mapped[str] = mapped_column(Text)
+    changed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_utcnow)
+    changed_by: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text)
+    reverts: Mapped[int | None] = mapped_column(ForeignKey("clinic_field_revision.id", ondelete="RESTRICT"),
+                                                nullable=True)
