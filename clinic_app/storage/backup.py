@@ -87,13 +87,24 @@ def create(location: Location, reason: str = "manual", target: Path | str | None
     name = f"clinic-{now:%Y%m%d-%H%M%S}-{slug}.sqlite3"
     if target is None:
         location.backup_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        target = location.backup_dir / name
+        target = _unused(location.backup_dir / name)
     else:
-        target = _chosen_target(str(target), name)
+        chosen = _chosen_target(str(target), name)
+        target = _unused(chosen) if chosen.name == name else chosen  # a name the user typed is theirs to reuse
     copy_database(source, target)
     if target.parent == location.backup_dir:
         prune(location, now=now)
     return BackupFile(path=target, taken_at=now, reason=slug)
+
+
+def _unused(path: Path) -> Path:
+    """``path``, or the same name with -2, -3… when a backup made in the same second has it: two
+    restores in one second must keep both safety copies."""
+    candidate, number = path, 1
+    while candidate.exists():
+        number += 1
+        candidate = path.with_name(f"{path.name.removesuffix('.sqlite3')}-{number}.sqlite3")
+    return candidate
 
 
 def _chosen_target(given: str, name: str) -> Path:
