@@ -29,17 +29,21 @@ the workload may change is all that changed (at most the one write in flight whe
 a handout PDF never exists without its record; an export is whole or absent; every backup made in
 the run opens, passes integrity_check and holds exactly the store as it was when the run started;
 no backup a person asked for (or made before a restore or an upgrade) disappears; a restore left the
-old store or the restored one, and when restored, its safety copy holds every record it replaced.
-Temporary files a killed run leaves (``*.partial``, a new store under its temporary name, SQLite
-journals beside them) are made older than the app's stale window at once; each must be gone after
-a later successful run. At the end one run of every workload is not killed, then every backup is
-checked again and what is still left over is listed as stray.
+old store or the restored one, and when restored, its safety copy holds every acknowledged write it
+replaced, checked again whenever a file of that name changes and at the end (a write kept nowhere
+else is lost when that copy goes). An upgrade commits the schema, then reloads the shipped content
+in a transaction of its own: a store killed in between (head schema, content fingerprint cleared,
+search index empty) is counted apart, and the next start that succeeds must have finished it.
+The kills are spread evenly over the workloads, in random order. Temporary files a killed run
+leaves (``*.partial``, a new store under its temporary name, SQLite journals beside them) are made
+older than the app's stale window at once; each must be gone after a later successful run. At the
+end one run of every workload is not killed, then every backup is checked again and what is still
+left over is listed as stray.
 
 Exit status 1 on a lost acknowledged write or a broken state; stray files and runs that failed
 without being killed are listed but do not fail the run. The kills land by the clock, so a rerun
-with the same seed takes the same workloads and delays but may cut them at other steps.
+with the same seed starts the same way but may cut the runs at other steps and go on differently.
 Run: .venv/bin/python bench/kill_loop.py [--kills 240] [--seed S] [--max-delay 1.5] [--keep DIR]
-     [--restores-in-distinct-seconds]
 """
 
 from __future__ import annotations
@@ -301,21 +305,24 @@ def execute(run: Run, ack_pattern: re.Pattern) -> None:
         reader = threading.Thread(target=read, daemon=True)
         reader.start()
         deadline = run.kill_after if run.kill_after is not None else RUN_TIMEOUT
-        if run.kill_at_ack is not None:
-            deadline = RUN_TIMEOUT
-            while not enough.is_set() and proc.poll() is None and time.monotonic() - started < deadline:
-                enough.wait(0.01)
-        else:
-            try:
-                proc.wait(timeout=max(0.0, deadline - (time.monotonic() - started)))
-            except subprocess.TimeoutExpired:
-                pass
-        if proc.poll() is None:
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)  # the child started above, by its own group id
-            except ProcessLookupError:
-                pass
-        proc.wait()
+        try:
+            if run.kill_at_ack is not None:
+                deadline = RUN_TIMEOUT
+                while not enough.is_set() and proc.poll() is None and time.monotonic() - started < deadline:
+                    enough.wait(0.01)
+            else:
+                try:
+                    proc.wait(timeout=max(0.0, deadline - (time.monotonic() - started)))
+                except subprocess.TimeoutExpired:
+                    pass
+        finally:
+            if proc.poll() is None:
+                run.detail["timed_out"] = time.monotonic() - started >= RUN_TIMEOUT
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)  # the child started above, by its own group id
+                except ProcessLookupError:
+                    pass
+            proc.wait()
         run.seconds = time.monotonic() - started
         reader.join(timeout=30)
         proc.stdout.close()
@@ -399,14 +406,8 @@ class Summary:
 
 
 class KillLoop:
-    def __init__(self, work: Path, seed: int, max_delay: float = 1.5, log=None,  # noqa: ANN001
-                 restores_in_distinct_seconds: bool = False) -> None:
+    def __init__(self, work: Path, seed: int, max_delay: float = 1.5, log=None) -> None:  # noqa: ANN001
         self.work = work
-        # A backup is named by the second it is made, and one made in the same second replaces it:
-        # two restores in one second leave one safety copy. True starts no restore in the second
-        # the last one ended in, to check everything else while that stays open.
-        self.restores_in_distinct_seconds = restores_in_distinct_seconds
-        self.last_restore = 0.0
         self.data = work / "data"
         self.out = work / "out"
         self.backups = self.data / "backups"
@@ -474,15 +475,13 @@ class KillLoop:
                 run.kill_at_ack = self.rng.randint(1, 60)
             else:
                 run.kill_after = self.rng.uniform(0, self.window(workload))
-        if workload == "restore" and self.restores_in_distinct_seconds and int(time.time()) == int(self.last_restore):
-            time.sleep(int(self.last_restore) + 1.01 - time.time())
         before_backups = backup_signatures(self.backups)
         execute(run, ACKS[workload])
-        if workload == "restore":
-            self.last_restore = time.time()
         self.summary.runs[workload] += 1
         self.summary.run_seconds[workload] += run.seconds
-        if run.killed:
+        if run.detail.get("timed_out"):
+            self.summary.errors.append((run.index, workload, run.how(), f"still running after {RUN_TIMEOUT:.0f} s"))
+        elif run.killed:
             self.summary.kills[workload] += 1
         elif run.returncode == 0:
             self.summary.completed[workload] += 1
@@ -679,7 +678,8 @@ class KillLoop:
                          f"({restored.size()}): {new.size()}")
             return None
         safety = [self.backups / name for name, sig in backup_signatures(self.backups).items()
-                  if name.endswith("-before-restore.sqlite3") and before_backups.get(name) != sig]
+                  if (BACKUP_NAME.match(name).group(2) or "").startswith("before-restore")
+                  and before_backups.get(name) != sig]
         kept = [path for path in safety if read_state(path).content == old]
         if not kept:
             self.finding("lost", run, f"restored, but no safety copy made in this run holds the old store "
@@ -911,10 +911,8 @@ def format_summary(s: Summary) -> str:
     return "\n".join(out)
 
 
-def run_loop(work: Path, kills: int, seed: int, max_delay: float = 1.5, log=None,  # noqa: ANN001
-             restores_in_distinct_seconds: bool = False) -> Summary:
-    return KillLoop(work, seed, max_delay=max_delay, log=log,
-                    restores_in_distinct_seconds=restores_in_distinct_seconds).loop(kills)
+def run_loop(work: Path, kills: int, seed: int, max_delay: float = 1.5, log=None) -> Summary:  # noqa: ANN001
+    return KillLoop(work, seed, max_delay=max_delay, log=log).loop(kills)
 
 
 def main() -> int:
@@ -924,19 +922,15 @@ def main() -> int:
     parser.add_argument("--max-delay", type=float, default=1.5, help="seconds (see the module's description)")
     parser.add_argument("--keep", type=Path, help="run in this folder (it must not exist) and keep it")
     parser.add_argument("--quiet", action="store_true", help="only the summary")
-    parser.add_argument("--restores-in-distinct-seconds", action="store_true",
-                        help="start no restore in the second the last one ended in (two restores in one second "
-                             "keep one safety copy: see the module's description)")
     args = parser.parse_args()
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1_000_000)
     log = None if args.quiet else (lambda text: print(text, flush=True))
-    spaced = args.restores_in_distinct_seconds
     if args.keep:
-        summary = run_loop(args.keep, args.kills, seed, args.max_delay, log, spaced)
+        summary = run_loop(args.keep, args.kills, seed, args.max_delay, log)
     else:
         tmp = Path(tempfile.mkdtemp(prefix="clinic-kill-loop-"))
         try:
-            summary = run_loop(tmp / "work", args.kills, seed, args.max_delay, log, spaced)
+            summary = run_loop(tmp / "work", args.kills, seed, args.max_delay, log)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     print(format_summary(summary))

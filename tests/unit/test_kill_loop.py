@@ -2,10 +2,9 @@
 the reliability run of bench/kill_loop.py, bounded (about 24 SIGKILLs spread over every workload
 that writes, a fixed seed). The long run is `.venv/bin/python bench/kill_loop.py` (240 kills).
 
-The loop found one loss that needs no kill: a backup is named by the second it is made and a
-second one in that second replaces it, so two restores in one second keep one safety copy, and the
-records the first restore replaced are gone. The bounded run starts no restore in the second the
-last one ended in; the test below it pins the loss until it is fixed (then drop both)."""
+The loop found one loss that needed no kill: backups were named by the second they were made and a
+second one in that second replaced the first, so two restores in one second kept one safety copy
+and the records the first restore replaced were gone. The last test keeps that from coming back."""
 
 from __future__ import annotations
 
@@ -29,7 +28,7 @@ SEED = 20261203
 
 
 def test_killed_writes_lose_nothing_acknowledged_and_leave_no_half_written_store(tmp_path):
-    summary = kill_loop.run_loop(tmp_path / "work", KILLS, SEED, restores_in_distinct_seconds=True)
+    summary = kill_loop.run_loop(tmp_path / "work", KILLS, SEED)
     report = kill_loop.format_summary(summary)
     assert summary.total_kills >= KILLS, report
     assert all(summary.kills[w] for w in kill_loop.WORKLOADS), report  # every workload was cut short
