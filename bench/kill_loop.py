@@ -219,10 +219,9 @@ def backup_signatures(folder: Path) -> dict[str, tuple]:
 
 
 def stale_seconds() -> float:
-    from clinic_app.printing import paged
-    from clinic_app.storage import preflight
+    from clinic_app.storage import leftovers
 
-    return max(paged.STALE_PARTIAL_SECONDS, preflight.STALE_NEW_STORE_SECONDS)
+    return leftovers.STALE_SECONDS
 
 
 def shipped_fingerprint() -> str:

@@ -48,6 +48,17 @@ class ContentError(ClinicAppError):
         self.problems = list(problems or [])
 
 
+class InputError(ClinicAppError):
+    """A value given on the command line (or read from the environment) that cannot be used as it
+    is: text that is not UTF-8, a number beyond what the database can hold. Nothing was changed."""
+
+    exit_code = 2
+
+
+class OutputError(ClinicAppError):
+    """What a command prints could not be written (standard output full, closed or failing)."""
+
+
 class NotFoundError(ClinicAppError):
     """An unknown slug, key or id; the message lists the valid ones."""
 

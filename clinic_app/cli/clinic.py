@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from clinic_app.cli.common import location_of
+from clinic_app.cli.common import location_of, text
 
 NAME = "clinic"
 
@@ -20,11 +20,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     clinic_show = clinic_cmds.add_parser("show", help="the clinic profile, and what a handout still needs")
     clinic_show.add_argument("--json", action="store_true", help="print JSON for scripts")
     clinic_set = clinic_cmds.add_parser("set", help="change the fields given; the others stay as they are")
-    clinic_set.add_argument("--name", help="the clinic's name, printed at the top of every handout")
-    clinic_set.add_argument("--phone", help="the number patients call, printed on every handout")
-    clinic_set.add_argument("--hours", help="when that phone is answered, e.g. 'Monday to Friday, 8am to 6pm'")
-    clinic_set.add_argument("--address", help="the address (use \\n for a new line)")
-    clinic_set.add_argument("--website", help="printed as text")
+    clinic_set.add_argument("--name", type=text, help="the clinic's name, printed at the top of every handout")
+    clinic_set.add_argument("--phone", type=text, help="the number patients call, printed on every handout")
+    clinic_set.add_argument("--hours", type=text, help="when that phone is answered, e.g. 'Monday to Friday, 8am to 6pm'")
+    clinic_set.add_argument("--address", type=text, help="the address (use \\n for a new line)")
+    clinic_set.add_argument("--website", type=text, help="printed as text")
     clinic_set.add_argument("--paper", choices=("a4", "letter"), help="the paper handouts print on")
 
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from clinic_app.cli.common import location_of
+from clinic_app.cli.common import location_of, text
 
 NAME = "compare"
 
@@ -17,11 +17,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         description="Compare two to six therapies. Examples: clinic-app compare nsaids self-care; "
         "clinic-app compare platelet-rich-plasma exercise-therapy self-care --rows what_is_it,main_risks "
         "-o options.pdf")
-    compare.add_argument("slugs", nargs="+", metavar="SLUG", help="therapies, in column order")
-    compare.add_argument("--rows", metavar="KEY,...", help="comparison rows to include (default: all), "
+    compare.add_argument("slugs", nargs="+", type=text, metavar="SLUG", help="therapies, in column order")
+    compare.add_argument("--rows", type=text, metavar="KEY,...", help="comparison rows to include (default: all), "
                          "shown in the library's order")
-    compare.add_argument("--condition", metavar="SLUG", help="the condition the options are for (chronic-low-back-pain, "
-                         "sciatica, spinal-stenosis)")
+    compare.add_argument("--condition", type=text, metavar="SLUG", help="the condition the options are for "
+                         "(chronic-low-back-pain, sciatica, spinal-stenosis)")
     compare.add_argument("--format", choices=("pdf", "csv", "md", "json"), help="default: from the -o suffix, else md")
     compare.add_argument("--paper", choices=("a4", "letter"), help="PDF paper size (default: the clinic profile's)")
     compare.add_argument("-o", "--output", type=Path, metavar="FILE", help="file to write (needed for pdf; "

@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from clinic_app.cli.common import shown
 from clinic_app.errors import ContentError
 
 NAME = "content"
@@ -30,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     if args.content_command == "check":
         for problem in problems:
             print(problem)
-        where = bundle.directory
+        where = shown(bundle.directory)
         if problems:
             print(f"{len(problems)} problem(s) in {where}", file=sys.stderr)
             return 1
@@ -41,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     from clinic_app.content.report import build_report, format_report
 
     if problems:
-        raise ContentError(f"the content in {bundle.directory} has {len(problems)} problem(s); fix them first", problems)
+        raise ContentError(f"the content in {shown(bundle.directory)} has {len(problems)} problem(s); fix them first", problems)
     rows = build_report(bundle)
     if args.json:
         print(json.dumps([row.as_dict() for row in rows], indent=2))

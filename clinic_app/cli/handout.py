@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
-from clinic_app.cli.common import location_of
+from clinic_app.cli.common import location_of, logged_path, record_id, text
 
 NAME = "handout"
 
@@ -21,31 +20,31 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "clinic-app handout log; clinic-app handout reprint 3 -o copy.pdf")
     handout.add_argument("action", nargs="?", choices=("log", "reprint"), help="log: list printed handouts; "
                          "reprint ID: print a logged handout again")
-    handout.add_argument("record_id", nargs="?", type=int, metavar="ID", help="handout id for reprint")
-    handout.add_argument("--therapy", action="append", default=[], metavar="SLUG", help="a therapy (repeat for more)")
-    handout.add_argument("--condition", metavar="SLUG", default="", help="the condition the visit is about "
+    handout.add_argument("record_id", nargs="?", type=record_id, metavar="ID", help="handout id for reprint")
+    handout.add_argument("--therapy", type=text, action="append", default=[], metavar="SLUG", help="a therapy (repeat for more)")
+    handout.add_argument("--condition", type=text, metavar="SLUG", default="", help="the condition the visit is about "
                          "(chronic-low-back-pain, sciatica, spinal-stenosis): the handout says so and gives its "
                          "\"get help urgently\" signs")
     handout.add_argument("--compare", action="store_true", help="include the comparison grid of the chosen therapies")
     handout.add_argument("--one-page", action="store_true", help="instead of the full handout, one page: the option "
                          "grid of 2 to 4 therapies (portrait up to 3, landscape for 4), sized to fit")
-    handout.add_argument("--rows", metavar="KEY,...", help="with --compare or --one-page: the comparison rows that "
+    handout.add_argument("--rows", type=text, metavar="KEY,...", help="with --compare or --one-page: the comparison rows that "
                          "matter to the patient (default: what_is_it, how_is_it_done, time_to_benefit, evidence, "
                          "main_risks, recovery, guidelines)")
-    handout.add_argument("--patient", default="", metavar="NAME", help="patient name printed on every page")
-    handout.add_argument("--clinician", default="", metavar="NAME")
-    handout.add_argument("--notes", default="", metavar="TEXT", help="personal notes from the visit")
-    handout.add_argument("--next-steps", default="", metavar="TEXT")
-    handout.add_argument("--leave-out-standard-options", default="", metavar="REASON",
+    handout.add_argument("--patient", type=text, default="", metavar="NAME", help="patient name printed on every page")
+    handout.add_argument("--clinician", type=text, default="", metavar="NAME")
+    handout.add_argument("--notes", type=text, default="", metavar="TEXT", help="personal notes from the visit")
+    handout.add_argument("--next-steps", type=text, default="", metavar="TEXT")
+    handout.add_argument("--leave-out-standard-options", type=text, default="", metavar="REASON",
                          help="a handout of only emerging or investigational options also carries the standard "
                               "first option of the condition and self-care; leave them out only with a reason, "
                               "which the handout log keeps")
-    handout.add_argument("--follow-up", metavar="YYYY-MM-DD", help="date of the next visit")
+    handout.add_argument("--follow-up", type=text, metavar="YYYY-MM-DD", help="date of the next visit")
     handout.add_argument("--paper", choices=("a4", "letter"), help="paper size (default: the clinic profile's)")
     handout.add_argument("--large-print", action=argparse.BooleanOptionalAction, default=None,
                          help="14 pt body text (default: the clinic profile's); --no-large-print for 12 pt")
-    handout.add_argument("-o", "--output", type=Path, metavar="FILE.pdf", help="PDF file to write")
-    handout.add_argument("--printer", metavar="NAME", help="send to this printer instead of a PDF")
+    handout.add_argument("-o", "--output", type=logged_path, metavar="FILE.pdf", help="PDF file to write")
+    handout.add_argument("--printer", type=text, metavar="NAME", help="send to this printer instead of a PDF")
     handout.add_argument("--json", action="store_true", help="with 'log': print JSON")
 
 

@@ -5,26 +5,33 @@ from __future__ import annotations
 import argparse
 import json
 
-from clinic_app.cli.common import location_of
+from clinic_app.cli.common import count, location_of, shown, text
 
 NAME = "search"
+MAX_LIMIT = 1000
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     search = commands.add_parser("search", help="search therapies, comparison cells and references")
-    search.add_argument("query", nargs="+", help="words to look for; each is matched as a prefix")
-    search.add_argument("--limit", type=int, default=20, help="at most this many results (default 20)")
-    search.add_argument("--condition", metavar="SLUG", help="only the options for this condition "
+    search.add_argument("query", nargs="+", type=text, help="words to look for; each is matched as a prefix")
+    search.add_argument("--limit", type=count(1, MAX_LIMIT), default=20,
+                        help=f"at most this many results, 1 to {MAX_LIMIT} (default 20)")
+    search.add_argument("--condition", metavar="SLUG", type=text, help="only the options for this condition "
                         "(chronic-low-back-pain, sciatica, spinal-stenosis)")
     search.add_argument("--json", action="store_true", help="print JSON for scripts")
 
 
 def run(args: argparse.Namespace) -> int:
+    from clinic_app.errors import InputError
     from clinic_app.services import search, store_setup
     from clinic_app.services.library import get_condition
 
-    store = store_setup.open_store(location_of(args))
     query = " ".join(args.query)
+    words = search.word_count(query)
+    if words > search.MAX_WORDS:
+        raise InputError(f"the search '{shown(query)}' has {words:,} words; a search takes at most "
+                         f"{search.MAX_WORDS}: give the few words that matter")
+    store = store_setup.open_store(location_of(args))
     results = search.search_results(store, query, limit=max(1, args.limit) if not args.condition else 200)
     hits = results.hits
     if args.condition:

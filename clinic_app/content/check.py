@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from clinic_app.settings import shown
+
 from . import readability
 from .files import Problem, load_list, load_one
 from .paths import REFERENCE_DIR, SHARED_FILES, content_fingerprint, shipped_content_dir
@@ -146,8 +148,12 @@ def load_content(directory: Path | None = None, today: dt.date | None = None) ->
     bundle = ContentBundle(directory=directory)
     problems: list[Problem] = []
 
-    if not directory.is_dir():
-        return bundle, [Problem(str(directory), "(directory)", "content directory not found")]
+    try:
+        found_dir = directory.is_dir()
+    except OSError as exc:  # a path too long, no permission to look
+        return bundle, [Problem(shown(directory), "(directory)", f"cannot be read: {exc.strerror or exc}")]
+    if not found_dir:
+        return bundle, [Problem(shown(directory), "(directory)", "content directory not found")]
 
     def label(path: Path) -> str:
         return path.relative_to(directory).as_posix()

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 SHARED_FILES = ("library.yaml", "attributes.yaml", "conditions.yaml")
@@ -27,7 +28,7 @@ def content_fingerprint(directory: Path) -> str:
     paths += sorted((directory / "therapies").glob("*.yaml"))
     for path in paths:
         if path.is_file():
-            digest.update(path.relative_to(directory).as_posix().encode())
+            digest.update(os.fsencode(path.relative_to(directory).as_posix()))  # a name need not be UTF-8
             digest.update(b"\0")
             digest.update(path.read_bytes())
             digest.update(b"\0")

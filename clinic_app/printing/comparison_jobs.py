@@ -15,8 +15,10 @@ from pathlib import Path
 
 from clinic_app.errors import ClinicAppError
 from clinic_app.printing.comparison_html import ComparisonPrint
+from clinic_app.printing.targets import target_problem
 from clinic_app.services import comparison_export
 from clinic_app.services.comparison import ComparisonMatrix, compare
+from clinic_app.settings import shown
 from clinic_app.storage.reader import Reader
 
 FORMATS = ("pdf", "csv", "md", "json")
@@ -64,12 +66,9 @@ def write_text(path: Path, text: str) -> None:
     """Write ``text`` at ``path`` through a temporary file in the same folder, then rename."""
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
-    if path.is_dir():
-        raise ExportError(f"cannot write {path}: it is a folder")
-    if not folder.is_dir():
-        raise ExportError(f"cannot write {path}: the folder {folder} does not exist")
-    if path.exists() and not path.is_file():
-        raise ExportError(f"cannot write {path}: it is not a regular file (a device or a pipe?); it was left as it was")
+    problem = target_problem(path)
+    if problem:
+        raise ExportError(f"cannot write {shown(path)}: {problem}")
     try:
         handle, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".partial", dir=folder)
     except OSError as exc:

@@ -30,8 +30,10 @@ from clinic_app.printing.paged import (
     printer_names,
     render_pages,
 )
+from clinic_app.printing.targets import target_problem
 from clinic_app.services import comparison, handout_log, one_page
 from clinic_app.services.handouts import Handout, HandoutDocument, HandoutRequest, compose_handout
+from clinic_app.settings import shown
 from clinic_app.storage.reader import Reader
 from clinic_app.storage.store import Store
 
@@ -126,7 +128,7 @@ def _pdf_logged(path: Path, paint_into: Callable[[Path], int], record: Callable[
         with pdf_in_place(path) as tmp:
             pages = paint_into(tmp)
             if tmp.stat().st_size == 0:  # refused before anything is recorded
-                raise PrintError(f"cannot write {path}: the PDF was not produced")
+                raise PrintError(f"cannot write {shown(path)}: the PDF was not produced (is the disk full?)")
             left = f"No PDF was written to {path}" + ("; the file already there was left as it was." if existed else ".")
             record_id = _logged(record, "The handout was not saved", left)
     except PrintError as exc:
@@ -172,6 +174,9 @@ def _deliver(doc: HandoutDocument, output: Path | None, printer: str | None,
                                            lambda: record("printer", printer))
         return pages, "printer", printer, record_id
     path = Path(output)
+    problem = target_problem(path)  # before resolve(): a loop of links or a name too long stops here, said
+    if problem:
+        raise PrintError(f"cannot write {shown(path)}: {problem}")
     destination = str(path.resolve())
     pages, record_id = _pdf_logged(path, lambda tmp: paint_pdf(item, tmp, doc.title or path.stem),
                                    lambda: record("pdf", destination))

@@ -13,7 +13,6 @@ import re
 import sys
 import tempfile
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -35,6 +34,9 @@ from clinic_app.errors import ClinicAppError
 from clinic_app.printing.figures import render as render_figure
 from clinic_app.printing.paginate import LONG_PAGE, paginate
 from clinic_app.printing.printable import MARGIN_MM, Printable
+from clinic_app.printing.targets import target_problem
+from clinic_app.settings import shown
+from clinic_app.storage import leftovers
 
 BAND_MM = 11.0  # header and footer sit this far from the paper's edge, inside the margin
 FONT = "DejaVu Sans"
@@ -280,30 +282,23 @@ def last_page_fill(item: Printable) -> tuple[int, float]:
 
 
 PARTIAL_SUFFIX = ".pdf.partial"
-STALE_PARTIAL_SECONDS = 600  # a temporary PDF this old was left by a run that was cut short
-_PARTIAL_NAME = re.compile(r"^\..+-[A-Za-z0-9_]{6,}" + re.escape(PARTIAL_SUFFIX) + "$")
+STALE_PARTIAL_SECONDS = leftovers.STALE_SECONDS
+_PARTIAL_NAME = re.compile(rf"^\..+-{leftovers.RANDOM_PART}{re.escape(PARTIAL_SUFFIX)}$")
 
 
 def remove_stale_partials(folder: Path, now: float | None = None) -> list[Path]:
     """Remove the temporary PDFs (``.NAME-XXXXXXXX.pdf.partial``) that a run cut short (a crash, a
     kill, a power cut) left in ``folder``. Only those older than :data:`STALE_PARTIAL_SECONDS` go:
     a newer one may belong to a run that is still writing it."""
-    now = time.time() if now is None else now
-    removed = []
+    return leftovers.remove_stale(folder, _PARTIAL_NAME, now=now)
+
+
+def _is_text(name: str) -> bool:
     try:
-        entries = list(Path(folder).iterdir())
-    except OSError:
-        return removed
-    for entry in entries:
-        if not _PARTIAL_NAME.match(entry.name):
-            continue
-        try:
-            if entry.is_file() and not entry.is_symlink() and now - entry.stat().st_mtime > STALE_PARTIAL_SECONDS:
-                entry.unlink()
-                removed.append(entry)
-        except OSError:
-            continue
-    return removed
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @contextlib.contextmanager
@@ -318,15 +313,15 @@ def pdf_in_place(path: Path) -> Iterator[Path]:
     """
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise PrintError(f"cannot write {path}: the folder {folder} does not exist")
-    if path.is_dir():
-        raise PrintError(f"cannot write {path}: it is a folder")
-    if path.exists() and not path.is_file():  # a device node or a pipe is never replaced by a PDF
-        raise PrintError(f"cannot write {path}: it is not a regular file (a device or a pipe?); it was left as it was")
+    problem = target_problem(path)  # a device node or a pipe is never replaced by a PDF
+    if problem:
+        raise PrintError(f"cannot write {shown(path)}: {problem}")
     remove_stale_partials(folder)
     try:
-        handle, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=PARTIAL_SUFFIX, dir=folder)
+        # Qt takes the temporary file's name as text: a name that is not UTF-8 (from another system)
+        # is given only to the rename at the end.
+        stem = path.stem if _is_text(path.stem) else "pdf"
+        handle, tmp_name = tempfile.mkstemp(prefix=f".{stem}-", suffix=PARTIAL_SUFFIX, dir=folder)
         os.close(handle)
     except OSError as exc:
         raise PrintError(f"cannot write {path}: {exc.strerror or exc}") from exc
@@ -334,7 +329,8 @@ def pdf_in_place(path: Path) -> Iterator[Path]:
     try:
         yield tmp
         if not tmp.exists() or tmp.stat().st_size == 0:
-            raise PrintError(f"cannot write {path}: the PDF was not produced")
+            raise PrintError(f"cannot write {shown(path)}: the PDF was not produced (is the disk full?); nothing was "
+                             "written")
         os.replace(tmp, path)
     except OSError as exc:
         raise PrintError(f"cannot write {path}: {exc.strerror or exc}") from exc

@@ -227,7 +227,7 @@ def list_consultations(reader: Reader, since: dt.date | None = None, until: dt.d
     if since is not None:
         where.append("c.started_at >= ?")
         params.append(_day(since))
-    if until is not None:
+    if until is not None and until < dt.date.max:  # nothing is stored after the calendar's last day
         where.append("c.started_at < ?")
         params.append(_day(until + dt.timedelta(days=1)))
     if therapy:
@@ -328,12 +328,15 @@ def purge(store: Store, before: dt.date) -> PurgeResult:
     return replace(result, log_emptied=not busy)
 
 
+MAX_USAGE_MONTHS = 1200  # a century: more than any clinic has records for, and always a real calendar month
+
+
 def usage(reader: Reader, months: int = 12, today: dt.date | None = None) -> list[UsageRow]:
     """Per month (the last ``months``, this one included) and therapy: how many consultations
     discussed it (a corrected record counts once, as its latest correction) and how many handouts
     covered it (reprints not counted)."""
-    if months < 1:
-        raise ConsultationError(f"the usage summary needs at least 1 month; {months} was given")
+    if not 1 <= months <= MAX_USAGE_MONTHS:
+        raise ConsultationError(f"the usage summary covers 1 to {MAX_USAGE_MONTHS} months; {months} was given")
     today = today or dt.datetime.now(dt.UTC).date()
     first = today.year * 12 + today.month - months  # months since year 0, of the first month shown
     start = dt.date(first // 12, first % 12 + 1, 1)

@@ -65,8 +65,18 @@ class SearchResults:
     conditions: tuple[str, ...] = ()  # slugs of the conditions the query names
 
 
+MAX_WORDS = 32  # a query is a few words; a pasted page would cost seconds a keystroke
+MAX_WORD_LENGTH = 64  # longer than any word of the library: the rest of a word is not looked at
+
+
 def words_of(query: str) -> list[str]:
-    return _WORD.findall(query)
+    """The words of ``query``: the first :data:`MAX_WORDS`, each cut to :data:`MAX_WORD_LENGTH` letters."""
+    return [match.group()[:MAX_WORD_LENGTH] for match in islice(_WORD.finditer(query), MAX_WORDS)]
+
+
+def word_count(query: str) -> int:
+    """How many words ``query`` holds (a search looks at the first :data:`MAX_WORDS`)."""
+    return sum(1 for _ in _WORD.finditer(query))
 
 
 def singular(word: str) -> str:

@@ -12,13 +12,15 @@ import datetime as dt
 import os
 import re
 import sqlite3
+import stat
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from clinic_app.errors import DatabaseError
-from clinic_app.settings import Location
+from clinic_app.settings import Location, shown
 
-from . import preflight
+from . import leftovers, preflight
 
 _NAME = re.compile(r"^clinic-(\d{8}-\d{6})(?:-([a-z0-9-]+))?\.sqlite3$")
 KEEP_DAILY, KEEP_WEEKLY, KEEP_MONTHLY = 12, 10, 9
@@ -36,13 +38,28 @@ class BackupFile:
 
 
 def _verify(path: Path) -> None:
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        result = conn.execute("PRAGMA integrity_check").fetchone()[0]
-    finally:
-        conn.close()
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            result = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:  # "database disk image is malformed": what was copied is damaged
+        raise DatabaseError(f"the copy {path} could not be checked ({exc}): the database it was copied from is "
+                            "damaged, so it was not kept. 'clinic-app db check' tells more; 'clinic-app db restore "
+                            "BACKUP' brings back an earlier backup ('clinic-app db backups' lists them).") from exc
     if result != "ok":
         raise DatabaseError(f"backup {path} failed its integrity check ({result}); it was not kept")
+
+
+COPY_SUFFIX = ".partial"
+_COPY_NAME = re.compile(rf"^\..+-{leftovers.RANDOM_PART}{re.escape(COPY_SUFFIX)}{leftovers.SQLITE_COMPANIONS}$")
+
+
+def remove_stale_copies(folder: Path, now: float | None = None) -> list[Path]:
+    """Remove the temporary copies (``.NAME-XXXXXXXX.partial`` and SQLite's journal beside it) that a
+    backup or restore cut short left in ``folder``."""
+    return leftovers.remove_stale(folder, _COPY_NAME, now=now)
 
 
 def copy_database(source: Path, target: Path, before_replace=None) -> None:  # noqa: ANN001 - a callable
@@ -50,9 +67,19 @@ def copy_database(source: Path, target: Path, before_replace=None) -> None:  # n
     mode (not the store's write-ahead log), so it opens from read-only media and nothing is left
     beside it: no ``-wal`` or ``-shm`` file, and no ``.partial`` file once it is in place.
     ``before_replace`` runs after the copy is verified and before it takes ``target``'s place."""
-    tmp = target.with_name(target.name + ".partial")
-    tmp.unlink(missing_ok=True)
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=5)
+    remove_stale_copies(target.parent)
+    try:
+        src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=5)
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(f"could not open {source} to copy it: {exc}; nothing was written") from exc
+    try:  # a name of its own, owner-only: two copies to one name at once never share a temporary file
+        handle, name = tempfile.mkstemp(prefix=f".{target.name}-", suffix=COPY_SUFFIX, dir=target.parent)
+        os.close(handle)
+    except OSError as exc:
+        src.close()
+        raise DatabaseError(f"could not write in {shown(target.parent)} ({exc.strerror or exc}); nothing was "
+                            "written") from exc
+    tmp = Path(name)
     try:
         dst = sqlite3.connect(tmp)
         try:
@@ -82,14 +109,25 @@ def create(location: Location, reason: str = "manual", target: Path | str | None
     source = location.sqlite_path
     if source is None or not source.exists():
         raise DatabaseError(f"there is no database file to back up at {source or location.database_url}")
+    if not source.is_file():
+        raise DatabaseError(f"{source} is not a database file (a folder, a pipe or a device?); there is nothing to "
+                            "back up, and it was left as it was")
     now = now or dt.datetime.now()
     slug = re.sub(r"[^a-z0-9-]+", "-", reason.lower()).strip("-") or "manual"
     name = f"clinic-{now:%Y%m%d-%H%M%S}-{slug}.sqlite3"
     if target is None:
-        location.backup_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            location.backup_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except FileExistsError as exc:
+            raise DatabaseError(f"the backups folder {location.backup_dir} is a file, not a folder; move it aside "
+                                "(no backup was written)") from exc
+        except OSError as exc:
+            raise DatabaseError(f"cannot make the backups folder {location.backup_dir}: {exc.strerror or exc}; no "
+                                "backup was written") from exc
         target = _unused(location.backup_dir / name)
     else:
         chosen = _chosen_target(str(target), name)
+        _not_the_store(chosen, source)
         target = _unused(chosen) if chosen.name == name else chosen  # a name the user typed is theirs to reuse
     copy_database(source, target)
     if target.parent == location.backup_dir:
@@ -107,12 +145,37 @@ def _unused(path: Path) -> Path:
     return candidate
 
 
+def _not_the_store(target: Path, source: Path) -> None:
+    """A backup never takes the place of the store it copies, nor of its write-ahead log: that would
+    replace the clinic's data while it may be in use."""
+    own = {source.resolve(), *(source.resolve().with_name(source.name + s) for s in ("-wal", "-shm", "-journal"))}
+    same = target.resolve() in own
+    if not same and target.exists():
+        try:
+            same = os.path.samefile(target, source)
+        except OSError:
+            same = False
+    if same:
+        raise DatabaseError(f"{target} is the database itself (or its log), not a place for a backup of it; choose "
+                            "another file or folder (no backup was written)")
+
+
 def _chosen_target(given: str, name: str) -> Path:
     """Where a backup the user pointed at goes: into a folder that exists (under its own dated
     name), or to a file in a folder that exists. A folder that does not exist is an error, never
     made: a backup to an unmounted drive must not 'succeed' on the local disk. ``given`` is the
     text typed, so a trailing slash still says "a folder"."""
     target = Path(given)
+    try:
+        os.stat(target)
+    except (FileNotFoundError, NotADirectoryError):
+        pass
+    except OSError as exc:  # a name too long, a loop of links, no permission to look
+        raise DatabaseError(f"cannot write a backup to {shown(target)}: {exc.strerror or exc}; no backup was "
+                            "written") from exc
+    except ValueError as exc:  # "embedded null byte"
+        raise DatabaseError(f"cannot write a backup to {shown(target)}: the name holds a NUL character; no backup "
+                            "was written") from exc
     if target.is_dir():
         return target / name
     named_folder = given.endswith(("/", os.sep))
@@ -135,13 +198,24 @@ def daily(location: Location, now: dt.datetime | None = None) -> BackupFile | No
 
 
 def list_backups(location: Location) -> list[BackupFile]:
+    """The backups in the backups folder, newest first. Only files with a backup's name and a real
+    date count: a folder, a link to nothing or a made-up date under such a name is not a backup."""
     found = []
     if location.backup_dir.is_dir():
-        for path in location.backup_dir.iterdir():
+        try:
+            entries = list(location.backup_dir.iterdir())
+        except OSError as exc:
+            raise DatabaseError(f"cannot read the backups folder {location.backup_dir}: {exc.strerror or exc}. Check "
+                                "that this user may open it.") from exc
+        for path in entries:
             match = _NAME.match(path.name)
-            if match:
+            if not match or not path.is_file():
+                continue
+            try:
                 taken = dt.datetime.strptime(match.group(1), "%Y%m%d-%H%M%S")
-                found.append(BackupFile(path=path, taken_at=taken, reason=match.group(2) or "manual"))
+            except ValueError:  # "clinic-20251399-..." names no day
+                continue
+            found.append(BackupFile(path=path, taken_at=taken, reason=match.group(2) or "manual"))
     return sorted(found, key=lambda b: b.taken_at, reverse=True)
 
 
@@ -197,8 +271,20 @@ def delete_before(location: Location, before: dt.date, today: dt.date | None = N
 def restore(location: Location, backup_path: Path) -> BackupFile:
     """Replace the store with ``backup_path`` after checking it; the current store is backed up first."""
     backup_path = Path(backup_path)
-    if not backup_path.is_file():
-        raise DatabaseError(f"backup file {backup_path} does not exist")
+    try:
+        mode = os.stat(backup_path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        raise DatabaseError(f"backup file {shown(backup_path)} does not exist") from None
+    except OSError as exc:
+        raise DatabaseError(f"cannot open the backup file {shown(backup_path)}: {exc.strerror or exc}; the database "
+                            "was left as it was") from exc
+    except ValueError as exc:  # "embedded null byte"
+        raise DatabaseError(f"cannot open the backup file {shown(backup_path)}: the name holds a NUL character; the "
+                            "database was left as it was") from exc
+    if not stat.S_ISREG(mode):
+        kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file (a pipe or a device?)"
+        raise DatabaseError(f"the backup {shown(backup_path)} is {kind}, not a backup file; the database was left as "
+                            "it was")
     state = preflight.inspect(backup_path)
     if state.revision is None:
         raise DatabaseError(f"{backup_path} is not a Clinic Reference backup (no schema revision)")

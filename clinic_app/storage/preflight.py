@@ -11,12 +11,13 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
-import time
+import stat
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 from clinic_app.errors import DatabaseError, DatabaseLockedError, DatabaseTooNewError, NotADatabaseError
+from clinic_app.storage import leftovers
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 _REVISION_FILE = re.compile(r"^([0-9]{4})_[a-z0-9_]+\.py$")
@@ -38,12 +39,13 @@ def head_revision() -> str:
 
 
 NEW_STORE_SUFFIX = ".new"
-STALE_NEW_STORE_SECONDS = 600  # a store being made this long ago was left by a run that was cut short
+STALE_NEW_STORE_SECONDS = leftovers.STALE_SECONDS
 
 
 def _new_store_name(path: Path) -> re.Pattern:
     """The temporary names a new store for ``path`` is made under (with SQLite's files beside it)."""
-    return re.compile(rf"^\.{re.escape(path.name)}-[A-Za-z0-9_]{{6,}}{re.escape(NEW_STORE_SUFFIX)}(-wal|-shm|-journal)?$")
+    return re.compile(rf"^\.{re.escape(path.name)}-{leftovers.RANDOM_PART}{re.escape(NEW_STORE_SUFFIX)}"
+                      rf"{leftovers.SQLITE_COMPANIONS}$")
 
 
 def remove_stale_new_stores(path: Path, now: float | None = None) -> list[Path]:
@@ -51,26 +53,10 @@ def remove_stale_new_stores(path: Path, now: float | None = None) -> list[Path]:
     half-made store under a temporary name, or the temporary name of a store that was put in place
     (the same file as ``path``, which goes at once). Other files go only when older than
     :data:`STALE_NEW_STORE_SECONDS`: a newer one may belong to another start still at work."""
-    now = time.time() if now is None else now
-    pattern = _new_store_name(path)
-    removed = []
-    try:
-        entries = list(path.parent.iterdir())
-    except OSError:
-        return removed
-    for entry in entries:
-        if not pattern.match(entry.name):
-            continue
-        try:
-            if not entry.is_file() or entry.is_symlink():
-                continue
-            placed = path.exists() and os.path.samefile(entry, path)
-            if placed or now - entry.stat().st_mtime > STALE_NEW_STORE_SECONDS:
-                entry.unlink()
-                removed.append(entry)
-        except OSError:
-            continue
-    return removed
+    def placed(entry: Path) -> bool:
+        return path.exists() and os.path.samefile(entry, path)
+
+    return leftovers.remove_stale(path.parent, _new_store_name(path), now=now, at_once=placed)
 
 
 @dataclass(frozen=True)
@@ -91,10 +77,22 @@ def _connect_readonly(path: Path) -> sqlite3.Connection:
 
 def inspect(path: Path, integrity: bool = True) -> StoreState:
     """What the file at ``path`` holds. Raises a :class:`DatabaseError` naming the file."""
-    if not path.exists():
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        if os.path.islink(path):  # a link to nothing: a new store made here would land wherever it points
+            raise NotADatabaseError(f"{path} is a symbolic link to {os.readlink(path)}, which does not exist. It was "
+                                    "left as it was; remove the link or restore the file it points to.") from None
         return StoreState(exists=False, revision=None, content_fingerprint=None)
-    if path.is_dir():
+    except OSError as exc:  # no permission to the folder, a loop of links, a path too long
+        raise DatabaseError(f"cannot open the database file {path}: {exc.strerror or exc}. Check that this user may "
+                            f"read and write the data folder {path.parent}.") from exc
+    if stat.S_ISDIR(mode):
         raise NotADatabaseError(f"{path} is a folder, not a database file. Choose another --data-dir.")
+    if not stat.S_ISREG(mode):  # reading a pipe would wait for ever; a device is no store
+        kind = "a pipe" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a socket"
+        raise NotADatabaseError(f"{path} is {kind}, not a database file. It was left as it was; move it aside or "
+                                "choose another --data-dir.")
     try:
         with path.open("rb") as handle:
             header = handle.read(len(SQLITE_HEADER))

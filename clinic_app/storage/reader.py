@@ -9,11 +9,13 @@ and are turned into frozen dataclasses by the services.
 from __future__ import annotations
 
 import itertools
+import os
 import sqlite3
 import threading
 from pathlib import Path
 
-from clinic_app.errors import DatabaseError, DatabaseLockedError
+from clinic_app.errors import DatabaseError, DatabaseLockedError, InputError
+from clinic_app.settings import shown
 
 _TOKENS = itertools.count(1)
 
@@ -54,9 +56,35 @@ class Reader:
             if "locked" in str(exc) or "busy" in str(exc):
                 raise DatabaseLockedError(f"the database {self.path} is busy; try again in a moment") from exc
             raise DatabaseError(f"could not read {self.path}: {exc}") from exc
+        except sqlite3.DatabaseError as exc:  # a damaged file: "malformed", "vtable constructor failed"...
+            if type(exc) is not sqlite3.DatabaseError:  # a programming or integrity error is a bug, not the file
+                raise
+            raise DatabaseError(f"the database {self.path} is damaged ({exc}); it was left as it was. Restore a "
+                                "backup with 'clinic-app db restore BACKUP' ('clinic-app db backups' lists them)."
+                                ) from exc
+        except OverflowError as exc:  # a number beyond SQLite's 64-bit integers, as typed
+            number = next((v for v in _values(params) if isinstance(v, int) and not -2**63 <= v < 2**63), None)
+            raise InputError(f"the number {number} is out of range: ids and counts are whole numbers up to "
+                             f"{2**63 - 1}") from exc
+        except UnicodeEncodeError as exc:  # text holding bytes that are not UTF-8, as a terminal may send
+            bad = next((v for v in _values(params) if isinstance(v, str) and not _is_utf8(v)), exc.object)
+            raise InputError(f"{shown(os.fsencode(bad))} is not UTF-8 text (the terminal or script sent other bytes); "
+                             "type it again as plain text") from exc
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
         if conn is not None:
             conn.close()
             self._local.conn = None
+
+
+def _values(params: tuple | dict) -> list:
+    return list(params.values()) if isinstance(params, dict) else list(params)
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

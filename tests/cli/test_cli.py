@@ -171,24 +171,23 @@ def test_an_unexpected_fault_is_one_line_and_its_traceback_stays_in_the_data_fol
 
 
 def test_a_write_that_waits_for_the_window_says_so_and_then_lands(prepared_location):
-    """Another program (the window) holds the write lock for a moment: the command says it waits,
-    then its write is stored."""
-    import threading
-    import time
-
-    holder = sqlite3.connect(prepared_location.sqlite_path, isolation_level=None, check_same_thread=False)
+    """Another program (the window) holds the write lock: the command says it waits, and once the
+    lock is let go its write is stored."""
+    holder = sqlite3.connect(prepared_location.sqlite_path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
-    release = threading.Timer(1.5, lambda: holder.execute("COMMIT"))
-    release.start()
-    started = time.monotonic()
-    done = subprocess.run([sys.executable, "-m", "clinic_app", "--data-dir", str(prepared_location.data_dir),
-                           "clinic", "set", "--name", "Northside Spine Clinic"], capture_output=True, text=True,
-                          timeout=60)
-    release.join()
-    holder.close()
-    assert done.returncode == 0, done.stderr
-    assert "in use by another program" in done.stderr and "waiting" in done.stderr
-    assert time.monotonic() - started >= 1.0
+    command = subprocess.Popen([sys.executable, "-m", "clinic_app", "--data-dir", str(prepared_location.data_dir),
+                                "clinic", "set", "--name", "Northside Spine Clinic"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        said = command.stderr.readline()  # the lock is held until the command has said it waits
+        holder.execute("COMMIT")
+        said += command.stderr.read()
+        assert command.wait(timeout=60) == 0, said
+    finally:
+        holder.close()
+        if command.poll() is None:
+            command.kill()
+    assert "in use by another program" in said and "waiting" in said
     with sqlite3.connect(prepared_location.sqlite_path) as conn:
         assert conn.execute("SELECT name FROM clinic_profile").fetchone()[0] == "Northside Spine Clinic"
 

@@ -32,6 +32,33 @@ def test_backup_is_verified_and_complete(marked):
     assert made.path.stat().st_mode & 0o077 == 0
 
 
+def test_a_backup_cut_short_leaves_nothing_once_the_next_backup_runs(marked):
+    """A backup killed mid-copy leaves its temporary copy and SQLite's journal beside it; the next
+    backup removes them once they are older than the stale window, and leaves a fresh one (another
+    backup may be writing it) and any file of the clinic's own."""
+    import os
+    import time
+
+    from clinic_app.storage import leftovers
+
+    folder = marked.backup_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    killed = [folder / ".clinic-20261201-101500-auto.sqlite3-k1ll3d_x.partial",
+              folder / ".clinic-20261201-101500-auto.sqlite3-k1ll3d_x.partial-journal"]
+    running = folder / ".clinic-20261201-101501-manual.sqlite3-st1llgo1.partial"
+    theirs = folder / "notes.partial"
+    for path in (*killed, running, theirs):
+        path.write_bytes(b"x" * 4096)
+    old = time.time() - leftovers.STALE_SECONDS - 60
+    for path in (*killed, theirs):
+        os.utime(path, (old, old))
+    made = backup.create(marked)
+    assert marker(made.path) == "original"
+    assert not any(path.exists() for path in killed)
+    assert running.exists() and theirs.exists()
+    assert sorted(p.name for p in folder.iterdir()) == sorted([made.path.name, running.name, theirs.name])
+
+
 def test_restore_puts_the_backup_back_and_keeps_the_current_one(marked):
     made = backup.create(marked)
     with sqlite3.connect(marked.sqlite_path) as conn:

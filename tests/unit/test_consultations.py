@@ -207,8 +207,10 @@ def test_usage_counts_the_latest_correction_and_no_reprints(prepared_location, r
     assert [(r.slug, r.discussed) for r in older][0] == ("self-care", 1) and older[0].month < month
     next_year = dt.date(today.year + 2, 1, 1)
     assert consultations.usage(reader, today=next_year) == []
-    with pytest.raises(ConsultationError, match="at least 1 month"):
+    with pytest.raises(ConsultationError, match="1 to 1200 months; 0 was given"):
         consultations.usage(reader, months=0)
+    with pytest.raises(ConsultationError, match="1 to 1200 months; 1201 was given"):
+        consultations.usage(reader, months=1201)
 
 
 def test_csv_has_one_row_per_record_and_guards_formulas(prepared_location, reader, tmp_path):
