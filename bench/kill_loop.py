@@ -31,9 +31,9 @@ the run opens, passes integrity_check and holds exactly the store as it was when
 no backup a person asked for (or made before a restore or an upgrade) disappears; a restore left the
 old store or the restored one, and when restored, its safety copy holds every acknowledged write it
 replaced, checked again whenever a file of that name changes and at the end (a write kept nowhere
-else is lost when that copy goes). An upgrade commits the schema, then reloads the shipped content
-in a transaction of its own: a store killed in between (head schema, content fingerprint cleared,
-search index empty) is counted apart, and the next start that succeeds must have finished it.
+else is lost when that copy goes). An upgrade commits the schema and the
+reloaded shipped content in one transaction: a store at the head schema without its content is a
+broken state.
 The kills are spread evenly over the workloads, in random order. Temporary files a killed run
 leaves (``*.partial``, a new store under its temporary name, SQLite journals beside them) are made
 older than the app's stale window at once; each must be gone after a later successful run. At the
@@ -569,17 +569,13 @@ class KillLoop:
             self.finding("broken", run, f"at revision {post.revision} the tables differ from that revision's: "
                          f"extra {sorted(post.tables - known)}, missing {sorted(known - post.tables)}")
         if post.revision == self.head:
-            # An upgrade commits the schema, then reloads the shipped content in a transaction of its
-            # own; the schema change clears the content fingerprint, so a store killed in between is
-            # "not ready" and the next start reloads it. Until then `db check` finds the search index
-            # empty: that state is counted apart, and the next successful start must have finished it.
+            # An upgrade commits the schema and reloads the shipped content in one transaction: a
+            # store at the head schema without its content (no fingerprint) is a half-done upgrade.
             pending = post.fingerprint is None
             if pending and (pre is None or pre.fingerprint is not None or pre.revision != self.head):
                 self.summary.unfinished.append((run.index, w, run.how()))
-                self.log(f"[unfinished] run #{run.index} {w} ({run.how()}): schema at {post.revision}, shipped "
-                         "content not reloaded yet (no content fingerprint)")
-                if run.returncode == 0 and w in PREPARING:
-                    self.finding("broken", run, "a start that succeeded left the content reload undone")
+                self.finding("broken", run, f"schema at {post.revision} without the shipped content (no content "
+                             "fingerprint): the upgrade committed one without the other")
             for problem in app_check(self.data, content_loaded=not pending):
                 self.finding("broken", run, f"db check: {problem}")
             if run.returncode == 0 and w in PREPARING and post.fingerprint != shipped_fingerprint():
@@ -886,8 +882,7 @@ def format_summary(s: Summary) -> str:
     out.append(f"acknowledged writes: {acked}")
     out.append(f"acknowledged records a restore replaced, found in its safety copy: {s.set_aside}")
     out.append(f"backups checked (open, integrity_check, content): {s.backups_checked}")
-    out.append(f"upgrades left at the head schema with the content reload still to do (finished by the next "
-               f"start, checked): {len(s.unfinished)}")
+    out.append(f"upgrades that left the head schema without its content: {len(s.unfinished)}")
     out += [f"  after run #{i} {w} ({how})" for i, w, how in s.unfinished[:5]]
     out.append(f"lost writes: {s.lost_writes}")
     out += [f"  {f.line()}" for f in s.lost[:20]]

@@ -58,8 +58,9 @@ def therapy_snapshot(therapy: TherapyFile) -> dict:
     return json.loads(therapy.model_dump_json())
 
 
-def load_into(db: Database, bundle: ContentBundle | None = None) -> LoadReport:
-    """Check the content (shipped by default) and write it to ``db``."""
+def checked_bundle(bundle: ContentBundle | None = None) -> ContentBundle:
+    """The content to load (the shipped content by default), whole and checked: a problem raises a
+    :class:`ContentError` listing them all, before anything is written."""
     if bundle is None:
         bundle, problems = load_content()
         if problems:
@@ -67,19 +68,36 @@ def load_into(db: Database, bundle: ContentBundle | None = None) -> LoadReport:
                 f"the content in {bundle.directory} has {len(problems)} problem(s); nothing was loaded",
                 problems,
             )
-    report = LoadReport(library_version=bundle.library.version if bundle.library else "")
+    return bundle
+
+
+def load_into(db: Database, bundle: ContentBundle | None = None) -> LoadReport:
+    """Check the content (shipped by default) and write it to ``db`` in one transaction."""
+    bundle = checked_bundle(bundle)
     with db.session() as session:
-        references = _upsert_references(session, bundle)
-        attributes = _upsert_attributes(session, bundle)
-        conditions = _upsert_conditions(session, bundle, references)
-        for therapy_file in bundle.therapies:
-            _load_therapy(session, therapy_file, references, attributes, conditions, report)
-        session.flush()
-        rebuild_search_index(session)
-        _set_meta(session, "content_fingerprint", bundle.fingerprint)
-        _set_meta(session, "library_version", report.library_version)
-        if bundle.library:
-            _set_meta(session, "library_json", bundle.library.model_dump_json())
+        return write_content(session, bundle)
+
+
+def loaded_fingerprint(session: Session) -> str | None:
+    """The fingerprint of the content in the store, or None when none is loaded (a new store, or a
+    migration that asks for the content to be loaded again)."""
+    return session.scalar(select(AppMeta.value).where(AppMeta.key == "content_fingerprint")) or None
+
+
+def write_content(session: Session, bundle: ContentBundle) -> LoadReport:
+    """Write a checked ``bundle`` through ``session`` (the caller's transaction)."""
+    report = LoadReport(library_version=bundle.library.version if bundle.library else "")
+    references = _upsert_references(session, bundle)
+    attributes = _upsert_attributes(session, bundle)
+    conditions = _upsert_conditions(session, bundle, references)
+    for therapy_file in bundle.therapies:
+        _load_therapy(session, therapy_file, references, attributes, conditions, report)
+    session.flush()
+    rebuild_search_index(session)
+    _set_meta(session, "content_fingerprint", bundle.fingerprint)
+    _set_meta(session, "library_version", report.library_version)
+    if bundle.library:
+        _set_meta(session, "library_json", bundle.library.model_dump_json())
     return report
 
 

@@ -61,23 +61,38 @@ def prepare(location: Location) -> PrepareResult:
         made, report = create_new(location, fill=load_into)
         if made:
             daily_backup(location)
-            return PrepareResult(
-                revision=preflight.head_revision(),
-                library_version=report.library_version,
-                added=tuple(report.added),
-                updated=tuple(report.updated),
-                kept_clinic_edits=tuple(report.kept_clinic_edits),
-            )
+            return _result(preflight.head_revision(), report)
         # another start put a store there meanwhile: it is brought up to date as any other
-    db = Store.of(location).database()  # opened and migrated here, then kept for this process's writes
+    store = Store.of(location)
+    if not store.is_open_for_writes:  # the schema and the shipped content, in one transaction
+        from clinic_app.content.loader import checked_bundle, loaded_fingerprint, write_content
+
+        bundle = checked_bundle()  # read and checked before the write lock is taken
+        written: list = []
+
+        def fill(session) -> None:  # noqa: ANN001 - sqlalchemy Session
+            if loaded_fingerprint(session) != bundle.fingerprint:
+                written.append(write_content(session, bundle))
+
+        db = store.database(fill=fill)
+        daily_backup(location)
+        if written:
+            return _result(db.revision() or "", written[0])
+        loaded = _loaded_content(db)
+        return PrepareResult(revision=db.revision() or "", library_version=loaded[1] if loaded else "")
+    db = store.database()  # opened earlier in this process: its schema is current
     loaded = _loaded_content(db)
     if loaded is not None and loaded[0] == content_fingerprint(shipped_content_dir()):
-        daily_backup(location)  # the content is in; the schema was just brought up to date
+        daily_backup(location)
         return PrepareResult(revision=db.revision() or "", library_version=loaded[1])
     report = load_into(db)
     daily_backup(location)
+    return _result(db.revision() or "", report)
+
+
+def _result(revision: str, report) -> PrepareResult:  # noqa: ANN001 - content.loader.LoadReport
     return PrepareResult(
-        revision=db.revision() or "",
+        revision=revision,
         library_version=report.library_version,
         added=tuple(report.added),
         updated=tuple(report.updated),

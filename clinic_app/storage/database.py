@@ -171,8 +171,11 @@ class Database:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
     @classmethod
-    def open(cls, location: Location, migrate: bool = True) -> Database:
-        """Open the store; create and migrate it when ``migrate`` is true."""
+    def open(cls, location: Location, migrate: bool = True,
+             fill: Callable[[Session], object] | None = None) -> Database:
+        """Open the store; create and migrate it when ``migrate`` is true. ``fill`` (the content
+        load) runs in the migration's own transaction: the schema and the content it needs are
+        committed together, or neither is."""
         path = location.sqlite_path
         state = preflight.inspect(path) if path else None  # an empty, foreign or damaged file is refused
         if path and migrate and not state.exists:
@@ -184,16 +187,18 @@ class Database:
         if migrate:
             if state is not None and state.revision is not None and state.needs_upgrade:
                 backup.create(location, reason=f"before-upgrade-from-{state.revision}")
-            db.upgrade()
+            db.upgrade(fill=fill)
         return db
 
-    def upgrade(self, revision: str = "head") -> None:
+    def upgrade(self, revision: str = "head", fill: Callable[[Session], object] | None = None) -> None:
         from alembic import command
 
-        self.migrate(lambda config: command.upgrade(config, revision))
+        self.migrate(lambda config: command.upgrade(config, revision), fill=fill)
 
-    def migrate(self, step) -> None:  # noqa: ANN001 - a callable taking the Alembic config
-        """Run an Alembic ``step`` with foreign keys off, then prove them whole.
+    def migrate(self, step, fill: Callable[[Session], object] | None = None) -> None:  # noqa: ANN001
+        """Run an Alembic ``step`` with foreign keys off, then prove them whole; then ``fill``
+        writes through a session in the same transaction (a kill at any moment leaves the old
+        schema and content, or the new schema with its content loaded, never one without the other).
 
         SQLite changes a column's constraints by copying the table and dropping the old one; with
         foreign keys on, that drop deletes (or cascades through) every row that points at the
@@ -207,6 +212,10 @@ class Database:
                 try:
                     with connection.begin():
                         step(alembic_config(connection))
+                        if fill is not None:
+                            with Session(bind=connection, join_transaction_mode="create_savepoint") as session:
+                                fill(session)
+                                session.commit()  # into the savepoint: the migration's commit keeps it
                         if sqlite:
                             broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                             if broken:

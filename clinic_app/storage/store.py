@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from clinic_app.errors import DatabaseError
@@ -70,14 +70,20 @@ class Store(Reader):
         for store in stores:
             store.close()
 
-    def database(self) -> Database:
-        """The write engine: opened, checked and migrated once for the life of this store."""
+    def database(self, fill: Callable[[Session], object] | None = None) -> Database:
+        """The write engine: opened, checked and migrated once for the life of this store; ``fill``
+        runs in the migration's transaction when this call is the one that opens it (ask
+        :attr:`is_open_for_writes` first to know whether it will)."""
         with self._database_lock:
             if self._database is None:
                 from .database import Database
 
-                self._database = Database.open(self.location)
+                self._database = Database.open(self.location, fill=fill)
             return self._database
+
+    @property
+    def is_open_for_writes(self) -> bool:
+        return self._database is not None
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Session]:

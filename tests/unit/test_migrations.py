@@ -122,9 +122,9 @@ def test_a_new_store_appears_whole_in_an_owner_only_folder(tmp_path, monkeypatch
     made = []
     real = Database.upgrade
 
-    def upgrade(self, revision="head"):
+    def upgrade(self, revision="head", fill=None):
         made.append((self.location.sqlite_path.name, location.sqlite_path.exists()))
-        real(self, revision)
+        real(self, revision, fill=fill)
 
     monkeypatch.setattr(Database, "upgrade", upgrade)
     db = Database.open(location)

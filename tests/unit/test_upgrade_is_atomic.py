@@ -1,4 +1,4 @@
-"""A schema upgrade (and the content load that follows it) is all or nothing: the process is killed
+"""A schema upgrade and the content load it needs are all or nothing, together: the process is killed
 (SIGKILL, as a power cut or kill -9 would) at many points of `clinic-app db upgrade`, and each time
 the store is left at the old revision or the new one, whole, with every record; the next
 `db upgrade` finishes the job."""
@@ -63,6 +63,8 @@ def state(path) -> dict:
             "consultations": conn.execute("SELECT clinician FROM consultation").fetchall()
             if "consultation" in tables else [],
             "therapies": conn.execute("SELECT count(*) FROM therapy").fetchone()[0] if "therapy" in tables else 0,
+            "content": (conn.execute("SELECT value FROM app_meta WHERE key = 'content_fingerprint'").fetchone()
+                        or [None])[0] if "app_meta" in tables else None,
         }
 
 
@@ -108,6 +110,8 @@ def test_a_kill_at_any_point_of_an_upgrade_leaves_the_old_store_or_the_new(start
             if after["revision"] is None:  # the old state of a new store: nothing in it at all
                 assert after["tables"] == set(), (point, sorted(after["tables"]))
             assert after["integrity"] == "ok" and after["broken_links"] == [], point
+            if after["revision"] == head:  # the new schema only ever with its content: one transaction
+                assert after["content"] and after["therapies"] >= 28, (point, after["content"], after["therapies"])
             if old is not None:
                 assert after["consultations"] == [("Dr A",)], point
         again = upgrade(data, 0)  # the next upgrade finishes the job
