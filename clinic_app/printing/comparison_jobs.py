@@ -8,6 +8,7 @@ leaves a partial file. Qt is imported only for paper.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from clinic_app.printing.targets import target_problem
 from clinic_app.services import comparison_export
 from clinic_app.services.comparison import ComparisonMatrix, compare
 from clinic_app.settings import shown
+from clinic_app.storage import leftovers
 from clinic_app.storage.reader import Reader
 
 FORMATS = ("pdf", "csv", "md", "json")
@@ -62,15 +64,21 @@ def export_text(reader: Reader, matrix: ComparisonMatrix, fmt: str) -> str:
     raise ExportError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 
+TEXT_PARTIAL_SUFFIX = ".partial"
+_TEXT_PARTIAL_NAME = re.compile(rf"^\..+-{leftovers.RANDOM_PART}{re.escape(TEXT_PARTIAL_SUFFIX)}$")
+
+
 def write_text(path: Path, text: str) -> None:
-    """Write ``text`` at ``path`` through a temporary file in the same folder, then rename."""
+    """Write ``text`` at ``path`` through a temporary file in the same folder, then rename; the
+    stale temporary files of exports cut short (a kill, a power cut) in that folder go first."""
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     problem = target_problem(path)
     if problem:
         raise ExportError(f"cannot write {shown(path)}: {problem}")
+    leftovers.remove_stale(folder, _TEXT_PARTIAL_NAME)
     try:
-        handle, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".partial", dir=folder)
+        handle, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=TEXT_PARTIAL_SUFFIX, dir=folder)
     except OSError as exc:
         raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
     try:

@@ -84,6 +84,49 @@ def test_export_writes_csv_and_nothing_on_a_bad_path(prepared_location, visit, t
     assert not missing.parent.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["data", "h.pdf", "visits.csv"]
 
 
+KILLED_EXPORT = """
+import os, signal, sys
+real_replace = os.replace
+
+def replace(source, target, *args, **kwargs):
+    if str(source).endswith(".partial"):  # the export is written whole; it dies before it takes its name
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real_replace(source, target, *args, **kwargs)
+
+os.replace = replace
+from clinic_app.cli import main
+sys.exit(main(["--data-dir", sys.argv[1], "consultations", "export", "--since", "2026-01-01", "-o", sys.argv[2]]))
+"""
+
+
+def test_an_export_killed_before_its_rename_leaves_the_old_file_and_the_next_export_tidies(
+        prepared_location, visit, tmp_path, capsys):
+    """kill -9 between writing the CSV and giving it its name: the file there before is untouched;
+    the temporary file left behind goes with the next export once it is stale, a fresh one stays."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from clinic_app.storage import leftovers
+
+    target = tmp_path / "visits.csv"
+    target.write_text("last month's export\n")
+    killed = subprocess.run([sys.executable, "-c", KILLED_EXPORT, str(prepared_location.data_dir), str(target)],
+                            capture_output=True, text=True, timeout=120)
+    assert killed.returncode == -9, killed.stderr
+    assert target.read_text() == "last month's export\n"
+    [left] = [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
+    assert "Dr A. Shah" in left.read_text()  # the whole new export, never under the file's own name
+    old = time.time() - leftovers.STALE_SECONDS - 60
+    os.utime(left, (old, old))
+    running = tmp_path / ".visits-st1llgo1.partial"  # another export still writing
+    running.write_text("x")
+    assert run(prepared_location, "consultations", "export", "--since", "2026-01-01", "-o", target) == 0
+    assert not left.exists() and running.exists()
+    assert "Dr A. Shah" in target.read_text()
+
+
 def test_purge_asks_for_yes_first(prepared_location, visit, reader, capsys):
     assert run(prepared_location, "consultations", "purge", "--before", "2026-11-25") == 1
     assert "would remove patient labels and notes from 1 consultation(s)" in capsys.readouterr().out
