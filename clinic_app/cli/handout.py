@@ -105,11 +105,12 @@ def run(args: argparse.Namespace) -> int:
         if left_out:
             raise NotFoundError(f"the one-page grid has no room for {', '.join(left_out)}; leave "
                                 f"{'them' if len(left_out) > 1 else 'it'} out, or make the full handout")
+    paper, large_print = profile.print_choices(args.paper, args.large_print)
     request = HandoutRequest(
         therapies=tuple(args.therapy), include_comparison=args.compare and not args.one_page, comparison_rows=rows,
         patient_name=args.patient, clinician=args.clinician, notes=args.notes,
-        next_steps=args.next_steps, follow_up=follow_up, paper=args.paper or profile.paper_size,
-        large_print=profile.large_print if args.large_print is None else args.large_print,
+        next_steps=args.next_steps, follow_up=follow_up, paper=paper,
+        large_print=large_print,
         condition=args.condition, one_page=args.one_page, alternatives_left_out=args.leave_out_standard_options,
     )
     result = handout_jobs.produce(store, request, output=args.output, printer=args.printer)

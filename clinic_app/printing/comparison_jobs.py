@@ -45,7 +45,8 @@ def print_job(reader: Reader, matrix: ComparisonMatrix, paper: str | None = None
 
     profile = load_profile(reader)
     context = comparison_export.comparison_context(reader)
-    return ComparisonPrint(matrix, context, paper=paper or profile.paper_size, large_print=profile.large_print)
+    paper, large_print = profile.print_choices(paper)
+    return ComparisonPrint(matrix, context, paper=paper, large_print=large_print)
 
 
 def write_pdf(job: ComparisonPrint, path: Path) -> int:

@@ -38,6 +38,10 @@ class ClinicProfileData:
     large_print: bool = False
     keep_patient_names: bool = False
 
+    def print_choices(self, paper: str | None = None, large_print: bool | None = None) -> tuple[str, bool]:
+        """(paper, large print) for one print: what was chosen for it, else the clinic's defaults."""
+        return paper or self.paper_size, self.large_print if large_print is None else large_print
+
 
 def image_size(data: bytes) -> tuple[str, int, int]:
     """(format, width, height) of PNG or JPEG bytes; raises ProfileError for anything else."""

@@ -63,3 +63,12 @@ def test_profile_round_trip_and_refusal_keeps_the_stored_one(prepared_location):
         clinic.save_profile(Store.of(prepared_location), ClinicProfileData(name="Other", logo=b"junk"))
     assert clinic.load_profile(reader) == saved
     reader.close()
+
+
+def test_a_print_takes_what_was_chosen_for_it_else_the_clinics_defaults():
+    from clinic_app.services.clinic import ClinicProfileData
+
+    profile = ClinicProfileData(name="Spine Clinic", paper_size="letter", large_print=True)
+    assert profile.print_choices() == ("letter", True)
+    assert profile.print_choices("a4", False) == ("a4", False)
+    assert profile.print_choices(None, False) == ("letter", False)
