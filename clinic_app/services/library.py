@@ -82,6 +82,7 @@ class TherapyListItem:
     status: str
     evidence_grade: str
     conditions: tuple[str, ...] = ()
+    review_due: bool = False  # its last review is more than 12 months old: the list marks it
 
 
 @dataclass(frozen=True)
@@ -281,7 +282,7 @@ _CATEGORY_ORDER = " ".join(f"WHEN '{key}' THEN {index}" for index, key in enumer
 _LIST_SQL = (
     "SELECT t.slug, t.name, t.patient_name, t.category, t.status, t.evidence_grade, "
     "(SELECT group_concat(c.slug, ' ') FROM therapy_condition tc JOIN condition c ON c.id = tc.condition_id "
-    " WHERE tc.therapy_id = t.id) FROM therapy t "
+    " WHERE tc.therapy_id = t.id), t.last_reviewed FROM therapy t "
     f"ORDER BY CASE t.category {_CATEGORY_ORDER} ELSE 9 END, t.name COLLATE NOCASE"
 )
 
@@ -289,7 +290,12 @@ _LIST_SQL = (
 def list_therapies(reader: Reader, patient_facing: bool = False) -> list[TherapyListItem]:
     """Every therapy in the library's order; ``patient_facing`` leaves out those the clinic has said
     it does not offer (search and :func:`get_therapy` still find them)."""
-    items = [TherapyListItem(*row[:6], conditions=tuple((row[6] or "").split())) for row in reader.query(_LIST_SQL)]
+    from clinic_app.content.review import is_review_due
+
+    today = dt.date.today()
+    items = [TherapyListItem(*row[:6], conditions=tuple((row[6] or "").split()),
+                             review_due=bool(row[7]) and is_review_due(str(row[7])[:10], today))
+             for row in reader.query(_LIST_SQL)]
     if patient_facing:
         from clinic_app.services.clinic_fields import not_offered
 

@@ -258,3 +258,27 @@ def test_filters_keep_the_last_row_of_a_large_library_reachable(qtbot, large_lib
     assert panel.select_slug(expected[-1])
     index = panel.model.index(panel.model.row_of(expected[-1]), 0)
     qtbot.waitUntil(lambda: panel.list_view.viewport().rect().intersects(panel.list_view.visualRect(index)))
+
+
+def test_a_therapy_due_for_review_says_so_in_the_list_and_in_its_hits(qtbot, make_window, prepared_location):
+    import datetime as dt
+    import sqlite3
+
+    from clinic_app.ui.browse.therapy_delegate import TherapyDelegate
+    from clinic_app.ui.browse.therapy_list import ReviewDueRole
+
+    with sqlite3.connect(prepared_location.sqlite_path) as conn:  # last reviewed 13 months ago
+        conn.execute("UPDATE therapy SET last_reviewed = ? WHERE slug = 'nsaids'",
+                     ((dt.date.today() - dt.timedelta(days=400)).isoformat(),))
+    conn.close()
+    window = make_window()
+    model = window.search_panel.model
+    rows = {model.index(r, 0).data(SlugRole): model.index(r, 0) for r in range(model.rowCount())}
+    assert rows["nsaids"].data(ReviewDueRole) and not rows["self-care"].data(ReviewDueRole)
+    assert "Review due." in rows["nsaids"].data(Qt.ItemDataRole.AccessibleTextRole)
+    assert "Review due" not in rows["self-care"].data(Qt.ItemDataRole.AccessibleTextRole)
+    assert TherapyDelegate._grade_text("moderate", review_due=True) == "Evidence grade: Moderate \u00b7 Review due"
+    window.search_panel.list_view.grab()  # painted with the mark, without error
+    type_query(qtbot, window, "nsaid")
+    hit = model.index(0, 0)
+    assert hit.data(SlugRole) == "nsaids" and hit.data(ReviewDueRole)

@@ -31,6 +31,8 @@ CategoryRole = Qt.ItemDataRole.UserRole + 3
 StatusRole = Qt.ItemDataRole.UserRole + 4
 GradeRole = Qt.ItemDataRole.UserRole + 5
 SnippetRole = Qt.ItemDataRole.UserRole + 6
+ReviewDueRole = Qt.ItemDataRole.UserRole + 7
+REVIEW_DUE_TEXT = "Review due"  # the text's last review is more than 12 months old
 
 
 class _Row(NamedTuple):
@@ -41,6 +43,7 @@ class _Row(NamedTuple):
     status: str = ""
     grade: str = ""
     snippet: str = ""
+    review_due: bool = False
 
 
 def plain_snippet(snippet: str) -> str:
@@ -61,12 +64,14 @@ class TherapyListModel(QAbstractListModel):
         self._status = ""
         self._condition = ""
         self._conditions_of: dict[str, tuple[str, ...]] | None = None
+        self._review_due: set[str] = set()
         self._rows: list[_Row] = []
 
     # -- what the model shows -------------------------------------------------------------
     def set_therapies(self, therapies: list[TherapyListItem]) -> None:
         self._therapies = list(therapies)
         self._conditions_of = None
+        self._review_due = {t.slug for t in self._therapies if t.review_due}
         self._rebuild()
 
     def set_hits(self, query: str, hits: list[SearchHit] | None, corrected: str | None = None) -> None:
@@ -133,7 +138,8 @@ class TherapyListModel(QAbstractListModel):
         for t in self._therapies:
             group = groups.get(t.category)
             if group is not None and (not filtered or self._keep(t.category, t.status, t.conditions)):
-                group.append(_Row(KIND_THERAPY, t.name, t.slug, t.category, t.status, t.evidence_grade))
+                group.append(_Row(KIND_THERAPY, t.name, t.slug, t.category, t.status, t.evidence_grade,
+                                  review_due=t.review_due))
         rows: list[_Row] = []
         for category, label in CATEGORY_LABELS.items():
             if groups[category]:
@@ -145,7 +151,8 @@ class TherapyListModel(QAbstractListModel):
 
     def _hit_rows(self) -> list[_Row]:
         rows = [
-            _Row(KIND_HIT, h.name, h.slug, h.category, h.status, h.evidence_grade, " ".join(h.snippet.split()))
+            _Row(KIND_HIT, h.name, h.slug, h.category, h.status, h.evidence_grade, " ".join(h.snippet.split()),
+                 review_due=h.slug in self._review_due)
             for h in self._hits or ()
             if self._keep(h.category, h.status, self._conditions(h.slug) if self._condition else ())
         ]
@@ -179,7 +186,7 @@ class TherapyListModel(QAbstractListModel):
         if role in (Qt.ItemDataRole.AccessibleTextRole, Qt.ItemDataRole.ToolTipRole):
             return self._describe(row, role)
         values = {SlugRole: row.slug, CategoryRole: row.category, StatusRole: row.status,
-                  GradeRole: row.grade, SnippetRole: row.snippet}
+                  GradeRole: row.grade, SnippetRole: row.snippet, ReviewDueRole: row.review_due}
         return values.get(role)
 
     @staticmethod
@@ -188,6 +195,8 @@ class TherapyListModel(QAbstractListModel):
             return row.text
         status = f"{STATUS_LABELS.get(row.status, row.status)}: {STATUS_PLAIN.get(row.status, '')}"
         grade = f"Evidence grade: {GRADE_LABELS.get(row.grade, row.grade)}."
+        if row.review_due:
+            grade += f" {REVIEW_DUE_TEXT}."
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{status}\n{grade}"
         found = f" Found: {plain_snippet(row.snippet)}" if row.snippet else ""
