@@ -90,6 +90,9 @@ def record(store: Store, handout: Handout, doc: HandoutDocument, kind: str, dest
         options.update(one_page=True, body_pt=doc.body_pt, landscape=doc.landscape)
     if handout.alternatives:
         options["alternatives"] = [a.slug for a in handout.alternatives]
+    revisions = {t.slug: t.clinic_revision for t in handout.therapies if t.clinic_revision}
+    if revisions:  # which revision of the clinic's own fields (cost, contact) each therapy printed
+        options["clinic_field_revisions"] = revisions
     if request.alternatives_left_out.strip():  # the doctor left the standard options out, and why
         options["alternatives_left_out"] = request.alternatives_left_out.strip()
     return _insert(

@@ -105,6 +105,7 @@ class HandoutTherapy(HandoutOption):
     content_version: int
     last_reviewed: dt.date
     reference_keys: tuple[str, ...]
+    clinic_revision: int = 0  # the revision of the clinic's own fields printed (0: none set)
 
 
 @dataclass(frozen=True)
@@ -335,6 +336,7 @@ def _therapy(detail: TherapyDetail, condition: str = "") -> HandoutTherapy:
         certainty_plain=CERTAINTY_PLAIN[detail.evidence_grade], sections=sections, questions=detail.questions,
         content_version=detail.content_version, last_reviewed=detail.last_reviewed,
         reference_keys=tuple(r.key for r in detail.references),
+        clinic_revision=detail.clinic_revision,
     )
 
 

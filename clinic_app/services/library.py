@@ -7,7 +7,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from clinic_app.errors import NotFoundError
+from clinic_app.errors import DatabaseError, NotFoundError
 from clinic_app.storage.reader import Reader
 
 CATEGORY_LABELS = {
@@ -250,6 +250,7 @@ class TherapyDetail:
     # the clinic's own fields beside the shipped text (cost, offered, protocol, contact), only those
     # set; see clinic_app.services.clinic_fields
     clinic: dict[str, str] = field(default_factory=dict)
+    clinic_revision: int = 0  # the latest revision of those fields (0: never set), which a handout logs
 
     @property
     def offered(self) -> bool:
@@ -424,7 +425,19 @@ def get_therapy(reader: Reader, slug: str) -> TherapyDetail:
         condition_slugs=tuple(c[1] for c in conditions),
         by_condition=positions,
         clinic=fields_for(reader, row["slug"]),
+        clinic_revision=latest_clinic_revision(reader, row["slug"]),
     )
+
+
+def latest_clinic_revision(reader: Reader, slug: str) -> int:
+    """The id of the latest change to ``slug``'s clinic fields, or 0 when the clinic never set one."""
+    try:
+        rows = reader.query("SELECT max(id) FROM clinic_field_revision WHERE therapy_slug = ?", (slug,))
+    except DatabaseError as exc:  # a store not yet upgraded to hold the clinic's fields has none
+        if "no such table: clinic_field_revision" in str(exc):
+            return 0
+        raise
+    return rows[0][0] or 0
 
 
 def reference_from_row(row, claim: str = "") -> ReferenceItem:  # noqa: ANN001
