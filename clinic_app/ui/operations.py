@@ -37,6 +37,7 @@ class Change(enum.StrEnum):
     HANDOUTS = "handouts"  # the handout log
     PRESETS = "presets"
     CLINIC_PROFILE = "clinic profile"
+    CLINIC_FIELDS = "clinic fields"  # the clinic's own fields of a therapy (cost, offered, protocol, contact)
 
 
 class StoreEvents(QObject):

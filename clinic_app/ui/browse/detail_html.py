@@ -39,6 +39,10 @@ URGENT_BOX = ("#fdeeee", "#a4262c")
 TEXT, MUTED = "#1d1d1d", "#505050"
 CLINICIAN, PATIENT = "clinician", "patient"  # the audiences, as UiSettings.audience keeps them
 TOP_ANCHOR = "top"  # the page's title
+# The clinic's own fields (clinic_app.services.clinic_fields): what the patient's part shows of them
+CLINIC_HEADING = "At this clinic"
+CLINIC_PATIENT_FIELDS = (("cost", "Cost and coverage"), ("contact", "Who to contact"))
+NOT_OFFERED = "Not offered here"
 
 
 def _unbroken(text: str) -> str:
@@ -212,6 +216,7 @@ def _patient_box(d: TherapyDetail, base: float, condition: str | None = None) ->
         if text:
             inner.append(_heading(label, base * 1.2, top=16, anchor=f"patient-{key}"))
             inner.append(_paragraphs(text, base * 1.1))
+    inner.append(_clinic_for_patient(d, base))
     if d.questions:
         inner.append(_heading("Questions to ask your doctor", base * 1.2, top=16, anchor="patient-questions"))
         inner.append("".join(
@@ -223,7 +228,7 @@ def _patient_box(d: TherapyDetail, base: float, condition: str | None = None) ->
 
 
 def _clinician(d: TherapyDetail, base: float, condition: str | None = None) -> str:
-    html = [_heading("For the clinician", base * 1.5, top=26, level=2, anchor=CLINICIAN)]
+    html = [_heading("For the clinician", base * 1.5, top=26, level=2, anchor=CLINICIAN), _clinic_for_clinician(d, base)]
     for position in _positions(d, condition):
         html.append(_heading(f"For {position.condition_name.lower()}", base * 1.15, CONDITION_BOX[1], top=14,
                              anchor=f"clinician-{position.condition}"))
@@ -236,6 +241,46 @@ def _clinician(d: TherapyDetail, base: float, condition: str | None = None) -> s
     if d.aliases:
         html.append(_heading("Also searched as", base * 1.15, top=14, anchor="clinician-aliases"))
         html.append(_paragraphs(", ".join(d.aliases), base))
+    return "".join(html)
+
+
+def _clinic_for_patient(d: TherapyDetail, base: float) -> str:
+    """"At this clinic" in the patient's part: the clinic's own cost and contact, where it set them."""
+    rows = [(label, d.clinic.get(key, "").strip()) for key, label in CLINIC_PATIENT_FIELDS]
+    rows = [(label, text) for label, text in rows if text]
+    if not rows:
+        return ""
+    html = [_heading(CLINIC_HEADING, base * 1.2, top=16, anchor="patient-clinic")]
+    for label, text in rows:
+        html.append(f'<p style="font-size:{base * 1.1:.1f}pt; font-weight:700; margin-top:6px; margin-bottom:2px;">'
+                    f"{escape(label)}</p>")
+        html.append(_lines(text, base * 1.1))
+    return "".join(html)
+
+
+def _lines(text: str, size: float) -> str:
+    """The clinic's own words as typed: paragraphs at blank lines, its single line breaks kept
+    (a contact's name, phone and hours on lines of their own)."""
+    blocks = [block.strip() for block in text.split("\n\n") if block.strip()]
+    return "".join(f'<p style="font-size:{size:.1f}pt; line-height:135%; margin-top:0; margin-bottom:8px;">'
+                   f'{"<br>".join(escape(line.strip()) for line in block.splitlines() if line.strip())}</p>'
+                   for block in blocks)
+
+
+def _clinic_for_clinician(d: TherapyDetail, base: float) -> str:
+    """"At this clinic" in the clinician's part: "Not offered here" when the clinic said so, and its
+    local protocol notes (never shown in the patient's part)."""
+    protocol = d.clinic.get("protocol", "").strip()
+    if d.offered and not protocol:
+        return ""
+    html = [_heading(CLINIC_HEADING, base * 1.15, top=14, anchor="clinician-clinic")]
+    if not d.offered:
+        html.append(f'<p style="font-size:{base * 1.1:.1f}pt; font-weight:700; color:{URGENT_BOX[1]}; '
+                    f'margin-top:0; margin-bottom:6px;">{escape(NOT_OFFERED)}</p>')
+    if protocol:
+        html.append(f'<p style="font-size:{base:.1f}pt; font-weight:700; margin-top:4px; margin-bottom:2px;">'
+                    "Local protocol notes</p>")
+        html.append(_lines(protocol, base))
     return "".join(html)
 
 

@@ -9,6 +9,7 @@ a screen reader can walk: real headings, links, and a caret the arrow keys move.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6 import QtCore
@@ -63,6 +64,8 @@ class DetailView(QTextBrowser):
         self._message = ""
         self._zoom = max(ZOOM_MIN, min(ZOOM_MAX, zoom))
         self._audience = audience if audience in AUDIENCES else AUDIENCES[0]
+        self._clinic_fields_source: Callable[[str], dict[str, str]] | None = None
+        self._watching_clinic_fields = False
         self._render()
 
     def enable_keyboard_reading(self) -> None:
@@ -140,8 +143,43 @@ class DetailView(QTextBrowser):
         self._detail = detail
         self._condition_page = None
         self._message = ""
+        self._watch_clinic_fields()
         self._render()
         self.verticalScrollBar().setValue(0)
+
+    def set_clinic_fields_source(self, source: Callable[[str], dict[str, str]]) -> None:
+        """Where the page reads a therapy's clinic fields again (slug -> {key: words}) when a save or
+        revert changed them (:data:`~clinic_app.ui.operations.Change.CLINIC_FIELDS`)."""
+        self._clinic_fields_source = source
+
+    def _watch_clinic_fields(self) -> None:
+        if self._watching_clinic_fields or self._clinic_fields_source is None:
+            return
+        from clinic_app.ui.operations import Change, on_change  # with the first therapy: after the first paint
+
+        on_change(self, {Change.CLINIC_FIELDS}, self.refresh_clinic_fields)
+        self._watching_clinic_fields = True
+
+    def refresh_clinic_fields(self) -> None:
+        """Show the clinic's fields of the therapy on screen as they are stored now (one small query);
+        the page stays where it was scrolled to."""
+        from dataclasses import replace
+
+        from clinic_app.errors import ClinicAppError
+
+        detail, source = self._detail, self._clinic_fields_source
+        if detail is None or source is None:
+            return
+        try:
+            fields = source(detail.slug)
+        except ClinicAppError:  # the store is busy: the page keeps what it showed
+            return
+        if fields == detail.clinic:
+            return
+        self._detail = replace(detail, clinic=dict(fields))
+        position = self.verticalScrollBar().value()
+        self._render()
+        self.verticalScrollBar().setValue(position)
 
     def show_condition(self, condition: ConditionDetail) -> None:
         self._detail = None

@@ -158,8 +158,15 @@ class MainWindow(QMainWindow):
                                            "Make a handout for the patient from the therapy on screen (Ctrl+P)")
         self.profile_action = self._action("Clinic &profile…", [], self._on_profile_requested,
                                            "Letterhead, logo, clinicians, disclaimer and print defaults")
+        self.clinic_fields_action = self._action("Clinic's own &fields…", [], self._on_clinic_fields_requested,
+                                                 "The clinic's cost, contact, protocol notes and whether it offers "
+                                                 "the therapy on screen, with their history")
+        self.clinic_fields_action.setEnabled(False)  # until a therapy is shown
+        self.detail_view.page_changed.connect(self._update_clinic_fields_action)
+        self.detail_view.set_clinic_fields_source(self._clinic_fields_of)
         file_menu.addAction(self.handout_action)
         file_menu.addSeparator()
+        file_menu.addAction(self.clinic_fields_action)
         file_menu.addAction(self.profile_action)
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Quit", ["Ctrl+Q"], self.close, "Close Clinic Reference"))
@@ -213,6 +220,46 @@ class MainWindow(QMainWindow):
         help_menu.addAction(self._action("&Help", ["F1"],
                                          self._on_help_requested, "Keyboard shortcuts and commands"))
         help_menu.addAction(self._action("&About Clinic Reference", [], self._on_about_requested))
+
+    # -- the clinic's own fields (File menu) ------------------------------------------------
+    @Slot()
+    def _update_clinic_fields_action(self) -> None:
+        self.clinic_fields_action.setEnabled(self.detail_view.detail is not None)
+
+    def _clinic_fields_of(self, slug: str) -> dict[str, str]:
+        """The clinic's fields of ``slug`` as stored now: the page reads them again after a change."""
+        from clinic_app.services.clinic_fields import fields_for
+
+        return fields_for(self._store, slug) if self._store is not None else {}
+
+    @Slot()
+    def _on_clinic_fields_requested(self) -> None:
+        detail = self.detail_view.detail
+        if detail is not None:
+            self.open_clinic_fields(detail.slug, detail.name)
+
+    def open_clinic_fields(self, slug: str, name: str = ""):  # noqa: ANN201 - ClinicFieldsDialog
+        """The clinic's own fields of ``slug``, in a dialog over this window (one at a time)."""
+        from clinic_app.ui.profile.clinic_fields_dialog import open_clinic_fields
+
+        if self._store is None:
+            return None
+        current = getattr(self, "clinic_fields_dialog", None)
+        try:
+            if current is not None and current.isVisible():
+                if current.slug == slug:
+                    current.activateWindow()
+                    return current
+                current.close()
+        except RuntimeError:  # closed and deleted already
+            pass
+        self.clinic_fields_dialog = open_clinic_fields(self, self._store, slug, name)
+        self.clinic_fields_dialog.saved.connect(self._on_clinic_fields_saved)
+        return self.clinic_fields_dialog
+
+    @Slot(str)
+    def _on_clinic_fields_saved(self, text: str) -> None:
+        self.show_status(text)
 
     # -- data ------------------------------------------------------------------------------
     def set_store(self, store: Store) -> None:
