@@ -1,4 +1,5 @@
-"""``clinic-app content check|report``: validate the content files, or report on them."""
+"""``clinic-app content check|report|export|import``: validate the content files, or report on them;
+move the clinic's own fields to another install as a content pack."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from clinic_app.cli.common import shown
+from clinic_app.cli.common import location_of, shown, text
 from clinic_app.errors import ContentError
 
 NAME = "content"
@@ -22,9 +23,28 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
                                      "patient-text grade, last reviewed")
     report.add_argument("directory", nargs="?", type=Path, help="content folder (default: the shipped content)")
     report.add_argument("--json", action="store_true", help="print JSON for scripts")
+    export = content_cmds.add_parser(
+        "export", help="write the clinic's own fields (cost, offered, protocol, contact) to a content pack",
+        description="Write every therapy's clinic fields to a zip another install can import. Example: "
+        "clinic-app content export -o fields.zip --by 'Dr Lee'")
+    export.add_argument("-o", "--output", type=Path, required=True, metavar="PACK.zip",
+                        help="the pack to write (its folder must exist)")
+    export.add_argument("--by", metavar="NAME", type=text, help="who is exporting (required)")
+    take = content_cmds.add_parser(
+        "import", help="show what a content pack would change; with --yes, import it",
+        description="Check a content pack whole, then show what it would change in the clinic's fields. With "
+        "--yes a backup is taken and every change is written in one transaction, each as a revision. Fields the "
+        "pack does not hold are left as they are. Example: clinic-app content import fields.zip --by 'Dr Lee' "
+        "--why 'fields from the main clinic' --yes")
+    take.add_argument("pack", type=Path, metavar="PACK.zip", help="the content pack to import")
+    take.add_argument("--by", metavar="NAME", type=text, help="the clinician importing it (required with --yes)")
+    take.add_argument("--why", metavar="TEXT", type=text, help="a short reason (required with --yes)")
+    take.add_argument("--yes", action="store_true", help="import; without it nothing is changed")
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.content_command in ("export", "import"):
+        return _packs(args)
     from clinic_app.content.check import load_content
 
     bundle, problems = load_content(args.directory)
@@ -50,3 +70,46 @@ def run(args: argparse.Namespace) -> int:
         print(format_report(rows))
     return 0
 
+
+
+def _short(value: str, limit: int = 40) -> str:
+    if not value:
+        return "(empty)"
+    value = " ".join(value.split())
+    return repr(value if len(value) <= limit else value[: limit - 1].rstrip() + "\u2026")
+
+
+def _packs(args: argparse.Namespace) -> int:
+    from clinic_app.services import content_packs, store_setup
+
+    location = location_of(args)
+    store = store_setup.open_store(location)
+    if args.content_command == "export":
+        summary = content_packs.export_pack(store, args.output, args.by)
+        print(f"wrote {shown(summary.path)}: {summary.fields} clinic field(s) of {summary.therapies} therapies "
+              f"({summary.size:,} bytes, SHA-256 {summary.sha256})")
+        return 0
+    pack = content_packs.read_pack(args.pack, store)
+    made = pack.manifest
+    print(f"content pack {shown(pack.path)}: exported {shown(made.created_at)} by {shown(made.exported_by)} (Clinic "
+          f"Reference {shown(made.app_version)}, library {shown(made.library_version or '?')})")
+    if not args.yes:
+        changes = content_packs.plan_import(store, pack)
+        for change in changes:
+            print(f"  {change.therapy} {change.key}: {_short(change.before)} \u2192 {_short(change.after)}")
+        if not changes:
+            print("nothing to import: every field in the pack is already so here")
+        else:
+            print(f"{len(changes)} field(s) would change; nothing was changed. Run again with --yes (and --by, --why) "
+                  "to import them; a backup is taken first.")
+        return 0
+    summary = content_packs.import_pack(store, location, pack, args.by, args.why)
+    for revision in summary.revisions:
+        print(f"  #{revision.id}  {revision.therapy} {revision.key}: {_short(revision.before)} \u2192 "
+              f"{_short(revision.after)}")
+    if not summary.changed:
+        print("nothing to import: every field in the pack is already so here; nothing was changed")
+    else:
+        print(f"imported {summary.changed} field(s) of {summary.therapies} therapies, each kept as a revision "
+              f"(why: {summary.revisions[0].reason}); backup before the import: {shown(summary.backup)}")
+    return 0

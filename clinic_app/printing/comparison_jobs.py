@@ -16,12 +16,12 @@ from pathlib import Path
 
 from clinic_app.errors import ClinicAppError
 from clinic_app.printing.comparison_html import ComparisonPrint
-from clinic_app.printing.targets import target_problem
 from clinic_app.services import comparison_export
 from clinic_app.services.comparison import ComparisonMatrix, compare
 from clinic_app.settings import shown
 from clinic_app.storage import leftovers
 from clinic_app.storage.reader import Reader
+from clinic_app.storage.targets import target_problem
 
 FORMATS = ("pdf", "csv", "md", "json")
 SUFFIXES = {".pdf": "pdf", ".csv": "csv", ".md": "md", ".markdown": "md", ".json": "json"}

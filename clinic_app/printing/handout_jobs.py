@@ -30,7 +30,7 @@ from clinic_app.printing.paged import (
     printer_names,
     render_pages,
 )
-from clinic_app.printing.targets import target_problem
+from clinic_app.storage.targets import target_problem
 from clinic_app.services import comparison, handout_log, one_page
 from clinic_app.services.handouts import Handout, HandoutDocument, HandoutRequest, compose_handout
 from clinic_app.settings import shown

@@ -34,7 +34,7 @@ from clinic_app.errors import ClinicAppError
 from clinic_app.printing.figures import render as render_figure
 from clinic_app.printing.paginate import LONG_PAGE, paginate
 from clinic_app.printing.printable import MARGIN_MM, Printable
-from clinic_app.printing.targets import target_problem
+from clinic_app.storage.targets import target_problem
 from clinic_app.settings import shown
 from clinic_app.storage import leftovers
 

@@ -130,38 +130,46 @@ def set_fields(store: Store, slug: str, values: Mapping[str, str], by: str, why:
     """Set several fields of one therapy in one transaction, a revision for each field whose value
     changes; a field given the value it already has is left as it is. Everything is checked before
     anything is written: one refused field and nothing changes. Returns the new revisions."""
-    from sqlalchemy import select
-
-    from clinic_app.storage.models import ClinicField, ClinicFieldRevision
-
     check_known(store, [slug])
     if not values:
         raise ClinicFieldError(f"nothing to set for {slug}: give one of {', '.join(FIELDS)}")
     by, why = _check_who_and_why(by, why)
     checked = {key: check_value(slug, key, value) for key, value in values.items()}
-    made: list[ClinicFieldRevision] = []
     with store.write() as session:
-        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        rows = {row.field_key: row for row in session.scalars(
-            select(ClinicField).where(ClinicField.therapy_slug == slug, ClinicField.field_key.in_(list(checked))))}
-        for key, after in checked.items():
-            row = rows.get(key)
-            before = row.value if row is not None else ""
-            if before == after:
-                continue
-            if not after:
-                session.delete(row)
-            elif row is None:
-                session.add(ClinicField(therapy_slug=slug, field_key=key, value=after, updated_at=now, updated_by=by))
-            else:
-                row.value, row.updated_at, row.updated_by = after, now, by
-            revision = ClinicFieldRevision(therapy_slug=slug, field_key=key, before=before, after=after,
-                                           changed_at=now, changed_by=by, reason=why, reverts=reverts)
-            session.add(revision)
-            made.append(revision)
-        session.flush()
-        return [_revision(r.id, r.therapy_slug, r.field_key, r.before, r.after, r.changed_at, r.changed_by, r.reason,
-                          r.reverts) for r in made]
+        return write_fields(session, slug, checked, by, why, reverts=reverts)
+
+
+def write_fields(session, slug: str, checked: Mapping[str, str], by: str, why: str,  # noqa: ANN001 - a Session
+                 reverts: int | None = None) -> list[Revision]:
+    """Write ``checked`` (values as :func:`check_value` returns them) for ``slug`` through ``session``,
+    a revision for each field whose value changes, inside the caller's transaction: the caller has
+    checked the therapy, the values, who and why, and commits or rolls back. Returns the new revisions."""
+    from sqlalchemy import select
+
+    from clinic_app.storage.models import ClinicField, ClinicFieldRevision
+
+    made: list[ClinicFieldRevision] = []
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    rows = {row.field_key: row for row in session.scalars(
+        select(ClinicField).where(ClinicField.therapy_slug == slug, ClinicField.field_key.in_(list(checked))))}
+    for key, after in checked.items():
+        row = rows.get(key)
+        before = row.value if row is not None else ""
+        if before == after:
+            continue
+        if not after:
+            session.delete(row)
+        elif row is None:
+            session.add(ClinicField(therapy_slug=slug, field_key=key, value=after, updated_at=now, updated_by=by))
+        else:
+            row.value, row.updated_at, row.updated_by = after, now, by
+        revision = ClinicFieldRevision(therapy_slug=slug, field_key=key, before=before, after=after,
+                                       changed_at=now, changed_by=by, reason=why, reverts=reverts)
+        session.add(revision)
+        made.append(revision)
+    session.flush()
+    return [_revision(r.id, r.therapy_slug, r.field_key, r.before, r.after, r.changed_at, r.changed_by, r.reason,
+                      r.reverts) for r in made]
 
 
 def set_field(store: Store, slug: str, key: str, value: str, by: str, why: str) -> Revision | None:

@@ -1,6 +1,7 @@
 """Where an output file goes: what is checked before anything is written there.
 
-Qt-free, so the text exports (CSV, Markdown, JSON) check their target without loading the painter.
+Qt-free and at the bottom layer, so the text exports (CSV, Markdown, JSON) and content packs check their
+target without loading the painter.
 """
 
 from __future__ import annotations

@@ -1,0 +1,616 @@
+"""Content packs: the clinic's own fields (:mod:`~clinic_app.services.clinic_fields`) moved from one
+install to another as one zip file.
+
+    export_pack(store, Path("fields.zip"), by="Dr Lee")        # writes the pack, whole or not at all
+    pack = read_pack(Path("fields.zip"), store)                 # every check, before anything is written
+    plan_import(store, pack)                                    # what would change: therapy, field, before, after
+    import_pack(store, location, pack, by="Dr Lee", why="fields from the main clinic")
+
+A pack holds exactly two files: ``manifest.json`` (pack format, app and library version, when and
+by whom it was made, and the SHA-256 and size of the other file) and ``fields.json`` (every
+therapy's clinic fields with their value and when and by whom each was last set). A pack carries
+the clinic's fields only: never therapy text, so nothing shipped is ever replaced by one.
+
+A pack comes from outside and is read as hostile: it is refused, with every problem named, before
+anything is written when it is not a zip or is damaged, names a file outside itself or any file
+but those two, would unpack to more than :data:`MAX_UNCOMPRESSED` bytes (the sizes it declares are
+checked, and reading stops at the cap whatever it declares), is not UTF-8 JSON (or is nested too
+deeply), does not match its manifest, was made by a newer version, names a therapy or field this
+install does not know, or holds a value that :func:`~clinic_app.services.clinic_fields.check_value`
+refuses. An import takes a backup first, then writes every change in one transaction, a revision
+for each, so a crash or a kill leaves the fields as they were or as the pack has them.
+Fields a pack does not hold are left as they are; a field the pack holds empty is cleared.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import os
+import re
+import stat
+import tempfile
+import zipfile
+import zlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from clinic_app import __version__
+from clinic_app.errors import ClinicAppError
+from clinic_app.services import clinic_fields
+from clinic_app.services.clinic_fields import FIELDS, Revision, _check_who_and_why, check_value
+from clinic_app.services.library import library_meta, therapy_slugs, unknown_therapies
+from clinic_app.settings import Location, shown
+from clinic_app.storage import leftovers
+from clinic_app.storage.reader import Reader
+from clinic_app.storage.store import Store
+from clinic_app.storage.targets import target_problem
+
+FORMAT = "clinic-app content pack"
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+FIELDS_FILE = "fields.json"
+MEMBERS = (MANIFEST, FIELDS_FILE)
+
+MAX_PACK_BYTES = 5 * 1024 * 1024  # the zip file itself
+MAX_UNCOMPRESSED = 5 * 1024 * 1024  # all its members unpacked, together
+MAX_MEMBERS = 8  # entries in the zip's directory looked at one by one; more is refused at once
+MAX_DEPTH = 8  # nesting of JSON objects and lists (a pack needs 4)
+MAX_PROBLEMS = 100  # problems named in one message; the error's ``problems`` holds them all
+MAX_NAME = 200  # characters of "exported by" and "updated by" (the database holds 200)
+CHUNK = 64 * 1024
+
+PARTIAL_SUFFIX = ".partial"
+_PARTIAL_NAME = re.compile(rf"^\..+-{leftovers.RANDOM_PART}{re.escape(PARTIAL_SUFFIX)}$")
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+_DRIVE = re.compile(r"^[A-Za-z]:")
+_VERSION = re.compile(r"(\d+)((?:\.\d+)*)(?:[.+-]?[A-Za-z0-9.+-]*)")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_MANIFEST_KEYS = {"format", "format_version", "app_version", "library_version", "created_at", "exported_by",
+                  "members"}
+_ENTRY_KEYS = {"value", "updated_at", "updated_by"}
+_NOT_THERAPY_TEXT = "a pack carries only the clinic's own fields, never a therapy's shipped text"
+
+
+class PackError(ClinicAppError):
+    """A content pack that cannot be written or read; ``problems`` lists every one found."""
+
+    def __init__(self, message: str, problems: Iterable[str] = ()) -> None:
+        self.problems = list(problems)
+        super().__init__(message, "\n".join(self.problems))
+
+
+@dataclass(frozen=True)
+class PackField:
+    value: str  # as check_value returns it: trimmed; empty clears the field
+    updated_at: dt.datetime
+    updated_by: str
+
+
+@dataclass(frozen=True)
+class Manifest:
+    format_version: int
+    app_version: str
+    library_version: str
+    created_at: str
+    exported_by: str
+    members: dict[str, dict]
+
+
+@dataclass(frozen=True)
+class Pack:
+    path: Path
+    manifest: Manifest
+    fields: dict[str, dict[str, PackField]]  # therapy slug -> field key -> field
+
+    @property
+    def field_count(self) -> int:
+        return sum(1 for values in self.fields.values() for item in values.values() if item.value)
+
+
+@dataclass(frozen=True)
+class PackSummary:
+    path: Path
+    therapies: int
+    fields: int
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class PlannedChange:
+    therapy: str
+    key: str
+    before: str
+    after: str
+
+    @property
+    def label(self) -> str:
+        return FIELDS[self.key].label
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    path: Path
+    revisions: list[Revision] = field(default_factory=list)
+    backup: Path | None = None
+
+    @property
+    def changed(self) -> int:
+        return len(self.revisions)
+
+    @property
+    def therapies(self) -> int:
+        return len({revision.therapy for revision in self.revisions})
+
+
+# --- export -------------------------------------------------------------------------------------
+
+
+def export_pack(reader: Reader, path: Path, by: str) -> PackSummary:
+    """Write every therapy's clinic fields to the pack ``path``: through a temporary file in the
+    same folder, then renamed, so ``path`` is the whole pack or is left as it was. A folder that
+    does not exist is an error, never made."""
+    path = Path(path)
+    by = (by or "").strip()
+    if not by:
+        raise PackError(f"cannot write {shown(path)}: say who is exporting the clinic's fields (by); nothing was written")
+    if len(by) > MAX_NAME:
+        raise PackError(f"cannot write {shown(path)}: the name of who is exporting is {len(by)} characters long; the "
+                        f"most is {MAX_NAME}; nothing was written")
+    problem = target_problem(path)
+    if problem:
+        said = "" if "nothing was written" in problem or "left as it was" in problem else "; nothing was written"
+        raise PackError(f"cannot write {shown(path)}: {problem}{said}")
+    fields = {slug: {item.key: {"value": item.value, "updated_at": item.updated_at.isoformat(),
+                                "updated_by": item.updated_by}
+                     for item in clinic_fields.field_values(reader, slug)}
+              for slug in therapy_slugs(reader)}
+    body = json.dumps({"fields": fields}, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8") + b"\n"
+    digest = hashlib.sha256(body).hexdigest()
+    library = library_meta(reader)
+    manifest = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "app_version": __version__,
+        "library_version": str(library.get("version") or reader.meta().get("library_version") or ""),
+        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "exported_by": by,
+        "members": {FIELDS_FILE: {"sha256": digest, "size": len(body)}},
+    }
+    head = json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
+    _write_atomically(path, {MANIFEST: head, FIELDS_FILE: body})
+    data = path.read_bytes()
+    return PackSummary(path=path, therapies=sum(1 for values in fields.values() if values),
+                       fields=sum(len(values) for values in fields.values()), size=len(data),
+                       sha256=hashlib.sha256(data).hexdigest())
+
+
+def _write_atomically(path: Path, members: Mapping[str, bytes]) -> None:
+    folder = path.parent if str(path.parent) else Path(".")
+    leftovers.remove_stale(folder, _PARTIAL_NAME)
+    try:
+        handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}-", suffix=PARTIAL_SUFFIX, dir=folder)
+    except OSError as exc:
+        raise PackError(f"cannot write {shown(path)}: {exc.strerror or exc}; nothing was written") from exc
+    try:
+        with os.fdopen(handle, "wb") as out:
+            with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as pack:
+                for name, data in members.items():
+                    pack.writestr(name, data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp_name, path)
+    except OSError as exc:
+        raise PackError(f"cannot write {shown(path)}: {exc.strerror or exc}; nothing was written") from exc
+    finally:
+        Path(tmp_name).unlink(missing_ok=True)
+
+
+# --- reading and checking -----------------------------------------------------------------------
+
+
+def read_pack(path: Path, reader: Reader | None = None) -> Pack:
+    """The pack at ``path``, checked whole; else a :class:`PackError` naming every problem found.
+    With ``reader``, the therapies it names are checked against that install's library too."""
+    path = Path(path)
+    problems: list[str] = []
+    raw = _read_members(path, problems)
+    manifest = fields = None
+    if raw is not None:
+        manifest = _check_manifest(raw, problems)
+        if manifest is not None and manifest.format_version <= FORMAT_VERSION and _newer(manifest.app_version) is False:
+            fields = _check_fields(raw.get(FIELDS_FILE), problems)
+    if fields is not None and reader is not None:
+        unknown = _unknown(reader, fields)
+        if unknown:
+            problems.append(f"{FIELDS_FILE}: {_unknown_message(reader, unknown)}")
+    if problems or manifest is None or fields is None:
+        raise refused(path, problems or ["it could not be read"])
+    return Pack(path=path, manifest=manifest, fields=fields)
+
+
+def refused(path: Path, problems: list[str]) -> PackError:
+    """The error for a pack that cannot be imported: one line naming the file and every problem (the
+    first :data:`MAX_PROBLEMS`; the error's ``problems`` holds them all)."""
+    named = problems[:MAX_PROBLEMS]
+    more = f"; and {len(problems) - MAX_PROBLEMS} more" if len(problems) > MAX_PROBLEMS else ""
+    count = "1 problem" if len(problems) == 1 else f"{len(problems)} problems"
+    return PackError(f"the content pack {shown(path)} was refused ({count}); the database was left unchanged: "
+                     f"{'; '.join(named)}{more}", problems)
+
+
+def _unknown(reader: Reader, fields: Mapping[str, object]) -> list[str]:
+    known = set(therapy_slugs(reader))
+    return sorted(slug for slug in fields if slug not in known)
+
+
+def _unknown_message(reader: Reader, unknown: list[str]) -> str:
+    return unknown_therapies(reader, [shown(slug, 80) for slug in unknown]).message
+
+
+def _read_members(path: Path, problems: list[str]) -> dict[str, bytes] | None:
+    """The pack's two members, read with every limit; None (with the problems said) when they cannot be."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        problems.append("there is no such file")
+        return None
+    except (OSError, ValueError) as exc:
+        problems.append(f"it cannot be read ({getattr(exc, 'strerror', None) or exc})")
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        problems.append("it is not a file (a folder, a device or a pipe?)")
+        return None
+    if info.st_size > MAX_PACK_BYTES:
+        problems.append(f"it is {info.st_size:,} bytes; a content pack is at most {MAX_PACK_BYTES:,} bytes")
+        return None
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        problems.append(f"it cannot be read ({exc.strerror or exc})")
+        return None
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError) as exc:
+        problems.append(f"it is not a zip file, or the zip is damaged ({exc})")
+        return None
+    with archive:
+        entries = archive.infolist()
+        if len(entries) > MAX_MEMBERS:
+            problems.append(f"it holds {len(entries):,} files; a content pack holds only {' and '.join(MEMBERS)}")
+            return None
+        usable: list[zipfile.ZipInfo] = []
+        seen: set[str] = set()
+        for entry in entries:
+            name = entry.filename
+            problem = _name_problem(name, entry)
+            if problem:
+                problems.append(f"'{shown(name, 80)}': {problem}")
+            elif name in seen:
+                problems.append(f"{name}: it is in the zip twice")
+            else:
+                seen.add(name)
+                usable.append(entry)
+        for name in MEMBERS:
+            if name not in seen and not any(e.filename == name for e in entries):
+                problems.append(f"{name}: it is missing")
+        declared = sum(entry.file_size for entry in entries)
+        if declared > MAX_UNCOMPRESSED:
+            problems.append(f"its files would unpack to {declared:,} bytes; a content pack unpacks to at most "
+                            f"{MAX_UNCOMPRESSED:,} bytes (a zip bomb?)")
+            return None
+        if problems:
+            return None
+        members: dict[str, bytes] = {}
+        budget = MAX_UNCOMPRESSED
+        for entry in usable:
+            body = _read_member(archive, entry, budget, problems)
+            if body is None:
+                return None
+            budget -= len(body)
+            members[entry.filename] = body
+    return members
+
+
+def _name_problem(name: str, entry: zipfile.ZipInfo) -> str | None:
+    if "\\" in name or name.startswith("/") or _DRIVE.match(name) or ".." in name.split("/") or "\0" in name:
+        return "a name that points outside the pack (a path such as '..', '/', '\\' or a drive letter); refused"
+    if name not in MEMBERS:
+        if name.split("/")[0].lower().startswith(("therap", "reference", "library", "attribute", "content")):
+            return f"{_NOT_THERAPY_TEXT}, so this file is refused; a pack holds only {' and '.join(MEMBERS)}"
+        return f"a file a content pack does not hold; a pack holds only {' and '.join(MEMBERS)}"
+    kind = stat.S_IFMT(entry.external_attr >> 16)
+    if entry.is_dir() or kind not in (0, stat.S_IFREG):
+        return "it is not a plain file (a folder or a link?)"
+    if entry.flag_bits & 0x1:
+        return "it is encrypted; a content pack is not"
+    if entry.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        return "it is compressed in a way a content pack never is"
+    return None
+
+
+def _read_member(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, budget: int, problems: list[str]) -> bytes | None:
+    """``entry``'s bytes, read a piece at a time and stopped as soon as they pass ``budget`` or the
+    size the zip declares for it (a declared size can lie)."""
+    limit = min(budget, entry.file_size)
+    parts: list[bytes] = []
+    total = 0
+    try:
+        with archive.open(entry) as member:
+            while True:
+                part = member.read(CHUNK)
+                if not part:
+                    break
+                total += len(part)
+                if total > limit:
+                    problems.append(f"{entry.filename}: it unpacks to more than {limit:,} bytes, more than the zip "
+                                    "declares or a pack may hold (a zip bomb?); reading stopped there")
+                    return None
+                parts.append(part)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, NotImplementedError, ValueError) as exc:
+        problems.append(f"{entry.filename}: it is damaged ({exc})")
+        return None
+    return b"".join(parts)
+
+
+def _loads(name: str, data: bytes, problems: list[str]) -> object | None:
+    """``data`` as JSON: UTF-8, nested at most :data:`MAX_DEPTH` deep, no key twice, no NaN."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        problems.append(f"{name}: it is not UTF-8 text (byte {exc.start}); a content pack is JSON only")
+        return None
+    depth = _depth(text)
+    if depth > MAX_DEPTH:
+        problems.append(f"{name}: its lists and objects nest more than {MAX_DEPTH} levels deep; a content pack "
+                        "needs 4")
+        return None
+
+    def pairs(items: list[tuple[str, object]]) -> dict:
+        found = dict(items)
+        if len(found) != len(items):
+            seen: set[str] = set()
+            twice = next(key for key, _ in items if key in seen or seen.add(key))
+            raise ValueError(f"the key '{shown(twice, 60)}' is given twice")
+        return found
+
+    def constant(word: str) -> object:
+        raise ValueError(f"{word} is not a value a content pack holds")
+
+    try:
+        return json.loads(text, object_pairs_hook=pairs, parse_constant=constant)
+    except (ValueError, RecursionError) as exc:
+        problems.append(f"{name}: it is not valid JSON ({shown(str(exc), 120)}); a content pack is JSON only")
+        return None
+
+
+_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
+
+
+def _depth(text: str) -> int:
+    """How deeply ``text``'s JSON lists and objects nest, counted without parsing it."""
+    brackets = _NOT_BRACKETS.sub("", _STRINGS.sub("", text))
+    depth = deepest = 0
+    for char in brackets:
+        if char in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > MAX_DEPTH:
+                    return deepest
+        else:
+            depth -= 1
+    return deepest
+
+
+def _names(keys: Iterable[str]) -> str:
+    return ", ".join(f"'{shown(key, 40)}'" for key in keys)
+
+
+def _version(text: str) -> tuple[int, ...] | None:
+    found = _VERSION.fullmatch(text) if isinstance(text, str) and len(text) <= 40 else None
+    if not found:
+        return None
+    return tuple(int(part) for part in (found.group(1) + found.group(2)).split("."))
+
+
+def _newer(app_version: str) -> bool | None:
+    """Whether a pack made by ``app_version`` comes from a newer app than this one; None when unknown."""
+    theirs, ours = _version(app_version), _version(__version__)
+    if theirs is None or ours is None:
+        return None
+    width = max(len(theirs), len(ours))
+    return theirs + (0,) * (width - len(theirs)) > ours + (0,) * (width - len(ours))
+
+
+def _check_manifest(raw: dict[str, bytes], problems: list[str]) -> Manifest | None:
+    data = _loads(MANIFEST, raw[MANIFEST], problems)
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        problems.append(f"{MANIFEST}: it is not a JSON object")
+        return None
+    extra = sorted(set(data) - _MANIFEST_KEYS)
+    if extra:
+        problems.append(f"{MANIFEST}: unknown entries {_names(extra)}")
+    missing = sorted(_MANIFEST_KEYS - set(data))
+    if missing:
+        problems.append(f"{MANIFEST}: missing {', '.join(missing)}")
+    if data.get("format", FORMAT) != FORMAT:
+        problems.append(f"{MANIFEST}: format is '{shown(data.get('format'), 60)}', not {FORMAT!r}")
+    version = data.get("format_version", FORMAT_VERSION)
+    if type(version) is not int or version < 1:
+        problems.append(f"{MANIFEST}: format_version is '{shown(version, 40)}'; it must be a whole number from 1")
+        version = None
+    elif version > FORMAT_VERSION:
+        problems.append(f"{MANIFEST}: the pack is in format {version}, made by a newer version of Clinic Reference; "
+                        f"this version ({__version__}) reads format {FORMAT_VERSION}: update this install first")
+    app = data.get("app_version", __version__)
+    newer = _newer(app) if isinstance(app, str) else None
+    if newer is None:
+        problems.append(f"{MANIFEST}: app_version '{shown(app, 40)}' is not a version number such as {__version__!r}")
+    elif newer:
+        problems.append(f"{MANIFEST}: the pack was made by Clinic Reference {shown(app, 40)}, newer than this version "
+                        f"({__version__}): update this install first")
+    for key in ("library_version", "created_at", "exported_by"):
+        if key in data and not isinstance(data[key], str):
+            problems.append(f"{MANIFEST}: {key} must be text, not '{shown(data[key], 40)}'")
+        elif key in data and _CONTROL.search(data[key]):
+            problems.append(f"{MANIFEST}: {key} '{shown(data[key], 60)}' holds a control character")
+    if isinstance(data.get("exported_by"), str) and len(data["exported_by"]) > MAX_NAME:
+        problems.append(f"{MANIFEST}: exported_by is {len(data['exported_by'])} characters long; the most is {MAX_NAME}")
+    members = data.get("members")
+    if not isinstance(members, dict):
+        problems.append(f"{MANIFEST}: members must list {FIELDS_FILE} with its sha256 and size")
+    else:
+        for name in sorted(set(members) - {FIELDS_FILE}):
+            problems.append(f"{MANIFEST}: it lists '{shown(name, 60)}'; a content pack holds only {' and '.join(MEMBERS)}"
+                            + (f" ({_NOT_THERAPY_TEXT})" if "therap" in name.lower() else ""))
+        _check_member(members.get(FIELDS_FILE), raw.get(FIELDS_FILE, b""), problems)
+    if version is None:
+        return None
+    return Manifest(format_version=version, app_version=str(data.get("app_version", "")),
+                    library_version=str(data.get("library_version", "")), created_at=str(data.get("created_at", "")),
+                    exported_by=str(data.get("exported_by", "")), members=members if isinstance(members, dict) else {})
+
+
+def _check_member(entry: object, body: bytes, problems: list[str]) -> None:
+    if not isinstance(entry, dict) or set(entry) != {"sha256", "size"}:
+        problems.append(f"{MANIFEST}: the entry for {FIELDS_FILE} must give exactly its sha256 and size")
+        return
+    size, digest = entry["size"], entry["sha256"]
+    if type(size) is not int or size != len(body):
+        problems.append(f"{FIELDS_FILE}: it is {len(body):,} bytes, but {MANIFEST} says {shown(size, 40)}; the pack "
+                        "was changed or damaged after it was made")
+    actual = hashlib.sha256(body).hexdigest()
+    if not isinstance(digest, str) or digest.lower() != actual:
+        problems.append(f"{FIELDS_FILE}: its SHA-256 is {actual}, but {MANIFEST} says {shown(digest, 70)}; the pack "
+                        "was changed or damaged after it was made")
+
+
+def _check_fields(body: bytes | None, problems: list[str]) -> dict[str, dict[str, PackField]] | None:
+    if body is None:
+        return None
+    data = _loads(FIELDS_FILE, body, problems)
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        problems.append(f"{FIELDS_FILE}: it is not a JSON object with 'fields'")
+        return None
+    before = len(problems)
+    for key in sorted(set(data) - {"fields"}):
+        problems.append(f"{FIELDS_FILE}: '{shown(key, 60)}' is not part of a content pack; {_NOT_THERAPY_TEXT}")
+    therapies = data.get("fields")
+    if not isinstance(therapies, dict):
+        problems.append(f"{FIELDS_FILE}: 'fields' must map each therapy to its clinic fields")
+        return None
+    found: dict[str, dict[str, PackField]] = {}
+    for slug, values in therapies.items():
+        name = shown(slug, 80)
+        if not _SLUG.match(slug):
+            problems.append(f"{FIELDS_FILE}: {name!r} is not a therapy's name (lower-case letters, digits and '-')")
+            continue
+        if not isinstance(values, dict):
+            problems.append(f"{FIELDS_FILE}: {slug}: its fields must be an object of {', '.join(FIELDS)}")
+            continue
+        found[slug] = {}
+        for key, item in values.items():
+            where = f"{FIELDS_FILE}: {slug}: {shown(key, 40)}"
+            if key not in FIELDS:
+                problems.append(f"{where}: unknown clinic field; clinic fields are {', '.join(FIELDS)}, and "
+                                f"{_NOT_THERAPY_TEXT}")
+                continue
+            checked = _check_entry(slug, key, item, where, problems)
+            if checked is not None:
+                found[slug][key] = checked
+    return None if len(problems) > before else found
+
+
+def _check_entry(slug: str, key: str, item: object, where: str, problems: list[str]) -> PackField | None:
+    if not isinstance(item, dict):
+        problems.append(f"{where}: must be an object with value, updated_at and updated_by")
+        return None
+    bad = False
+    extra = sorted(set(item) - _ENTRY_KEYS)
+    if extra:
+        problems.append(f"{where}: unknown entries {_names(extra)}; {_NOT_THERAPY_TEXT}")
+        bad = True
+    missing = sorted(_ENTRY_KEYS - set(item))
+    if missing:
+        problems.append(f"{where}: missing {', '.join(missing)}")
+        return None
+    value, when, who = item["value"], item["updated_at"], item["updated_by"]
+    if not isinstance(value, str):
+        problems.append(f"{where}: value must be text, not '{shown(value, 40)}'")
+        return None
+    if _CONTROL.search(value):
+        problems.append(f"{where}: the value '{shown(value, 60)}' holds a control character (such as NUL or ESC)")
+        return None
+    try:
+        value = check_value(slug, key, value)
+    except ClinicAppError as exc:
+        problems.append(f"{where}: {exc.message}")
+        bad = True
+    stamp = _when(when)
+    if stamp is None:
+        problems.append(f"{where}: updated_at '{shown(when, 40)}' is not a date and time such as 2026-01-31T09:30:00")
+        bad = True
+    if not isinstance(who, str) or len(who) > MAX_NAME:
+        problems.append(f"{where}: updated_by must be a name of at most {MAX_NAME} characters")
+        bad = True
+    return None if bad else PackField(value=value, updated_at=stamp, updated_by=who)
+
+
+def _when(text: object) -> dt.datetime | None:
+    if not isinstance(text, str) or len(text) > 40:
+        return None
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+# --- planning and importing ---------------------------------------------------------------------
+
+
+def plan_import(reader: Reader, pack: Pack) -> list[PlannedChange]:
+    """Every field the import would change (therapy, field, before, after), in therapy and
+    :data:`~clinic_app.services.clinic_fields.FIELDS` order; fields already equal are left out."""
+    unknown = _unknown(reader, pack.fields)
+    if unknown:
+        raise refused(pack.path, [f"{FIELDS_FILE}: {_unknown_message(reader, unknown)}"])
+    changes: list[PlannedChange] = []
+    for slug in sorted(pack.fields):
+        current = clinic_fields.fields_for(reader, slug)
+        for key in FIELDS:
+            if key not in pack.fields[slug]:
+                continue
+            before, after = current.get(key, ""), pack.fields[slug][key].value
+            if before != after:
+                changes.append(PlannedChange(therapy=slug, key=key, before=before, after=after))
+    return changes
+
+
+def import_pack(store: Store, location: Location, pack: Pack, by: str, why: str) -> ImportSummary:
+    """Import ``pack`` (read with :func:`read_pack`): a backup of the store first, then every change
+    in one transaction, each a revision naming ``by`` and ``why``. Nothing to change, nothing done."""
+    from clinic_app.storage import backup
+
+    by, why = _check_who_and_why(by, why)
+    changes = plan_import(store, pack)
+    if not changes:
+        return ImportSummary(path=pack.path)
+    taken = backup.create(location, reason="before-import")
+    by_therapy: dict[str, dict[str, str]] = {}
+    for change in changes:
+        by_therapy.setdefault(change.therapy, {})[change.key] = change.after
+    made: list[Revision] = []
+    with store.write() as session:
+        for slug, values in by_therapy.items():
+            made.extend(clinic_fields.write_fields(session, slug, values, by, why))
+    return ImportSummary(path=pack.path, revisions=made, backup=taken.path)

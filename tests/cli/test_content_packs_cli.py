@@ -1,0 +1,174 @@
+"""``clinic-app content export|import`` end to end: the clinic's fields moved from one install to
+another; a dry run first, changing nothing; a hostile pack refused in one line, the database untouched."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sqlite3
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from clinic_app import __version__, settings
+from clinic_app.cli import main
+
+COST = "A class costs $15. Most insurance plans do not pay for it."
+CONTACT = "Call Sam at the front desk."
+PROTOCOL = "Refer after two physio visits."
+HARD = ("Reimbursement eligibility is contingent upon comprehensive documentation demonstrating "
+        "medical necessity and prior authorization from the beneficiary's insurance carrier.")
+
+
+def run(location, *args):
+    return main(["--data-dir", str(location.data_dir), *map(str, args)])
+
+
+@pytest.fixture
+def other_location(_prepared_template, tmp_path) -> settings.Location:
+    """A second ready install, as conftest's prepared_location."""
+    data_dir = tmp_path / "other"
+    data_dir.mkdir()
+    src = sqlite3.connect(_prepared_template / settings.DATABASE_FILE)
+    dst = sqlite3.connect(data_dir / settings.DATABASE_FILE)
+    src.backup(dst)
+    src.close()
+    dst.close()
+    return settings.resolve(data_dir=data_dir)
+
+
+def digest(location) -> dict:
+    """SHA-256 of the database file and its write-ahead log, as bytes on disk."""
+    found = {}
+    for suffix in ("", "-wal"):
+        path = Path(f"{location.sqlite_path}{suffix}")
+        found[suffix or "db"] = hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None
+    return found
+
+
+def backups(location) -> list[str]:
+    return sorted(p.name for p in location.backup_dir.glob("*.sqlite3")) if location.backup_dir.exists() else []
+
+
+def revisions(location) -> list[tuple]:
+    with sqlite3.connect(location.sqlite_path) as conn:
+        found = conn.execute("SELECT therapy_slug, field_key, before, after, changed_by, reason "
+                             "FROM clinic_field_revision ORDER BY id").fetchall()
+    conn.close()
+    return found
+
+
+def test_export_then_dry_run_then_import(prepared_location, other_location, tmp_path, capsys):
+    assert run(prepared_location, "fields", "set", "yoga", "--cost", COST, "--contact", CONTACT, "--by", "Dr Lee",
+               "--why", "new class fees") == 0
+    assert run(prepared_location, "fields", "set", "nsaids", "--protocol", PROTOCOL, "--by", "Dr Lee",
+               "--why", "local pathway") == 0
+    capsys.readouterr()
+    pack = tmp_path / "fields.zip"
+    assert run(prepared_location, "content", "export", "-o", pack, "--by", "Dr Lee") == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"wrote {pack}: 3 clinic field(s) of 2 therapies (") and "SHA-256 " in out
+    assert hashlib.sha256(pack.read_bytes()).hexdigest() in out
+
+    assert run(other_location, "fields", "set", "yoga", "--contact", CONTACT, "--by", "Dr Shah", "--why", "same") == 0
+    capsys.readouterr()
+    before, kept = digest(other_location), revisions(other_location)
+    assert run(other_location, "content", "import", pack) == 0  # a dry run: shows, changes nothing
+    out = capsys.readouterr().out
+    assert re.search(rf"^content pack .*fields.zip: exported \S+ by Dr Lee \(Clinic Reference {__version__}, "
+                     r"library [\d.]+\)$", out.splitlines()[0])
+    assert "  nsaids protocol: (empty) \u2192 'Refer after two physio visits.'" in out
+    assert "  yoga cost: (empty) \u2192 'A class costs $15. Most insurance plans\u2026'" in out
+    assert "contact" not in out  # already the same here
+    assert "2 field(s) would change; nothing was changed. Run again with --yes" in out
+    assert digest(other_location) == before and revisions(other_location) == kept and backups(other_location) == []
+
+    assert run(other_location, "content", "import", pack, "--by", "Dr Shah", "--why", "fields from the main clinic",
+               "--yes") == 0
+    out = capsys.readouterr().out
+    made = backups(other_location)
+    assert len(made) == 1 and "before-import" in made[0]
+    assert "imported 2 field(s) of 2 therapies, each kept as a revision (why: fields from the main clinic); backup " \
+           f"before the import: {other_location.backup_dir / made[0]}" in out
+    assert revisions(other_location) == kept + [
+        ("nsaids", "protocol", "", PROTOCOL, "Dr Shah", "fields from the main clinic"),
+        ("yoga", "cost", "", COST, "Dr Shah", "fields from the main clinic")]
+    assert run(other_location, "fields", "show", "yoga") == 0
+    out = capsys.readouterr().out
+    assert f"cost      {COST}  (Dr Shah, " in out and f"contact   {CONTACT}  (Dr Shah, " in out
+
+    assert run(other_location, "content", "import", pack, "--by", "Dr Shah", "--why", "again", "--yes") == 0
+    assert "nothing to import" in capsys.readouterr().out
+    assert len(backups(other_location)) == 1
+
+
+def write_pack(path: Path, fields: dict | None = None, extra: list[tuple[str, bytes]] = (), **manifest) -> Path:
+    body = json.dumps({"fields": fields if fields is not None else {"yoga": {"cost": {
+        "value": COST, "updated_at": "2026-11-30T09:30:00", "updated_by": "Dr Lee"}}}}).encode()
+    head = {"format": "clinic-app content pack", "format_version": 1, "app_version": __version__,
+            "library_version": "2026.12.1", "created_at": "2026-11-30T09:30:00+00:00", "exported_by": "Dr Lee",
+            "members": {"fields.json": {"sha256": hashlib.sha256(body).hexdigest(), "size": len(body)}}, **manifest}
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as pack:
+        for name, data in [("manifest.json", json.dumps(head).encode()), ("fields.json", body), *extra]:
+            pack.writestr(name, data)
+    return path
+
+
+def value(text: str) -> dict:
+    return {"value": text, "updated_at": "2026-11-30T09:30:00", "updated_by": "Dr Lee"}
+
+
+HOSTILE = {
+    "path traversal": (dict(extra=[("../../.bashrc", b"rm -rf ~")]), "'../../.bashrc': a name that points outside"),
+    "therapy text": (dict(extra=[("therapies/yoga.yaml", b"slug: yoga")]),
+                     "'therapies/yoga.yaml': a pack carries only the clinic's own fields, never a therapy's shipped text"),
+    "zip bomb": (dict(extra=[("fields2.json", b"0" * (6 * 1024 * 1024))]), "a content pack unpacks to at most 5,242,880"),
+    "newer app": (dict(app_version="99.1.0"), "made by Clinic Reference 99.1.0, newer than this version"),
+    "sha-256": (dict(members={"fields.json": {"sha256": "ab" * 32, "size": 10}}), "but manifest.json says abab"),
+    "unknown therapy": (dict(fields={"yogaa": {"cost": value(COST)}}), "fields.json: unknown therapy 'yogaa'"),
+    "bad values": (dict(fields={"yoga": {"cost": value(HARD), "offered": value("maybe"), "summary": value("x")}}),
+                   "(3 problems)"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_a_hostile_pack_is_refused_in_one_line_and_nothing_changes(case, prepared_location, tmp_path, capsys):
+    assert run(prepared_location, "fields", "set", "yoga", "--offered", "yes", "--by", "Dr Lee", "--why", "classes") == 0
+    kwargs, words = HOSTILE[case]
+    pack = write_pack(tmp_path / "hostile.zip", **kwargs)
+    capsys.readouterr()
+    before, kept = digest(prepared_location), revisions(prepared_location)
+    for yes in ((), ("--yes",)):
+        assert run(prepared_location, "content", "import", pack, "--by", "Dr Lee", "--why", "move", *yes) == 1
+        captured = capsys.readouterr()
+        assert captured.out == ""
+        lines = captured.err.splitlines()
+        assert len(lines) == 1 and "Traceback" not in captured.err, captured.err
+        assert lines[0].startswith(f"clinic-app: error: the content pack {pack} was refused (")
+        assert "the database was left unchanged" in lines[0] and words in lines[0], lines[0]
+        assert digest(prepared_location) == before and revisions(prepared_location) == kept
+        assert backups(prepared_location) == []
+    if case == "bad values":
+        assert "reads at US grade" in lines[0] and "not 'maybe'" in lines[0] and "summary: unknown clinic field" in lines[0]
+
+
+def test_export_errors_and_an_import_without_who_and_why(prepared_location, tmp_path, capsys):
+    assert run(prepared_location, "content", "export", "-o", tmp_path / "nowhere" / "p.zip", "--by", "Dr Lee") == 1
+    err = capsys.readouterr().err
+    assert err == f"clinic-app: error: cannot write {tmp_path / 'nowhere' / 'p.zip'}: the folder " \
+                  f"{tmp_path / 'nowhere'} does not exist; nothing was written\n"
+    assert not (tmp_path / "nowhere").exists()
+    assert run(prepared_location, "content", "export", "-o", tmp_path, "--by", "Dr Lee") == 1
+    assert "it is a folder; nothing was written" in capsys.readouterr().err
+
+    pack = write_pack(tmp_path / "p.zip")
+    before = digest(prepared_location)
+    assert run(prepared_location, "content", "import", pack, "--yes") == 1
+    err = capsys.readouterr().err
+    assert "needs who is making it (by) and a short reason (why); nothing was changed" in err
+    assert digest(prepared_location) == before and revisions(prepared_location) == [] and backups(prepared_location) == []
+    assert run(prepared_location, "content", "import", tmp_path / "missing.zip") == 1
+    assert "missing.zip was refused (1 problem); the database was left unchanged: there is no such file" in \
+        capsys.readouterr().err
