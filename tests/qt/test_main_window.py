@@ -140,9 +140,12 @@ def test_the_list_menu_opens_a_handout_a_comparison_and_the_visit_for_that_thera
     assert window.search_panel.list_view.contextMenuPolicy().name == "CustomContextMenu"
 
 
-def test_a_fresh_install_asks_for_the_clinic_until_it_is_set_or_put_off(qtbot, make_window):
+def test_a_fresh_install_asks_for_the_clinic_until_it_is_set_or_put_off(qtbot, make_window, prepared_location):
     window = make_window()
     assert window.setup_bar.isVisible()
+    greeting = window.setup_label.text()
+    assert greeting.startswith("Welcome to Clinic Reference. Set up your clinic")
+    assert str(prepared_location.data_dir) in greeting and "backed up automatically" in greeting
     qtbot.mouseClick(window.setup_later_button, Qt.MouseButton.LeftButton)
     assert not window.setup_bar.isVisible()
     assert not make_window().setup_bar.isVisible()  # "Not now" is remembered

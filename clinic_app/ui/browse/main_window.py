@@ -135,6 +135,12 @@ class MainWindow(QMainWindow):
         from clinic_app.services.clinic import load_profile, missing_contact
 
         missing = missing_contact(load_profile(self._store)) if self._store is not None else []
+        location = getattr(self._store, "location", None)
+        if missing and location is not None:  # the first start: greet the clinic and say where its data is
+            self.setup_label.setText(
+                "Welcome to Clinic Reference. Set up your clinic: its name and phone number print on every "
+                "handout, and its clinicians are offered when you record a visit. Your data stays on this "
+                f"computer, in {location.data_dir}; it is backed up automatically once a day, when the app opens.")
         self.setup_bar.setVisible(bool(missing) and not self.settings.clinic_setup_later)
 
     @Slot()
