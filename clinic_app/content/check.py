@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Collection, Container, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -142,6 +143,90 @@ def _normal(text: str) -> str:
     return re.sub(r"\W+", " ", text.lower()).strip()
 
 
+def therapy_problems(therapy: TherapyFile, references: Container[str], attribute_kinds: Mapping[str, str],
+                     conditions: Collection[str], today: dt.date) -> list[tuple[str, str]]:
+    """The rules one therapy must pass that do not need the library's other therapies (references
+    and rows known, citations listed, conditions, dates, patient-text grade and plain status words,
+    paper versions, no placeholder or unverified text), as (field path, message). ``content check``
+    applies them to every file; a clinic's edit is held to the same."""
+    out: list[tuple[str, str]] = []
+
+    for index, entry in enumerate(therapy.references):
+        if entry.key not in references:
+            out.append((f"references[{index}].key", f"unknown reference key {entry.key!r} (not in references/)"))
+    listed = {entry.key for entry in therapy.references}
+    cited: set[str] = set()
+    for field_path, text in therapy_clinician_texts(therapy).items():
+        for key in cited_keys(text):
+            cited.add(key)
+            if key not in references:
+                out.append((field_path, f"cites unknown reference [{key}]"))
+            elif key not in listed:
+                out.append((field_path, f"cites [{key}] but it is not in this therapy's references"))
+    for index, position in enumerate(therapy.by_condition):
+        if position.condition not in therapy.conditions:
+            out.append((f"by_condition[{index}].condition",
+                               f"{position.condition!r} is not one of this therapy's conditions"))
+    out += [("by_condition", f"two entries for condition {slug!r}")
+                 for slug in {p.condition for p in therapy.by_condition}
+                 if sum(p.condition == slug for p in therapy.by_condition) > 1]
+    for key, cell in therapy.comparison.items():
+        if key not in attribute_kinds:
+            out.append((f"comparison.{key}", f"unknown comparison row {key!r}; valid rows: {', '.join(attribute_kinds)}"))
+            continue
+        kind = attribute_kinds[key]
+        if kind == "scale" and cell.scale is None:
+            out.append((f"comparison.{key}.scale", "this row is a 1-5 scale: give 'scale'"))
+        if kind != "scale" and cell.scale is not None:
+            out.append((f"comparison.{key}.scale", "'scale' is only for 1-5 scale rows"))
+        for ref in cell.refs:
+            cited.add(ref)
+            if ref not in references:
+                out.append((f"comparison.{key}.refs", f"unknown reference key {ref!r}"))
+            elif ref not in listed:
+                out.append((f"comparison.{key}.refs", f"{ref} is not in this therapy's references"))
+    for key in attribute_kinds:
+        if key not in therapy.comparison:
+            out.append(("comparison", f"no value for comparison row {key!r}"))
+    for key in sorted(listed - cited):
+        out.append(("references", f"{key} is listed but no clinician text or comparison cell cites it"))
+    for slug in therapy.conditions:
+        if slug not in conditions:
+            out.append(("conditions", f"unknown condition {slug!r}; valid: {', '.join(sorted(conditions))}"))
+
+    for date_field in ("production_date", "last_reviewed"):
+        value = getattr(therapy, date_field)
+        if value > today:
+            out.append((date_field, f"{value} is in the future"))
+    if therapy.last_reviewed < therapy.production_date:
+        out.append(("last_reviewed", "is before production_date"))
+
+    for field_path, text in therapy_patient_texts(therapy).items():
+        report = readability.measure(text)
+        if not report.passes:
+            out.append(
+               (field_path, f"reading grade {report.grade} is above {report.limit:g}; "
+                   f"longest sentence: \"{report.longest_sentence}\"")
+            )
+        if CITATION.search(text):
+            out.append((field_path, "patient text must not carry [KEY] citation markers"))
+    if therapy.status != "established":
+        lead = (therapy.patient.summary + " " + therapy.patient.regulatory).lower()
+        if not any(word in lead for word in UNCERTAINTY_WORDS):
+            out.append(
+               ("patient.summary", f"a therapy with status {therapy.status!r} must say so in plain words "
+                   f"in the patient summary or regulatory text (e.g. {', '.join(UNCERTAINTY_WORDS[:4])})")
+            )
+    for field_path, message in paper_problems(therapy):
+        out.append((field_path, message))
+    for field_path, text in therapy_all_texts(therapy).items():
+        if PLACEHOLDER.search(text):
+            out.append((field_path, f"placeholder or unfinished text: {PLACEHOLDER.search(text).group(0)!r}"))
+        if UNVERIFIED.search(text):
+            out.append((field_path, "text marked unverified must not be printed"))
+    return out
+
+
 def load_content(directory: Path | None = None, today: dt.date | None = None) -> tuple[ContentBundle, list[Problem]]:
     directory = Path(directory) if directory else shipped_content_dir()
     today = today or dt.date.today()
@@ -219,83 +304,13 @@ def load_content(directory: Path | None = None, today: dt.date | None = None) ->
             problems.append(at("slug", f"slug {therapy.slug!r} must match the file name {path.stem!r}"))
         if therapy.slug in {t.slug for t in bundle.therapies}:
             problems.append(at("slug", f"duplicate slug {therapy.slug!r}"))
-        for index, entry in enumerate(therapy.references):
-            if entry.key not in references:
-                problems.append(at(f"references[{index}].key", f"unknown reference key {entry.key!r} (not in references/)"))
-        listed = {entry.key for entry in therapy.references}
-        cited: set[str] = set()
-        for field_path, text in therapy_clinician_texts(therapy).items():
-            for key in cited_keys(text):
-                cited.add(key)
-                if key not in references:
-                    problems.append(at(field_path, f"cites unknown reference [{key}]"))
-                elif key not in listed:
-                    problems.append(at(field_path, f"cites [{key}] but it is not in this therapy's references"))
-        for index, position in enumerate(therapy.by_condition):
-            if position.condition not in therapy.conditions:
-                problems.append(at(f"by_condition[{index}].condition",
-                                   f"{position.condition!r} is not one of this therapy's conditions"))
-        problems += [at("by_condition", f"two entries for condition {slug!r}")
-                     for slug in {p.condition for p in therapy.by_condition}
-                     if sum(p.condition == slug for p in therapy.by_condition) > 1]
         for index, alias in enumerate((therapy.name, *therapy.aliases)):
             owner = names_seen.setdefault(alias.casefold(), f"therapy {therapy.slug}")
             if owner != f"therapy {therapy.slug}":
                 problems.append(at("aliases" if index else "name", f"{alias!r} already names {owner}"))
-        for key, cell in therapy.comparison.items():
-            if key not in attributes:
-                problems.append(at(f"comparison.{key}", f"unknown comparison row {key!r}; valid rows: {', '.join(attributes)}"))
-                continue
-            kind = attributes[key].kind
-            if kind == "scale" and cell.scale is None:
-                problems.append(at(f"comparison.{key}.scale", "this row is a 1-5 scale: give 'scale'"))
-            if kind != "scale" and cell.scale is not None:
-                problems.append(at(f"comparison.{key}.scale", "'scale' is only for 1-5 scale rows"))
-            for ref in cell.refs:
-                cited.add(ref)
-                if ref not in references:
-                    problems.append(at(f"comparison.{key}.refs", f"unknown reference key {ref!r}"))
-                elif ref not in listed:
-                    problems.append(at(f"comparison.{key}.refs", f"{ref} is not in this therapy's references"))
-        for key in attributes:
-            if key not in therapy.comparison:
-                problems.append(at("comparison", f"no value for comparison row {key!r}"))
-        for key in sorted(listed - cited):
-            problems.append(at("references", f"{key} is listed but no clinician text or comparison cell cites it"))
-        for slug in therapy.conditions:
-            if slug not in conditions:
-                problems.append(at("conditions", f"unknown condition {slug!r}; valid: {', '.join(sorted(conditions))}"))
-
-        for date_field in ("production_date", "last_reviewed"):
-            value = getattr(therapy, date_field)
-            if value > today:
-                problems.append(at(date_field, f"{value} is in the future"))
-        if therapy.last_reviewed < therapy.production_date:
-            problems.append(at("last_reviewed", "is before production_date"))
-
-        for field_path, text in therapy_patient_texts(therapy).items():
-            report = readability.measure(text)
-            if not report.passes:
-                problems.append(
-                    at(field_path, f"reading grade {report.grade} is above {report.limit:g}; "
-                       f"longest sentence: \"{report.longest_sentence}\"")
-                )
-            if CITATION.search(text):
-                problems.append(at(field_path, "patient text must not carry [KEY] citation markers"))
-        if therapy.status != "established":
-            lead = (therapy.patient.summary + " " + therapy.patient.regulatory).lower()
-            if not any(word in lead for word in UNCERTAINTY_WORDS):
-                problems.append(
-                    at("patient.summary", f"a therapy with status {therapy.status!r} must say so in plain words "
-                       f"in the patient summary or regulatory text (e.g. {', '.join(UNCERTAINTY_WORDS[:4])})")
-                )
-        for field_path, message in paper_problems(therapy):
-            problems.append(at(field_path, message))
+        problems += [at(field_path, message) for field_path, message in therapy_problems(
+            therapy, references, {key: attr.kind for key, attr in attributes.items()}, conditions, today)]
         for field_path, text in therapy_all_texts(therapy).items():
-            if PLACEHOLDER.search(text):
-                problems.append(at(field_path, f"placeholder or unfinished text: {PLACEHOLDER.search(text).group(0)!r}"))
-            if UNVERIFIED.search(text):
-                problems.append(at(field_path, "text marked unverified must not be printed"))
             normal = _normal(text)
             # (a paper version may repeat a sentence of the text it shortens)
             if len(normal) >= 30 and field_path not in ("update_policy", "funding", "reviewer") \

@@ -4,7 +4,8 @@ Rules a clinic relies on:
 - Loading is idempotent: the same files twice give the same database.
 - A newer shipped version of a therapy replaces the older one, and is kept as a revision.
 - A therapy the clinic has edited (``origin == "clinic"``) is never overwritten: the newer shipped
-  version is recorded in ``pending_shipped_version`` so the app can show the clash.
+  version is recorded in ``pending_shipped_version`` and its file kept as a revision with origin
+  ``"shipped-pending"``, so the app can show the clash (see :mod:`clinic_app.services.therapy_edits`).
 - Nothing is written unless the whole content directory passes the check.
 """
 
@@ -35,6 +36,9 @@ from .check import ContentBundle, load_content
 from .schema import TherapyFile
 
 SHIPPED_AUTHOR = "Clinic Reference shipped content"
+# The origin of a revision holding a newer shipped file that was not applied because the clinic had
+# edited the therapy (its text stays the clinic's until the clinic reviews the change).
+PENDING_ORIGIN = "shipped-pending"
 
 
 @dataclass
@@ -165,25 +169,45 @@ def _load_therapy(session, therapy_file, references, attributes, conditions, rep
     if row is None:
         row = Therapy(slug=therapy_file.slug, origin="shipped")
         session.add(row)
-        apply_therapy_file(session, row, therapy_file, references, attributes, conditions)
+        write_therapy_file(session, row, therapy_file, "shipped", SHIPPED_AUTHOR, "first load of shipped content",
+                           references, attributes, conditions)
         row.shipped_hash = digest
-        _add_revision(session, row, therapy_file, digest, "shipped", SHIPPED_AUTHOR, "first load of shipped content")
         report.added.append(therapy_file.slug)
         return
     if row.origin == "clinic":
         if therapy_file.content_version > row.content_version and row.pending_shipped_version != therapy_file.content_version:
             row.pending_shipped_version = therapy_file.content_version
+            # kept beside the clinic's text (never applied to it), so the clinic can compare and choose
+            _add_revision(session, row, therapy_file, digest, PENDING_ORIGIN, SHIPPED_AUTHOR,
+                          f"shipped content version {therapy_file.content_version}, not applied: "
+                          "the clinic has edited this therapy")
         report.kept_clinic_edits.append(therapy_file.slug)
         return
     if row.shipped_hash == digest or therapy_file.content_version < row.content_version:
         report.unchanged.append(therapy_file.slug)
         return
-    apply_therapy_file(session, row, therapy_file, references, attributes, conditions)
+    write_therapy_file(session, row, therapy_file, "shipped", SHIPPED_AUTHOR,
+                       f"shipped content version {therapy_file.content_version}", references, attributes, conditions)
     row.shipped_hash = digest
     row.pending_shipped_version = None
-    _add_revision(session, row, therapy_file, digest, "shipped", SHIPPED_AUTHOR,
-                  f"shipped content version {therapy_file.content_version}")
     report.updated.append(therapy_file.slug)
+
+
+def write_therapy_file(session: Session, row: Therapy, t: TherapyFile, origin: str, author: str, reason: str,
+                       references=None, attributes=None, conditions=None) -> ContentRevision:  # noqa: ANN001
+    """Write ``t`` onto ``row`` (every field, links included), set the row's ``origin`` and keep the
+    whole file as a new revision, in the caller's transaction. The reference, attribute and condition
+    rows are read from the session unless given. The caller sets ``shipped_hash`` and
+    ``pending_shipped_version`` and rebuilds the search index when it is done."""
+    if references is None:
+        references = {r.key: r for r in session.scalars(select(Reference))}
+    if attributes is None:
+        attributes = {a.key: a for a in session.scalars(select(Attribute))}
+    if conditions is None:
+        conditions = {c.slug: c for c in session.scalars(select(Condition))}
+    apply_therapy_file(session, row, t, references, attributes, conditions)
+    row.origin = origin
+    return _add_revision(session, row, t, therapy_hash(t), origin, author, reason)
 
 
 def apply_therapy_file(session, row: Therapy, t: TherapyFile, references, attributes, conditions) -> None:  # noqa: ANN001
@@ -216,12 +240,12 @@ def apply_therapy_file(session, row: Therapy, t: TherapyFile, references, attrib
     row.conditions = [conditions[slug] for slug in t.conditions]
 
 
-def _add_revision(session, row, t, digest, origin, author, reason) -> None:  # noqa: ANN001
+def _add_revision(session, row, t, digest, origin, author, reason) -> ContentRevision:  # noqa: ANN001
     number = (max((r.revision for r in row.revisions), default=0) + 1) if row.id is not None else 1
-    row.revisions.append(
-        ContentRevision(revision=number, author=author, reason=reason, origin=origin,
-                        content_version=t.content_version, content_hash=digest, snapshot=therapy_snapshot(t))
-    )
+    revision = ContentRevision(revision=number, author=author, reason=reason, origin=origin,
+                               content_version=t.content_version, content_hash=digest, snapshot=therapy_snapshot(t))
+    row.revisions.append(revision)
+    return revision
 
 
 # The index rows share the therapy's id, so a hit leads straight to its therapy row.
