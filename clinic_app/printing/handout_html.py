@@ -5,6 +5,11 @@ name ``clinic-logo``; nothing else is referenced.
 
 from __future__ import annotations
 
+import re
+from urllib.parse import quote
+
+from markupsafe import Markup
+
 from clinic_app.printing.figures import icon_array_name
 from clinic_app.printing.templates import environment
 from clinic_app.services.handouts import (
@@ -16,7 +21,7 @@ from clinic_app.services.handouts import (
     personal_close,
     personal_open,
 )
-from clinic_app.services.library import SOON_LEAD, STATUS_MARKS, URGENT_LEAD
+from clinic_app.services.library import SOON_LEAD, STATUS_MARKS, URGENT_LEAD, ReferenceItem
 
 FIGURE_COLOURS = ("#143d59", "#8a6d00", "#6b7782")  # the option itself, then what it was compared with
 LEGEND_WORDS = {"established": "a standard treatment.", "emerging": "not yet proven.",
@@ -46,6 +51,39 @@ def source_lines(handout: Handout) -> list[str]:
     return list(dict.fromkeys(r.compact_line() for r in handout.references))
 
 
+# A source that can be looked up online is a link in the PDF, the whole line (so the identifier it
+# shows is part of it, on paper too). The link keeps the text's own colour, without underline: the
+# printed page looks as it did, and a reader of the PDF can still click it.
+LINK_STYLE = "color: #1a1a1a; text-decoration: none;"
+_PMID = re.compile(r"\d{1,9}")
+_PMCID = re.compile(r"PMC\d{1,9}")
+
+
+def source_url(ref: ReferenceItem) -> str:
+    """Where the identifier the handout prints for ``ref`` leads (PubMed for a PMID, doi.org for a
+    DOI, PubMed Central for a PMCID), or "" when it prints none of those (a report number, an ISBN)."""
+    if ref.pmid:  # printed as "PMID ...": a link only when it is one
+        pmid = ref.pmid.strip()
+        return f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/" if _PMID.fullmatch(pmid) else ""
+    if ref.doi:
+        doi = ref.doi.strip()
+        return f"https://doi.org/{quote(doi, safe='/:;()._-')}" if doi.startswith("10.") else ""
+    if ref.pmcid and _PMCID.fullmatch(ref.pmcid.strip()):
+        return f"https://pmc.ncbi.nlm.nih.gov/articles/{ref.pmcid.strip()}/"
+    return ""
+
+
+def source_links(handout: Handout) -> list[Markup]:
+    """:func:`source_lines` as the handout prints them: each line that names a PubMed, DOI or PMC
+    identifier a link to it (the link's text is the whole line), the others plain text."""
+    lines: dict[str, str] = {}
+    for ref in handout.references:
+        lines.setdefault(ref.compact_line(), source_url(ref))
+    # Links come from checked identifiers only, never from content or the clinic's text.
+    return [Markup('<a href="{}" style="{}">{}</a>').format(url, LINK_STYLE, line) if url else Markup.escape(line)
+            for line, url in lines.items()]
+
+
 def split_at(items: tuple[str, ...] | list[str]) -> int:
     """Where a list printed in two columns (filled down the left one first) breaks, so the two
     columns are about as long as each other."""
@@ -70,8 +108,6 @@ def render_handout_html(handout: Handout, comparison_html: str = "", tight: bool
     (:mod:`clinic_app.printing.paginate`) uses to keep each with the text under it. The patient's
     name, notes and next steps are not in it: they go with the document and are filled in for paper
     (:meth:`HandoutDocument.filled_html`)."""
-    from markupsafe import Markup
-
     request = handout.request
     body_pt = 14 if request.large_print else 12
     title = handout_title(handout)
@@ -81,7 +117,7 @@ def render_handout_html(handout: Handout, comparison_html: str = "", tight: bool
         has_logo=bool(handout.clinic.logo), logo_width=110 if request.large_print else 96,
         font=FONT, body_pt=body_pt, h1_pt=body_pt + 5, h2_pt=body_pt + 2, h3_pt=body_pt + 2, line_height=LINE_HEIGHT,
         small_pt=max(10, body_pt - 2), note_pt=body_pt - 2, source_pt=body_pt - (4 if tight else 3),
-        pad=3 if tight else 5, gap=2 if tight else 4, source_lines=source_lines(handout),
+        pad=3 if tight else 5, gap=2 if tight else 4, source_lines=source_links(handout),
         split_at=split_at, icon_array=icon_array_name, figure_colours=FIGURE_COLOURS,
         figure_px=60 if request.large_print else 52, grid_how_to_read=GRID_HOW_TO_READ.format(legend=status_legend(handout)),
         status_colours=STATUS_COLOURS, status_marks=STATUS_MARKS, patient_slot=PATIENT_SLOT,

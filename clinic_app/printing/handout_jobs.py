@@ -30,12 +30,12 @@ from clinic_app.printing.paged import (
     printer_names,
     render_pages,
 )
-from clinic_app.storage.targets import target_problem
 from clinic_app.services import comparison, handout_log, one_page
 from clinic_app.services.handouts import Handout, HandoutDocument, HandoutRequest, compose_handout
 from clinic_app.settings import shown
 from clinic_app.storage.reader import Reader
 from clinic_app.storage.store import Store
+from clinic_app.storage.targets import target_problem
 
 if TYPE_CHECKING:
     from clinic_app.services.handout_quality import Assessment
@@ -63,7 +63,8 @@ def build_document(reader: Reader, request: HandoutRequest) -> tuple[Handout, Ha
     if request.one_page:
         from clinic_app.printing import one_page as one_page_paper
 
-        return one_page_paper.build_document(reader, request)
+        handout, doc = one_page_paper.build_document(reader, request)
+        return handout, dated(doc, request)
     handout = compose_handout(reader, request)
     grid = ""
     if request.include_comparison:
@@ -81,7 +82,13 @@ def build_document(reader: Reader, request: HandoutRequest) -> tuple[Handout, Ha
         table = one_page.shortened(table, GRID_ANSWER_LIMIT, mark="")
         grid = comparison_table_html(table, 14 if request.large_print else 12, side_question_max=2, references=False,
                                      compact_heading=True)
-    return handout, fitted(handout, grid)
+    return handout, dated(fitted(handout, grid), request)
+
+
+def dated(doc: HandoutDocument, request: HandoutRequest) -> HandoutDocument:
+    """``doc`` with its title as the PDF names it: the title the patient reads and the handout's
+    date, never the patient's name (a PDF's title travels in file lists and mail previews)."""
+    return replace(doc, title=f"{doc.title} · {request.date.strftime('%d %B %Y').lstrip('0')}")
 
 
 GRID_ANSWER_LIMIT = 130  # characters: an answer in a handout's grid is cut to the whole sentences that fit

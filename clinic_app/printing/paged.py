@@ -8,6 +8,8 @@ paints for preview, printer and PDF alike, so what the preview shows is what com
 from __future__ import annotations
 
 import contextlib
+import io
+import logging
 import os
 import re
 import sys
@@ -30,17 +32,21 @@ from PySide6.QtGui import (
 )
 from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
 
+from clinic_app import APP_NAME, __version__
 from clinic_app.errors import ClinicAppError
 from clinic_app.printing.figures import render as render_figure
 from clinic_app.printing.paginate import LONG_PAGE, paginate
 from clinic_app.printing.printable import MARGIN_MM, Printable
-from clinic_app.storage.targets import target_problem
 from clinic_app.settings import shown
 from clinic_app.storage import leftovers
+from clinic_app.storage.targets import target_problem
 
 BAND_MM = 11.0  # header and footer sit this far from the paper's edge, inside the margin
 FONT = "DejaVu Sans"
 PAGE_SIZES = {"a4": QPageSize.PageSizeId.A4, "letter": QPageSize.PageSizeId.Letter}
+CREATOR = f"{APP_NAME} {__version__}"  # the PDF's Creator; Qt names itself as the Producer
+
+_log = logging.getLogger(__name__)
 
 
 class PrintError(ClinicAppError):
@@ -213,8 +219,15 @@ def _pages_painter(item: Printable, printer: QPrinter):  # noqa: ANN202 - (pages
 
 
 def paint(item: Printable, printer: QPrinter) -> int:
-    """Paint every page of ``item`` on ``printer`` (already configured); returns the page count."""
+    """Paint every page of ``item`` on ``printer`` (already configured); returns the page count.
+    A PDF file gets ``item``'s title (unless the printer has one) and language too."""
     pages, _, draw = _pages_painter(item, printer)
+    pdf_file = printer.outputFileName() if printer.outputFormat() == QPrinter.OutputFormat.PdfFormat else ""
+    if pdf_file:
+        if not printer.docName() and item.title:
+            printer.setDocName(item.title)
+        if not printer.creator():
+            printer.setCreator(CREATOR)
     painter = QPainter()
     if not painter.begin(printer):
         raise PrintError("the printer or PDF file could not be opened for writing")
@@ -225,7 +238,45 @@ def paint(item: Printable, printer: QPrinter) -> int:
             draw(painter, index)
     finally:
         painter.end()
+    if pdf_file:
+        set_pdf_language(Path(pdf_file), item.language)
     return len(pages)
+
+
+# The document language (ISO 639 and a region: "en", "en-US") is what a screen reader speaks the
+# text in. Qt has no setting for it (QPdfWriter and QPrinter write no /Lang), so pypdf adds it to the
+# finished file as an incremental update (ISO 32000-1, 7.5.6): the catalog again, with /Lang, after
+# Qt's own %%EOF. Nothing Qt wrote is changed.
+_LANGUAGE = re.compile(r"[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*")
+
+
+def set_pdf_language(file: Path, language: str) -> None:
+    """Give the PDF ``file`` (as Qt wrote it, not yet in its place) the document language
+    ``language``. A file pypdf cannot read is left as it is, and said so in the log: the handout is
+    not lost for want of its language. A file that cannot be written is an error."""
+    if not _LANGUAGE.fullmatch(language):
+        raise ValueError(f"not a language tag: {language!r}")
+    from pypdf import PdfWriter
+    from pypdf.errors import PyPdfError
+    from pypdf.generic import NameObject, TextStringObject
+
+    try:
+        writer = PdfWriter(str(file), incremental=True)
+        if writer.root_object.get("/Lang") == language:
+            return
+        writer.root_object[NameObject("/Lang")] = TextStringObject(language)
+        with io.BytesIO() as updated:
+            writer.write(updated)
+            data = updated.getvalue()
+    except (PyPdfError, ValueError, KeyError) as exc:
+        _log.warning("the PDF %s was left without its document language: %s", shown(file), exc)
+        return
+    except OSError as exc:
+        raise PrintError(f"cannot read {shown(file)}: {exc.strerror or exc}") from exc
+    try:
+        Path(file).write_bytes(data)
+    except OSError as exc:
+        raise PrintError(f"cannot write {shown(file)}: {exc.strerror or exc}") from exc
 
 
 def render_pages(item: Printable, dpi: float) -> list[QImage]:
@@ -346,7 +397,7 @@ def paint_pdf(item: Printable, file: Path, title: str = "") -> int:
     printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
     printer.setOutputFileName(str(file))
     printer.setDocName(title or item.title or Path(file).stem)
-    printer.setCreator("Clinic Reference")
+    printer.setCreator(CREATOR)
     configure(printer, item)
     return paint(item, printer)
 

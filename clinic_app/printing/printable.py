@@ -25,3 +25,4 @@ class Printable:
     logo: bytes | None = None
     margin_mm: float = MARGIN_MM  # on every side; the header and footer stay in their bands
     title: str = ""  # the PDF's title
+    language: str = "en"  # the PDF's document language (its catalog's /Lang): the content is English

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sqlite3
 
 import pytest
@@ -82,7 +83,11 @@ def test_content_with_markup_prints_as_text(prepared_location, reader):
     doc = render_handout_html(handout)
     html = doc.filled_html()  # the notes are filled in for paper, escaped like the rest
     assert "&lt;b&gt;Bold&lt;/b&gt; Clinic" in html
-    assert '<img src="http' not in html and '<a href="http' not in html
+    assert '<img src="http' not in html
+    links = re.findall(r'<a\b[^>]*\bhref="([^"]*)"', html)  # the only links: the sources' checked identifiers
+    assert all(url.startswith(("https://pubmed.ncbi.nlm.nih.gov/", "https://doi.org/",
+                               "https://pmc.ncbi.nlm.nih.gov/")) for url in links), links
+    assert "evil.example" not in " ".join(links)
     assert "&lt;img src=" in html
     assert "evil.example/t.png" not in doc.html  # the stored source holds only the notes' frame
 
