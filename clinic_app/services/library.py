@@ -73,6 +73,10 @@ URGENT_LEAD = "Go to the emergency department or call your emergency number now 
 SOON_LEAD = "See your doctor as soon as you can if you have back pain and:"
 
 
+REVIEW_DUE_MARK = "Review due"  # its text was last reviewed more than 12 months ago
+SHIPPED_CHANGED_MARK = "Shipped text changed"  # since the clinic's edit: 'clinic-app edit changed'
+
+
 @dataclass(frozen=True)
 class TherapyListItem:
     slug: str
@@ -83,6 +87,13 @@ class TherapyListItem:
     evidence_grade: str
     conditions: tuple[str, ...] = ()
     review_due: bool = False  # its last review is more than 12 months old: the list marks it
+    shipped_changed: bool = False  # the clinic edited it and a newer shipped text waits for review
+
+    @property
+    def marks(self) -> tuple[str, ...]:
+        """What the list says beside the evidence grade for the clinic's content team."""
+        return tuple(mark for mark, on in ((REVIEW_DUE_MARK, self.review_due),
+                                           (SHIPPED_CHANGED_MARK, self.shipped_changed)) if on)
 
 
 @dataclass(frozen=True)
@@ -283,7 +294,7 @@ _CATEGORY_ORDER = " ".join(f"WHEN '{key}' THEN {index}" for index, key in enumer
 _LIST_SQL = (
     "SELECT t.slug, t.name, t.patient_name, t.category, t.status, t.evidence_grade, "
     "(SELECT group_concat(c.slug, ' ') FROM therapy_condition tc JOIN condition c ON c.id = tc.condition_id "
-    " WHERE tc.therapy_id = t.id), t.last_reviewed FROM therapy t "
+    " WHERE tc.therapy_id = t.id), t.last_reviewed, t.pending_shipped_version FROM therapy t "
     f"ORDER BY CASE t.category {_CATEGORY_ORDER} ELSE 9 END, t.name COLLATE NOCASE"
 )
 
@@ -295,7 +306,8 @@ def list_therapies(reader: Reader, patient_facing: bool = False) -> list[Therapy
 
     today = dt.date.today()
     items = [TherapyListItem(*row[:6], conditions=tuple((row[6] or "").split()),
-                             review_due=bool(row[7]) and is_review_due(str(row[7])[:10], today))
+                             review_due=bool(row[7]) and is_review_due(str(row[7])[:10], today),
+                             shipped_changed=row[8] is not None)
              for row in reader.query(_LIST_SQL)]
     if patient_facing:
         from clinic_app.services.clinic_fields import not_offered

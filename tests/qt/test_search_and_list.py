@@ -265,7 +265,7 @@ def test_a_therapy_due_for_review_says_so_in_the_list_and_in_its_hits(qtbot, mak
     import sqlite3
 
     from clinic_app.ui.browse.therapy_delegate import TherapyDelegate
-    from clinic_app.ui.browse.therapy_list import ReviewDueRole
+    from clinic_app.ui.browse.therapy_list import MarksRole
 
     with sqlite3.connect(prepared_location.sqlite_path) as conn:  # last reviewed 13 months ago
         conn.execute("UPDATE therapy SET last_reviewed = ? WHERE slug = 'nsaids'",
@@ -274,11 +274,11 @@ def test_a_therapy_due_for_review_says_so_in_the_list_and_in_its_hits(qtbot, mak
     window = make_window()
     model = window.search_panel.model
     rows = {model.index(r, 0).data(SlugRole): model.index(r, 0) for r in range(model.rowCount())}
-    assert rows["nsaids"].data(ReviewDueRole) and not rows["self-care"].data(ReviewDueRole)
+    assert rows["nsaids"].data(MarksRole) == ("Review due",) and rows["self-care"].data(MarksRole) == ()
     assert "Review due." in rows["nsaids"].data(Qt.ItemDataRole.AccessibleTextRole)
     assert "Review due" not in rows["self-care"].data(Qt.ItemDataRole.AccessibleTextRole)
-    assert TherapyDelegate._grade_text("moderate", review_due=True) == "Evidence grade: Moderate \u00b7 Review due"
+    assert TherapyDelegate._grade_text("moderate", marks=("Review due",)) == "Evidence grade: Moderate \u00b7 Review due"
     window.search_panel.list_view.grab()  # painted with the mark, without error
     type_query(qtbot, window, "nsaid")
     hit = model.index(0, 0)
-    assert hit.data(SlugRole) == "nsaids" and hit.data(ReviewDueRole)
+    assert hit.data(SlugRole) == "nsaids" and hit.data(MarksRole) == ("Review due",)

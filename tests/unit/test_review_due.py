@@ -45,3 +45,15 @@ def test_the_list_marks_a_therapy_whose_review_is_due(prepared_location, reader)
     conn.close()
     due = {item.slug for item in list_therapies(reader) if item.review_due}
     assert due == {"nsaids"}
+
+
+def test_the_list_marks_an_edited_therapy_whose_shipped_text_changed(prepared_location, reader):
+    assert all(item.marks == () for item in list_therapies(reader))
+    with sqlite3.connect(prepared_location.sqlite_path) as conn:  # as the loader leaves a clinic-edited therapy
+        conn.execute("UPDATE therapy SET origin = 'clinic', pending_shipped_version = content_version + 1 "
+                     "WHERE slug = 'yoga'")
+        conn.execute("UPDATE therapy SET last_reviewed = ? WHERE slug = 'yoga'",
+                     ((dt.date.today() - dt.timedelta(days=400)).isoformat(),))
+    conn.close()
+    marks = {item.slug: item.marks for item in list_therapies(reader) if item.marks}
+    assert marks == {"yoga": ("Review due", "Shipped text changed")}

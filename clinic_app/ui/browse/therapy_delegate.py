@@ -35,10 +35,9 @@ from clinic_app.ui.browse.therapy_list import (
     KIND_NOTICE,
     MARK_CLOSE,
     MARK_OPEN,
-    REVIEW_DUE_TEXT,
     GradeRole,
     KindRole,
-    ReviewDueRole,
+    MarksRole,
     SnippetRole,
     StatusRole,
 )
@@ -129,7 +128,7 @@ class TherapyDelegate(QStyledItemDelegate):
             below = SNIPPET_LINES * base if kind == KIND_HIT else 0
             height = 2 * PAD_Y + name_height + LINE_GAP + self._tag_height(option.font) + (LINE_GAP + below if below else 0)
             if self._grade_below(option.font, content, index.data(StatusRole) or "", index.data(GradeRole) or "",
-                                 bool(index.data(ReviewDueRole))):
+                                 index.data(MarksRole) or ()):
                 height += LINE_GAP + base
         return QSize(width, height)
 
@@ -148,19 +147,19 @@ class TherapyDelegate(QStyledItemDelegate):
         return (lines - 1) * metrics.lineSpacing() + metrics.height()
 
     @staticmethod
-    def _grade_text(grade: str, font: QFont | None = None, width: int = 0, review_due: bool = False) -> str:
+    def _grade_text(grade: str, font: QFont | None = None, width: int = 0, marks: tuple[str, ...] = ()) -> str:
         """"Evidence grade: Moderate", or "Evidence: Moderate" where the row is too narrow for it;
-        "· Review due" after it when the text's last review is more than 12 months old."""
+        the content team's marks after it ("· Review due", "· Shipped text changed")."""
         label = GRADE_LABELS.get(grade, grade)
-        due = f" · {REVIEW_DUE_TEXT}" if review_due else ""
+        due = "".join(f" \u00b7 {mark}" for mark in marks)
         full = f"Evidence grade: {label}{due}"
         if font is None or QFontMetrics(font).horizontalAdvance(full) <= width:
             return full
         return f"Evidence: {label}{due}"
 
-    def _grade_below(self, font: QFont, width: int, status: str, grade: str, review_due: bool = False) -> bool:
+    def _grade_below(self, font: QFont, width: int, status: str, grade: str, marks: tuple[str, ...] = ()) -> bool:
         """Whether the evidence grade goes on a line of its own: the row is too narrow for it beside the tag."""
-        text = self._grade_text(grade, review_due=review_due)
+        text = self._grade_text(grade, marks=marks)
         beside = self._tag_width(font, status) + GRADE_GAP + QFontMetrics(font).horizontalAdvance(text)
         return beside > width
 
@@ -246,19 +245,19 @@ class TherapyDelegate(QStyledItemDelegate):
         name_bottom = content.top() + self._name_height(opt.font, content.width(), text)
 
         status, grade = index.data(StatusRole) or "", index.data(GradeRole) or ""
-        review_due = bool(index.data(ReviewDueRole))
+        marks = index.data(MarksRole) or ()
         tag_rect = self._paint_tag(painter, opt.font, QRect(content.left(), name_bottom + LINE_GAP, content.width(), 0),
                                    status)
         painter.setFont(opt.font)
         painter.setPen(evidence_colour)
-        if self._grade_below(opt.font, content.width(), status, grade, review_due):
+        if self._grade_below(opt.font, content.width(), status, grade, marks):
             line_height = QFontMetrics(opt.font).height()
             grade_rect = QRect(content.left(), tag_rect.bottom() + 1 + LINE_GAP, content.width(), line_height)
         else:
             left = tag_rect.right() + 1 + GRADE_GAP
             grade_rect = QRect(left, tag_rect.top(), content.right() - left, tag_rect.height())
         painter.drawText(grade_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         self._grade_text(grade, opt.font, grade_rect.width(), review_due))
+                         self._grade_text(grade, opt.font, grade_rect.width(), marks))
         if index.data(KindRole) == KIND_HIT:
             below = QRect(content.left(), grade_rect.bottom() + 1 + LINE_GAP, content.width(),
                           content.bottom() - grade_rect.bottom() - LINE_GAP)

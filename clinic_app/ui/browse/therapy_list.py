@@ -31,8 +31,7 @@ CategoryRole = Qt.ItemDataRole.UserRole + 3
 StatusRole = Qt.ItemDataRole.UserRole + 4
 GradeRole = Qt.ItemDataRole.UserRole + 5
 SnippetRole = Qt.ItemDataRole.UserRole + 6
-ReviewDueRole = Qt.ItemDataRole.UserRole + 7
-REVIEW_DUE_TEXT = "Review due"  # the text's last review is more than 12 months old
+MarksRole = Qt.ItemDataRole.UserRole + 7  # ("Review due", "Shipped text changed"): for the content team
 
 
 class _Row(NamedTuple):
@@ -43,7 +42,7 @@ class _Row(NamedTuple):
     status: str = ""
     grade: str = ""
     snippet: str = ""
-    review_due: bool = False
+    marks: tuple[str, ...] = ()
 
 
 def plain_snippet(snippet: str) -> str:
@@ -64,14 +63,14 @@ class TherapyListModel(QAbstractListModel):
         self._status = ""
         self._condition = ""
         self._conditions_of: dict[str, tuple[str, ...]] | None = None
-        self._review_due: set[str] = set()
+        self._marks: dict[str, tuple[str, ...]] = {}
         self._rows: list[_Row] = []
 
     # -- what the model shows -------------------------------------------------------------
     def set_therapies(self, therapies: list[TherapyListItem]) -> None:
         self._therapies = list(therapies)
         self._conditions_of = None
-        self._review_due = {t.slug for t in self._therapies if t.review_due}
+        self._marks = {t.slug: t.marks for t in self._therapies if t.marks}
         self._rebuild()
 
     def set_hits(self, query: str, hits: list[SearchHit] | None, corrected: str | None = None) -> None:
@@ -139,7 +138,7 @@ class TherapyListModel(QAbstractListModel):
             group = groups.get(t.category)
             if group is not None and (not filtered or self._keep(t.category, t.status, t.conditions)):
                 group.append(_Row(KIND_THERAPY, t.name, t.slug, t.category, t.status, t.evidence_grade,
-                                  review_due=t.review_due))
+                                  marks=t.marks))
         rows: list[_Row] = []
         for category, label in CATEGORY_LABELS.items():
             if groups[category]:
@@ -152,7 +151,7 @@ class TherapyListModel(QAbstractListModel):
     def _hit_rows(self) -> list[_Row]:
         rows = [
             _Row(KIND_HIT, h.name, h.slug, h.category, h.status, h.evidence_grade, " ".join(h.snippet.split()),
-                 review_due=h.slug in self._review_due)
+                 marks=self._marks.get(h.slug, ()))
             for h in self._hits or ()
             if self._keep(h.category, h.status, self._conditions(h.slug) if self._condition else ())
         ]
@@ -186,7 +185,7 @@ class TherapyListModel(QAbstractListModel):
         if role in (Qt.ItemDataRole.AccessibleTextRole, Qt.ItemDataRole.ToolTipRole):
             return self._describe(row, role)
         values = {SlugRole: row.slug, CategoryRole: row.category, StatusRole: row.status,
-                  GradeRole: row.grade, SnippetRole: row.snippet, ReviewDueRole: row.review_due}
+                  GradeRole: row.grade, SnippetRole: row.snippet, MarksRole: row.marks}
         return values.get(role)
 
     @staticmethod
@@ -195,8 +194,7 @@ class TherapyListModel(QAbstractListModel):
             return row.text
         status = f"{STATUS_LABELS.get(row.status, row.status)}: {STATUS_PLAIN.get(row.status, '')}"
         grade = f"Evidence grade: {GRADE_LABELS.get(row.grade, row.grade)}."
-        if row.review_due:
-            grade += f" {REVIEW_DUE_TEXT}."
+        grade += "".join(f" {mark}." for mark in row.marks)
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{status}\n{grade}"
         found = f" Found: {plain_snippet(row.snippet)}" if row.snippet else ""
