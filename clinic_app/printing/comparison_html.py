@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from clinic_app.printing.printable import Printable
+from clinic_app.printing.source_links import linked
 from clinic_app.printing.templates import environment
 from clinic_app.services.comparison import SCALE_MAX, ComparisonMatrix
 from clinic_app.services.comparison_export import HOW_TO_READ, TITLE, ComparisonContext, scale_legend
@@ -104,7 +105,7 @@ class ComparisonPrint:
         html = _environment().get_template("comparison.html.j2").render(
             matrix=matrix, context=context, title=title, how_to_read=HOW_TO_READ,
             table_html=Markup(table),  # noqa: S704 - rendered above with autoescape on
-            has_logo=bool(context.logo), logo_width=72, font=FONT, **_sizes(self.body_pt),
+            has_logo=bool(context.logo), logo_width=72, font=FONT, linked=linked, **_sizes(self.body_pt),
         )
         names = " · ".join(c.patient_name for c in matrix.columns)
         footer = f"{title}: {len(matrix.columns)} options" + (

@@ -5,12 +5,10 @@ name ``clinic-logo``; nothing else is referenced.
 
 from __future__ import annotations
 
-import re
-from urllib.parse import quote
-
 from markupsafe import Markup
 
 from clinic_app.printing.figures import icon_array_name
+from clinic_app.printing.source_links import linked
 from clinic_app.printing.templates import environment
 from clinic_app.services.handouts import (
     PATIENT_SLOT,
@@ -51,37 +49,13 @@ def source_lines(handout: Handout) -> list[str]:
     return list(dict.fromkeys(r.compact_line() for r in handout.references))
 
 
-# A source that can be looked up online is a link in the PDF, the whole line (so the identifier it
-# shows is part of it, on paper too). The link keeps the text's own colour, without underline: the
-# printed page looks as it did, and a reader of the PDF can still click it.
-LINK_STYLE = "color: #1a1a1a; text-decoration: none;"
-_PMID = re.compile(r"\d{1,9}")
-_PMCID = re.compile(r"PMC\d{1,9}")
-
-
-def source_url(ref: ReferenceItem) -> str:
-    """Where the identifier the handout prints for ``ref`` leads (PubMed for a PMID, doi.org for a
-    DOI, PubMed Central for a PMCID), or "" when it prints none of those (a report number, an ISBN)."""
-    if ref.pmid:  # printed as "PMID ...": a link only when it is one
-        pmid = ref.pmid.strip()
-        return f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/" if _PMID.fullmatch(pmid) else ""
-    if ref.doi:
-        doi = ref.doi.strip()
-        return f"https://doi.org/{quote(doi, safe='/:;()._-')}" if doi.startswith("10.") else ""
-    if ref.pmcid and _PMCID.fullmatch(ref.pmcid.strip()):
-        return f"https://pmc.ncbi.nlm.nih.gov/articles/{ref.pmcid.strip()}/"
-    return ""
-
-
 def source_links(handout: Handout) -> list[Markup]:
     """:func:`source_lines` as the handout prints them: each line that names a PubMed, DOI or PMC
     identifier a link to it (the link's text is the whole line), the others plain text."""
-    lines: dict[str, str] = {}
+    lines: dict[str, ReferenceItem] = {}
     for ref in handout.references:
-        lines.setdefault(ref.compact_line(), source_url(ref))
-    # Links come from checked identifiers only, never from content or the clinic's text.
-    return [Markup('<a href="{}" style="{}">{}</a>').format(url, LINK_STYLE, line) if url else Markup.escape(line)
-            for line, url in lines.items()]
+        lines.setdefault(ref.compact_line(), ref)
+    return [linked(line, ref) for line, ref in lines.items()]
 
 
 def split_at(items: tuple[str, ...] | list[str]) -> int:

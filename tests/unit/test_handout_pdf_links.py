@@ -134,3 +134,18 @@ def test_the_language_is_added_once_and_a_pdf_laid_out_otherwise_is_left_as_it_i
     assert other.read_bytes().endswith(b"%%EOF\n") and b"/Lang" not in other.read_bytes()
     with pytest.raises(ValueError, match="not a language tag"):
         paged.set_pdf_language(out, "en) /Evil (x")
+
+
+def test_a_comparison_pdf_links_its_sources(prepared_location, tmp_path):
+    from clinic_app.cli import main
+
+    out = tmp_path / "c.pdf"
+    assert main(["--data-dir", str(prepared_location.data_dir), "compare", "nsaids", "yoga", "-o", str(out)]) == 0
+    reader = PdfReader(str(out))
+    uris = [annotation.get_object()["/A"]["/URI"] for page in reader.pages
+            for annotation in (page.get("/Annots") or []) if "/A" in annotation.get_object()]
+    assert uris and all(uri.startswith(("https://pubmed.ncbi.nlm.nih.gov/", "https://doi.org/",
+                                        "https://pmc.ncbi.nlm.nih.gov/")) for uri in uris)
+    text = " ".join(page.extract_text() for page in reader.pages)
+    pmids = [uri.rstrip("/").rsplit("/", 1)[1] for uri in uris if "pubmed" in uri]
+    assert pmids and all(pmid in text for pmid in pmids)  # the identifier is printed, not only linked
