@@ -233,3 +233,27 @@ def test_each_cell_names_its_question_and_the_scale_is_explained(view):
     view.present()
     assert LEGEND in view.presentation.table.accessibleDescription()
     view.presentation.close()
+
+
+def test_presentation_on_a_small_logical_screen_still_shows_a_whole_row_and_whole_words(qtbot, reader):
+    """200% scaling on a 1440×900 screen leaves 720×450 to lay out: the type comes down until the
+    headings leave room for a whole row, and no word of the question column breaks inside itself."""
+    from PySide6.QtGui import QFontMetrics
+
+    window = PresentationWindow(compare(reader, ["platelet-rich-plasma", "exercise-therapy", "self-care"]))
+    qtbot.addWidget(window)
+    window.resize(720, 450)
+    window.show()
+    qtbot.waitExposed(window)
+    qtbot.waitUntil(lambda: bool(shown_rows(window)))
+    QApplication.processEvents()
+    table = window.table
+    header = table.horizontalHeader().height()
+    rows = shown_rows(window)
+    assert rows and table.rowViewportPosition(rows[0]) == 0
+    assert table.rowHeight(rows[0]) <= table.viewport().height()  # the first row whole, below the headings
+    assert header < table.contentsRect().height() * 0.5
+    words = [word for row in range(window.model.rowCount())
+             for word in str(window.model.index(row, 0).data()).split()] + ["Question"]
+    metrics = QFontMetrics(table.horizontalHeader().font())
+    assert table.columnWidth(0) >= max(metrics.horizontalAdvance(word) for word in words)

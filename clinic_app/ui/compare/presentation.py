@@ -8,7 +8,7 @@ the mouse wheel turn the page. No focus frame is drawn: this screen is for the p
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QColor, QFont, QKeyEvent, QKeySequence, QPalette, QShortcut
+from PySide6.QtGui import QCloseEvent, QColor, QFont, QFontMetrics, QKeyEvent, QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -26,7 +26,8 @@ from clinic_app.services.comparison_export import TITLE
 from clinic_app.ui.compare.compare_delegate import ComparisonDelegate, ComparisonHeader
 from clinic_app.ui.compare.compare_model import ComparisonTableModel
 
-MIN_PT, MAX_PT = 14, 36
+MIN_PT, MAX_PT = 11, 36  # 11 pt is still large on the small logical screens it is needed for (200% scaling)
+QUESTION_PADDING = 14  # each side of the question column's words (the delegate's and the header's margins)
 HEADER_SHARE = 0.45  # the most of the table's height the column headings may take
 MORE_BELOW = "More below ↓"
 MORE_ABOVE = "↑ More above"
@@ -185,9 +186,18 @@ class PresentationWindow(QWidget):
     def _fit_columns(self) -> None:
         width = self.table.viewport().width()
         if width > 0 and self.model.columnCount():
-            self.table.setColumnWidth(0, int(width * question_share(self.model.columnCount() - 1)))
+            share = int(width * question_share(self.model.columnCount() - 1))
+            self.table.setColumnWidth(0, min(max(share, self._longest_question_word()), width // 2))
         self.table.horizontalHeader().updateGeometry()
         self._repage()
+
+    def _longest_question_word(self) -> int:
+        """The width the question column needs so that none of its words breaks inside itself."""
+        words = ["Question"] + [word for row in range(self.model.rowCount())
+                                for word in str(self.model.index(row, 0).data() or "").split()]
+        widest = max(QFontMetrics(font).horizontalAdvance(word) for word in words
+                     for font in (self.table.font(), self.table.horizontalHeader().font()))
+        return widest + 2 * QUESTION_PADDING
 
     # -- pages -----------------------------------------------------------------------------
     def _row_height(self, row: int) -> int:
