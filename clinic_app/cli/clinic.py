@@ -8,6 +8,7 @@ import json
 from clinic_app.cli.common import location_of, text
 
 NAME = "clinic"
+ASK = object()  # --edit-passphrase given without a value: read it with getpass
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -26,6 +27,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     clinic_set.add_argument("--address", type=text, help="the address (use \\n for a new line)")
     clinic_set.add_argument("--website", type=text, help="printed as text")
     clinic_set.add_argument("--paper", choices=("a4", "letter"), help="the paper handouts print on")
+    clinic_set.add_argument("--edit-passphrase", nargs="?", const=ASK, type=text, metavar="TEXT",
+                            help="ask for this passphrase before the window's edit dialogs open (a therapy's text, "
+                            "the clinic's own fields); without TEXT it is asked for, unseen. Needs --by")
+    clinic_set.add_argument("--clear-edit-passphrase", action="store_true",
+                            help="open the edit dialogs without a passphrase again. Needs --by")
+    clinic_set.add_argument("--by", type=text, metavar="NAME", help="who sets or clears the edit passphrase")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -36,6 +43,8 @@ def run(args: argparse.Namespace) -> int:
     location = location_of(args)
     store = store_setup.open_store(location)
     profile = clinic.load_profile(store)
+    if args.clinic_command == "set" and (args.edit_passphrase is not None or args.clear_edit_passphrase):
+        return _passphrase(store, args)
     if args.clinic_command == "set":
         changes = {name: getattr(args, name) for name in ("name", "phone", "hours", "address", "website")
                    if getattr(args, name) is not None}
@@ -66,3 +75,29 @@ def run(args: argparse.Namespace) -> int:
               "clinic-app clinic set --name NAME --phone NUMBER")
     return 0
 
+
+def _passphrase(store, args: argparse.Namespace) -> int:  # noqa: ANN001 - a Store
+    import getpass
+
+    from clinic_app.services import edit_guard
+
+    if args.edit_passphrase is not None and args.clear_edit_passphrase:
+        raise edit_guard.PassphraseError("give --edit-passphrase or --clear-edit-passphrase, not both")
+    if args.clear_edit_passphrase:
+        edit_guard.clear_passphrase(store, args.by or "")
+        print("edit passphrase cleared: the edit dialogs open without one")
+        return 0
+    if not (args.by or "").strip():  # before asking for a passphrase that could not be stored
+        raise edit_guard.PassphraseError("setting the edit passphrase needs who is setting it: --by NAME")
+    phrase = args.edit_passphrase
+    if phrase is ASK:
+        try:
+            phrase = getpass.getpass("Edit passphrase: ")
+            again = getpass.getpass("The same again: ")
+        except EOFError:
+            raise edit_guard.PassphraseError("no passphrase was typed; nothing was changed") from None
+        if again != phrase:
+            raise edit_guard.PassphraseError("the two passphrases differ; nothing was changed")
+    edit_guard.set_passphrase(store, phrase, args.by)
+    print("edit passphrase set: the window asks for it before a therapy's text or the clinic's own fields open")
+    return 0

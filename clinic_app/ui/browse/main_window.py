@@ -168,11 +168,16 @@ class MainWindow(QMainWindow):
                                                  "The clinic's cost, contact, protocol notes and whether it offers "
                                                  "the therapy on screen, with their history")
         self.clinic_fields_action.setEnabled(False)  # until a therapy is shown
+        self.therapy_text_action = self._action("Edit this therapy's &text…", [], self._on_therapy_text_requested,
+                                                "Edit the text of the therapy on screen, with its revisions and any "
+                                                "newer shipped text to review")
+        self.therapy_text_action.setEnabled(False)  # until a therapy is shown
         self.detail_view.page_changed.connect(self._update_clinic_fields_action)
         self.detail_view.set_clinic_fields_source(self._clinic_fields_of)
         file_menu.addAction(self.handout_action)
         file_menu.addSeparator()
         file_menu.addAction(self.clinic_fields_action)
+        file_menu.addAction(self.therapy_text_action)
         file_menu.addAction(self.profile_action)
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Quit", ["Ctrl+Q"], self.close, "Close Clinic Reference"))
@@ -231,6 +236,7 @@ class MainWindow(QMainWindow):
     @Slot()
     def _update_clinic_fields_action(self) -> None:
         self.clinic_fields_action.setEnabled(self.detail_view.detail is not None)
+        self.therapy_text_action.setEnabled(self.detail_view.detail is not None)
 
     def _clinic_fields_of(self, slug: str) -> dict[str, str]:
         """The clinic's fields of ``slug`` as stored now: the page reads them again after a change."""
@@ -245,11 +251,17 @@ class MainWindow(QMainWindow):
             self.open_clinic_fields(detail.slug, detail.name)
 
     def open_clinic_fields(self, slug: str, name: str = ""):  # noqa: ANN201 - ClinicFieldsDialog
-        """The clinic's own fields of ``slug``, in a dialog over this window (one at a time)."""
-        from clinic_app.ui.profile.clinic_fields_dialog import open_clinic_fields
+        """The clinic's own fields of ``slug``, in a dialog over this window (one at a time); when the
+        clinic set an edit passphrase, it is asked first (the passphrase dialog is returned)."""
+        from clinic_app.ui.profile.therapy_edit_dialog import guarded
 
         if self._store is None:
             return None
+        return guarded(self, self._store, "editing the clinic's own fields", lambda: self._open_clinic_fields(slug, name))
+
+    def _open_clinic_fields(self, slug: str, name: str = ""):  # noqa: ANN202 - ClinicFieldsDialog
+        from clinic_app.ui.profile.clinic_fields_dialog import open_clinic_fields
+
         current = getattr(self, "clinic_fields_dialog", None)
         try:
             if current is not None and current.isVisible():
@@ -267,6 +279,44 @@ class MainWindow(QMainWindow):
     def _on_clinic_fields_saved(self, text: str) -> None:
         self.show_status(text)
 
+    # -- the therapy's own text (File menu) --------------------------------------------------
+    @Slot()
+    def _on_therapy_text_requested(self) -> None:
+        detail = self.detail_view.detail
+        if detail is not None:
+            self.open_therapy_text(detail.slug, detail.name)
+
+    def open_therapy_text(self, slug: str, name: str = ""):  # noqa: ANN201 - TherapyEditDialog
+        """The text of ``slug``, in a dialog over this window (one at a time); when the clinic set an
+        edit passphrase, it is asked first (the passphrase dialog is returned)."""
+        from clinic_app.ui.profile.therapy_edit_dialog import guarded
+
+        if self._store is None:
+            return None
+        return guarded(self, self._store, "editing a therapy's text", lambda: self._open_therapy_text(slug, name))
+
+    def _open_therapy_text(self, slug: str, name: str = ""):  # noqa: ANN202 - TherapyEditDialog
+        from clinic_app.ui.profile.therapy_edit_dialog import open_therapy_edit
+
+        current = getattr(self, "therapy_text_dialog", None)
+        try:
+            if current is not None and current.isVisible():
+                if current.slug == slug:
+                    current.activateWindow()
+                    return current
+                current.close()
+        except RuntimeError:  # closed and deleted already
+            pass
+        self.therapy_text_dialog = open_therapy_edit(self, self._store, slug, name)
+        self.therapy_text_dialog.saved.connect(self._on_clinic_fields_saved)
+        return self.therapy_text_dialog
+
+    def _reopen_shown_therapy(self) -> None:
+        """A therapy's text changed: the page shows the therapy on screen again, as stored now."""
+        detail = self.detail_view.detail
+        if detail is not None:
+            self._open(detail.slug, remember=False)
+
     # -- data ------------------------------------------------------------------------------
     def set_store(self, store: Store) -> None:
         """Fill the list from ``store`` and reopen the therapy selected last time."""
@@ -278,6 +328,7 @@ class MainWindow(QMainWindow):
         self.search_panel.set_store(store)
         self._update_setup_bar()
         on_change(self, {Change.CLINIC_PROFILE}, self._update_setup_bar)
+        on_change(self, {Change.THERAPY_TEXT}, self._reopen_shown_therapy)
         self._enable_list_menu()
         info = library.library_info(store)
         self.library_label.setText(f"Content library {info.get('library_version', '')} · "
