@@ -3,7 +3,8 @@
 Rules a clinic relies on:
 - Loading is idempotent: the same files twice give the same database.
 - A newer shipped version of a therapy replaces the older one, and is kept as a revision.
-- A therapy the clinic has edited (``origin == "clinic"``) is never overwritten: the newer shipped
+- A therapy the clinic has edited (``origin == "clinic"``) or added itself (``"clinic-added"``, see
+  :mod:`clinic_app.services.clinic_therapies`) is never overwritten: the newer shipped
   version is recorded in ``pending_shipped_version`` and its file kept as a revision with origin
   ``"shipped-pending"``, so the app can show the clash (see :mod:`clinic_app.services.therapy_edits`).
 - Nothing is written unless the whole content directory passes the check.
@@ -174,7 +175,7 @@ def _load_therapy(session, therapy_file, references, attributes, conditions, rep
         row.shipped_hash = digest
         report.added.append(therapy_file.slug)
         return
-    if row.origin == "clinic":
+    if row.origin in ("clinic", "clinic-added"):  # a clinic's therapy (edited, or added with the slug shipped later)
         if therapy_file.content_version > row.content_version and row.pending_shipped_version != therapy_file.content_version:
             row.pending_shipped_version = therapy_file.content_version
             # kept beside the clinic's text (never applied to it), so the clinic can compare and choose
