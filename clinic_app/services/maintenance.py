@@ -140,6 +140,8 @@ def check_database(location: Location) -> CheckReport:
         report.facts.append(("references", str(conn.execute("SELECT count(*) FROM reference").fetchone()[0])))
         edited = [r[0] for r in conn.execute("SELECT slug FROM therapy WHERE origin = 'clinic' ORDER BY slug")]
         report.facts.append(("edited by the clinic", ", ".join(edited) or "none"))
+        added = [r[0] for r in conn.execute("SELECT slug FROM therapy WHERE origin = 'clinic-added' ORDER BY slug")]
+        report.facts.append(("added by the clinic", ", ".join(added) or "none"))
         for label, sql in DOMAIN_CHECKS:
             bad = [r[0] for r in conn.execute(sql)]
             if bad:

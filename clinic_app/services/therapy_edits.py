@@ -37,6 +37,7 @@ from clinic_app.storage.reader import Reader
 from clinic_app.storage.store import Store
 
 CLINIC = "clinic"
+CLINIC_ADDED = "clinic-added"  # a therapy the clinic wrote itself (clinic_app.services.clinic_therapies)
 SHIPPED = "shipped"
 SHORT = 60  # characters of a value quoted in a message
 
@@ -416,8 +417,8 @@ def history(reader: Reader, slug: str) -> list[HistoryEntry]:
 def shipped_changed(reader: Reader) -> list[ShippedChange]:
     """The therapies the clinic has edited whose shipped text changed since the edit, each with the
     changes from the shipped text the edit was based on to the newer shipped text."""
-    rows = reader.query("SELECT slug FROM therapy WHERE origin = ? AND pending_shipped_version IS NOT NULL "
-                        "ORDER BY slug", (CLINIC,))
+    rows = reader.query("SELECT slug FROM therapy WHERE origin IN (?, ?) AND pending_shipped_version IS NOT NULL "
+                        "ORDER BY slug", (CLINIC, CLINIC_ADDED))
     out = []
     for (slug,) in rows:
         revisions = _revisions(reader, slug)

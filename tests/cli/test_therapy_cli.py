@@ -117,3 +117,13 @@ def test_who_and_why_are_required(prepared_location, tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.strip() == "clinic-app: error: adding a therapy needs who is adding it (by); nothing was added"
     assert rows(prepared_location, "SELECT count(*) FROM therapy WHERE slug = ?", (SLUG,)) == [(0,)]
+
+
+def test_db_check_names_the_therapies_the_clinic_added(prepared_location, tmp_path, capsys):
+    assert run(prepared_location, "db", "check") == 0
+    assert re.search(r"added by the clinic\W+none", capsys.readouterr().out)
+    path = write(tmp_path, fixture.clinic_document())
+    assert run(prepared_location, "therapy", "add", path, "--by", "Dr Lee", "--why", "our own class") == 0
+    capsys.readouterr()
+    assert run(prepared_location, "db", "check") == 0
+    assert re.search(rf"added by the clinic\W+{SLUG}", capsys.readouterr().out)

@@ -149,3 +149,14 @@ def test_opening_a_therapy_page_loads_no_content_schema(prepared_location):
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_a_therapy_the_clinic_added_or_edited_says_so(reader):
+    from clinic_app.ui.browse.detail_html import render
+
+    detail = library.get_therapy(reader, "yoga")
+    assert "Your clinic" not in render(detail)
+    added = render(dataclasses.replace(detail, origin="clinic-added"))
+    assert "Your clinic added this entry itself" in added and "sources are the clinic" in added
+    edited = render(dataclasses.replace(detail, origin="clinic", pending_shipped_version=detail.content_version + 1))
+    assert "Your clinic has edited this entry" in edited and "was not applied" in edited

@@ -335,6 +335,9 @@ def test_a_later_shipped_therapy_with_the_same_slug_does_not_replace_it(store, t
     assert after.origin == "clinic-added" and after.clinician == before.clinician
     assert [r.key for r in after.references] == ["Z1"]
     assert after.pending_shipped_version == 2  # kept beside the clinic's text, for the clinic to review
+    from clinic_app.services import therapy_edits
+
+    assert [change.slug for change in therapy_edits.shipped_changed(store)] == [SLUG]  # offered for review
 
 
 def test_the_clinic_may_edit_what_it_added_and_it_stays_listed(store, tmp_path):

@@ -176,6 +176,9 @@ def _header(d: TherapyDetail, base: float, condition: str | None = None) -> str:
         colour = status_fg if d.status != "established" else TEXT
         html.append(f'<p style="font-size:{base * 1.1:.1f}pt; font-weight:{weight}; color:{colour}; '
                     f'margin-top:4px; margin-bottom:14px;">{escape(plain)}</p>')
+    if d.origin == "clinic-added":
+        html.append(f'<p style="font-size:{base:.1f}pt; color:{MUTED};"><i>Your clinic added this entry itself; '
+                    "it is not part of the shipped library, and its sources are the clinic's own.</i></p>")
     if d.origin == "clinic":
         note = "Your clinic has edited this entry."
         if d.pending_shipped_version:
