@@ -262,7 +262,12 @@ class MainWindow(QMainWindow):
     def _open_clinic_fields(self, slug: str, name: str = ""):  # noqa: ANN202 - ClinicFieldsDialog
         from clinic_app.ui.profile.clinic_fields_dialog import open_clinic_fields
 
-        current = getattr(self, "clinic_fields_dialog", None)
+        return self._one_dialog("clinic_fields_dialog", slug, lambda: open_clinic_fields(self, self._store, slug, name))
+
+    def _one_dialog(self, attribute: str, slug: str, make):  # noqa: ANN001, ANN202 - a dialog
+        """One edit dialog of a kind at a time: the one open for ``slug`` comes forward, one open for
+        another therapy closes, and ``make`` opens the new one (kept in ``attribute``)."""
+        current = getattr(self, attribute, None)
         try:
             if current is not None and current.isVisible():
                 if current.slug == slug:
@@ -271,9 +276,10 @@ class MainWindow(QMainWindow):
                 current.close()
         except RuntimeError:  # closed and deleted already
             pass
-        self.clinic_fields_dialog = open_clinic_fields(self, self._store, slug, name)
-        self.clinic_fields_dialog.saved.connect(self._on_clinic_fields_saved)
-        return self.clinic_fields_dialog
+        dialog = make()
+        dialog.saved.connect(self._on_clinic_fields_saved)
+        setattr(self, attribute, dialog)
+        return dialog
 
     @Slot(str)
     def _on_clinic_fields_saved(self, text: str) -> None:
@@ -298,18 +304,7 @@ class MainWindow(QMainWindow):
     def _open_therapy_text(self, slug: str, name: str = ""):  # noqa: ANN202 - TherapyEditDialog
         from clinic_app.ui.profile.therapy_edit_dialog import open_therapy_edit
 
-        current = getattr(self, "therapy_text_dialog", None)
-        try:
-            if current is not None and current.isVisible():
-                if current.slug == slug:
-                    current.activateWindow()
-                    return current
-                current.close()
-        except RuntimeError:  # closed and deleted already
-            pass
-        self.therapy_text_dialog = open_therapy_edit(self, self._store, slug, name)
-        self.therapy_text_dialog.saved.connect(self._on_clinic_fields_saved)
-        return self.therapy_text_dialog
+        return self._one_dialog("therapy_text_dialog", slug, lambda: open_therapy_edit(self, self._store, slug, name))
 
     def _reopen_shown_therapy(self) -> None:
         """A therapy's text changed: the page shows the therapy on screen again, as stored now."""

@@ -23,30 +23,23 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAccessible, QAccessibleEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QAccessible, QAccessibleEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QFrame,
-    QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QLineEdit,
     QPlainTextEdit,
-    QPushButton,
     QScrollArea,
-    QTableView,
     QTabWidget,
-    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
 from clinic_app.errors import ClinicAppError
 from clinic_app.ui.operations import Change, Operation
+from clinic_app.ui.profile.signed_changes import ERROR_COLOUR, GOOD_COLOUR, SignedChanges, sentence
 from clinic_app.ui.records.table_model import Index, ReadOnlyTableModel
 from clinic_app.ui.tasks import TaskRunner
 from clinic_app.ui.window_place import place
@@ -58,11 +51,9 @@ if TYPE_CHECKING:
 GRADE_DELAY_MS = 250  # after the last key, the grade is measured
 TEXT_KEYS = ("cost", "contact", "protocol")  # the fields written as text (offered is chosen)
 OFFERED_CHOICES = (("Not set", ""), ("Yes, offered here", "yes"), ("No, not offered here", "no"))
-ERROR_COLOUR, GOOD_COLOUR = "#b3261e", "#1b5e20"  # 6.5:1 and 7.9:1 on white
 DELETED_COLOUR, ADDED_COLOUR = ERROR_COLOUR, GOOD_COLOUR
 DELETED_STYLE = f"color:{DELETED_COLOUR}; text-decoration:line-through;"
 ADDED_STYLE = f"color:{ADDED_COLOUR}; text-decoration:underline;"
-WHY_MAX = 200
 
 
 # -- the word-level diff ------------------------------------------------------------------------
@@ -147,10 +138,6 @@ def grade_text(assessment: Assessment) -> str:
     return f"Grade {assessment.grade:.1f} — patients' text must be grade {assessment.limit:.0f} or lower"
 
 
-def _sentence(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
 # -- the history ---------------------------------------------------------------------------------
 
 def local_time(when: dt.datetime) -> str:
@@ -194,7 +181,7 @@ class HistoryModel(ReadOnlyTableModel):
         if column == 1:
             return revision.changed_by
         if column == 2:
-            return _sentence(revision.label) + (f" (revert of #{revision.reverts})" if revision.reverts else "")
+            return sentence(revision.label) + (f" (revert of #{revision.reverts})" if revision.reverts else "")
         if column == 3:
             return revision.reason
         return diff_text(revision.before, revision.after)
@@ -203,7 +190,7 @@ class HistoryModel(ReadOnlyTableModel):
 def revision_html(revision: Revision) -> str:
     """One change in full: who, when, why, and the diff of before and after."""
     reverts = f" It reverts change #{revision.reverts}." if revision.reverts else ""
-    return (f"<p><b>Change #{revision.id}: {escape(_sentence(revision.label))}</b>, "
+    return (f"<p><b>Change #{revision.id}: {escape(sentence(revision.label))}</b>, "
             f"{escape(local_time(revision.changed_at))}, by {escape(revision.changed_by)}."
             f"{escape(reverts)}<br>Why: {escape(revision.reason)}</p>"
             f"<p>{diff_html(revision.before, revision.after)}</p>"
@@ -213,7 +200,7 @@ def revision_html(revision: Revision) -> str:
 
 # -- the dialog ----------------------------------------------------------------------------------
 
-class ClinicFieldsDialog(QDialog):
+class ClinicFieldsDialog(QDialog, SignedChanges):
     """The clinic's own fields of therapy ``slug``: edit, see the history, revert a change."""
 
     saved = Signal(str)  # what a save or a revert changed, once it reached the store
@@ -244,65 +231,19 @@ class ClinicFieldsDialog(QDialog):
         self.offered_combo.setAccessibleName("Offered here")
         self.offered_combo.setToolTip("Whether the clinic offers this therapy; clinicians see \"Not offered here\" "
                                       "on the therapy page when it does not.")
-        self.who_combo = QComboBox(self)
-        self.who_combo.setEditable(True)
-        self.who_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.who_combo.addItems(list(load_profile(store).clinicians))
-        self.who_combo.setCurrentIndex(-1)
-        self.who_combo.lineEdit().setPlaceholderText("The clinician making the change")
-        self.who_combo.lineEdit().setMaxLength(120)
-        self.who_combo.setAccessibleName("Who is making the change")
-        self.who_combo.setMinimumContentsLength(18)
-        self.why_field = QLineEdit(self)
-        self.why_field.setMaxLength(WHY_MAX)
-        self.why_field.setPlaceholderText("A short reason, e.g. new fees from March")
-        self.why_field.setAccessibleName("Why: the reason for the change")
-        self.message_label = QLabel(self)  # what happened last (saved, reverted, refused); read out
-        self.message_label.setWordWrap(True)
-        self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByKeyboard
-                                                   | Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.history_model = HistoryModel(self)
-        self.history_view = QTableView(self)
-        self.history_view.setModel(self.history_model)
-        self.history_view.setAccessibleName("Changes to the clinic's fields, newest first")
-        self.history_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.history_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.history_view.setWordWrap(False)
-        self.history_view.setTabKeyNavigation(False)
-        self.history_view.verticalHeader().hide()
-        header = self.history_view.horizontalHeader()
-        for column in range(HistoryModel.CHANGE_COLUMN):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
-        self.diff_view = QTextBrowser(self)
-        self.diff_view.setAccessibleName("The chosen change, before and after")
-        self.diff_view.setOpenLinks(False)
-        self.diff_view.setMinimumHeight(90)
-        self.revert_button = QPushButton("&Revert this change", self)
-        self.revert_button.setAutoDefault(False)
-        self.revert_button.setToolTip("Put back the words this change replaced; the revert is a change of its own, "
-                                      "with who and why")
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Close,
-                                        self)
-        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
-        self.save_button.setText("&Save")
-        self.close_button = self.buttons.button(QDialogButtonBox.StandardButton.Close)
-        self.close_button.setText("C&lose")
-        self.close_button.setAutoDefault(False)
-        self.save_button.setDefault(True)  # Enter saves only what may be saved (it is disabled otherwise)
+        self._build_signing(list(load_profile(store).clinicians), "new fees from March")
+        self._build_history(HistoryModel(self), HistoryModel.CHANGE_COLUMN,
+                            "Changes to the clinic's fields, newest first", "The chosen change, before and after",
+                            "&Revert this change", "Put back the words this change replaced; the revert is a change "
+                            "of its own, with who and why")
         self._lay_out()
         self._load()
         for key, editor in self.editors.items():
             editor.textChanged.connect(lambda key=key: self._on_text_changed(key))
         self.offered_combo.currentIndexChanged.connect(self._update_buttons)
-        self.who_combo.currentTextChanged.connect(self._update_buttons)
-        self.why_field.textChanged.connect(self._update_buttons)
+        self._connect_signing()
         self.history_view.selectionModel().currentRowChanged.connect(self._on_revision_chosen)
         self.revert_button.clicked.connect(self.revert_chosen)
-        self.buttons.accepted.connect(self.save)
-        self.buttons.rejected.connect(self.reject)
-        close = QShortcut(QKeySequence("Ctrl+W"), self)  # as every window of the application; Esc rejects
-        close.activated.connect(self.reject)
         for key in TEXT_KEYS:  # the grades of what is stored, at once
             self._measure(key)
         self._update_buttons()
@@ -380,28 +321,14 @@ class ClinicFieldsDialog(QDialog):
         self.fields_scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.fields_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.fields_scroll.setMinimumHeight(150)
-        history = QWidget(self)
-        history_column = QVBoxLayout(history)
-        history_column.addWidget(self.history_view, 3)
-        history_column.addWidget(self.diff_view, 2)
-        revert_row = QHBoxLayout()
-        revert_row.addStretch(1)
-        revert_row.addWidget(self.revert_button)
-        history_column.addLayout(revert_row)
+        history = self._history_page()
         self.tabs = QTabWidget(self)
         self.tabs.setAccessibleName("Fields and history")
         self.tabs.addTab(self.fields_scroll, "&Fields")
         self.tabs.addTab(history, "Histor&y")
         self.tabs.setTabToolTip(1, "Every change, with who, when and why; revert one")
-        who_row = QHBoxLayout()
-        who_row.addWidget(self._buddy("&Who:", self.who_combo))
-        who_row.addWidget(self.who_combo, 2)
-        who_row.addSpacing(12)
-        who_row.addWidget(self._buddy("W&hy:", self.why_field))
-        who_row.addWidget(self.why_field, 3)
-        note = QLabel("Every change is kept with who made it and why; both are needed to save or revert.", self)
-        note.setWordWrap(True)
-        note.setStyleSheet("color: #505050;")
+        who_row = self._who_why_row("W&hy:")
+        note = self._note(self, "Every change is kept with who made it and why; both are needed to save or revert.")
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs, 1)
         layout.addLayout(who_row)
@@ -409,11 +336,6 @@ class ClinicFieldsDialog(QDialog):
         layout.addWidget(self.message_label)
         layout.addWidget(self.buttons)
         place(self, "clinic_fields", 760, 640)
-
-    def _buddy(self, text: str, widget: QWidget) -> QLabel:
-        label = QLabel(text, self)
-        label.setBuddy(widget)
-        return label
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
         return QSize(760, 640)
@@ -484,7 +406,7 @@ class ClinicFieldsDialog(QDialog):
         passes = assessment.grade is None or assessment.grade <= assessment.limit
         grade.setStyleSheet(f"color: {GOOD_COLOUR if passes else ERROR_COLOUR}; font-weight: 600;")
         error = self.error_labels[key]
-        error.setText(_sentence(assessment.error))
+        error.setText(sentence(assessment.error))
         error.setAccessibleName(error.text())
         shown = bool(assessment.error)
         if shown and not error.isVisible():
@@ -506,12 +428,6 @@ class ClinicFieldsDialog(QDialog):
         return [key for key in TEXT_KEYS if key in self._assessments and self._assessments[key].error]
 
     # -- who and why -----------------------------------------------------------------------------
-    def who(self) -> str:
-        return self.who_combo.currentText().strip()
-
-    def why(self) -> str:
-        return self.why_field.text().strip()
-
     def _update_buttons(self) -> None:
         signed = bool(self.who() and self.why())
         valid = all(self.measured(key) for key in TEXT_KEYS) and not self.invalid_fields()
@@ -523,14 +439,6 @@ class ClinicFieldsDialog(QDialog):
         else:
             self.save_button.setToolTip("")
         self.revert_button.setEnabled(not self._busy and signed and self.chosen_revision() is not None)
-
-    def show_message(self, text: str, error: bool = False) -> None:
-        """What happened last, under who and why ("" clears it); read out by assistive technology."""
-        self.message_label.setText(_sentence(text))
-        self.message_label.setStyleSheet(f"color: {ERROR_COLOUR if error else GOOD_COLOUR};")
-        self.message_label.setAccessibleName(self.message_label.text())
-        if text:
-            QAccessible.updateAccessibility(QAccessibleEvent(self.message_label, QAccessible.Event.Alert))
 
     # -- saving ----------------------------------------------------------------------------------
     def save(self) -> None:
@@ -567,11 +475,6 @@ class ClinicFieldsDialog(QDialog):
 
     def _reverted(self, revision) -> None:  # noqa: ANN001 - clinic_fields.Revision
         self._work_done(f"Reverted change #{revision.reverts}: the {revision.label} is back as it was.")
-
-    def _start_work(self) -> None:
-        self._busy = True
-        self.show_message("")
-        self._update_buttons()
 
     def _work_done(self, text: str) -> None:
         self._busy = False

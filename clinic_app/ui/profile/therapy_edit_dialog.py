@@ -31,22 +31,19 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAccessible, QAccessibleEvent, QColor, QKeySequence, QShortcut
+from PySide6.QtGui import QAccessible, QAccessibleEvent, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFrame,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QListView,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
-    QTableView,
     QTabWidget,
     QTextBrowser,
     QVBoxLayout,
@@ -55,13 +52,8 @@ from PySide6.QtWidgets import (
 
 from clinic_app.errors import ClinicAppError
 from clinic_app.ui.operations import Change, Operation
-from clinic_app.ui.profile.clinic_fields_dialog import (
-    ERROR_COLOUR,
-    GOOD_COLOUR,
-    WHY_MAX,
-    diff_html,
-    local_time,
-)
+from clinic_app.ui.profile.clinic_fields_dialog import diff_html, local_time
+from clinic_app.ui.profile.signed_changes import ERROR_COLOUR, GOOD_COLOUR, SignedChanges, sentence
 from clinic_app.ui.records.table_model import Index, ReadOnlyTableModel
 from clinic_app.ui.tasks import TaskRunner
 from clinic_app.ui.window_place import place
@@ -118,10 +110,6 @@ def split_problem(problem: str) -> tuple[str, str]:
     "patient.risks 'Words…': reading grade 12 is above 8; …" ("" and the whole text when no path)."""
     found = PROBLEM.match(problem)
     return (found["path"], found["message"]) if found else ("", problem)
-
-
-def _sentence(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 class FieldListModel(QAbstractListModel):
@@ -253,7 +241,7 @@ def shipped_html(change: ShippedChange) -> str:
 
 # -- the dialog ------------------------------------------------------------------------------------
 
-class TherapyEditDialog(QDialog):
+class TherapyEditDialog(QDialog, SignedChanges):
     """The text of therapy ``slug``: edit fields, see the revisions, revert, review newer shipped text."""
 
     saved = Signal(str)
@@ -323,78 +311,27 @@ class TherapyEditDialog(QDialog):
         self.take_button.setAutoDefault(False)
         self.take_button.setToolTip("Replace the clinic's text with the newer shipped text (a revision of its own)")
 
-        self.history_model = RevisionModel(self)
-        self.history_view = QTableView(self)
-        self.history_view.setModel(self.history_model)
-        self.history_view.setAccessibleName("Revisions of the therapy's text, newest first")
-        self.history_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.history_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.history_view.setWordWrap(False)
-        self.history_view.setTabKeyNavigation(False)
-        self.history_view.verticalHeader().hide()
-        header = self.history_view.horizontalHeader()
-        for column in range(4):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
-        self.diff_view = QTextBrowser(self)
-        self.diff_view.setAccessibleName("The chosen revision's changes")
-        self.diff_view.setOpenLinks(False)
-        self.revert_button = QPushButton("&Revert to this revision", self)
-        self.revert_button.setAutoDefault(False)
-        self.revert_button.setToolTip("Put back this revision's text as a new revision, with who and why")
-
-        self.who_combo = QComboBox(self)
-        self.who_combo.setEditable(True)
-        self.who_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.who_combo.addItems(list(load_profile(store).clinicians))
-        self.who_combo.setCurrentIndex(-1)
-        self.who_combo.lineEdit().setPlaceholderText("The clinician making the change")
-        self.who_combo.lineEdit().setMaxLength(120)
-        self.who_combo.setAccessibleName("Who is making the change")
-        self.who_combo.setMinimumContentsLength(18)
-        self.why_field = QLineEdit(self)
-        self.why_field.setMaxLength(WHY_MAX)
-        self.why_field.setPlaceholderText("A short reason, e.g. our class times")
-        self.why_field.setAccessibleName("Why: the reason for the change")
-        self.message_label = QLabel(self)
-        self.message_label.setWordWrap(True)
-        self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByKeyboard
-                                                   | Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Close,
-                                        self)
-        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
-        self.save_button.setText("&Save")
-        self.close_button = self.buttons.button(QDialogButtonBox.StandardButton.Close)
-        self.close_button.setText("C&lose")
-        self.close_button.setAutoDefault(False)
-        self.save_button.setDefault(True)
+        self._build_history(RevisionModel(self), 4, "Revisions of the therapy's text, newest first",
+                            "The chosen revision's changes", "&Revert to this revision",
+                            "Put back this revision's text as a new revision, with who and why")
+        self._build_signing(list(load_profile(store).clinicians), "our class times")
 
         self._lay_out()
         self._load()
         self.field_view.selectionModel().currentRowChanged.connect(self._on_field_chosen)
         self.editor.textChanged.connect(self._on_text_changed)
         self.undo_field_button.clicked.connect(self.undo_field)
-        self.who_combo.currentTextChanged.connect(self._update_buttons)
-        self.why_field.textChanged.connect(self._update_buttons)
+        self._connect_signing()
         self.history_view.selectionModel().currentRowChanged.connect(self._on_revision_chosen)
         self.revert_button.clicked.connect(self.revert_chosen)
         self.keep_button.clicked.connect(lambda: self.review(take_shipped=False))
         self.take_button.clicked.connect(lambda: self.review(take_shipped=True))
-        self.buttons.accepted.connect(self.save)
-        self.buttons.rejected.connect(self.reject)
-        close = QShortcut(QKeySequence("Ctrl+W"), self)
-        close.activated.connect(self.reject)
         if self.field_model.rowCount():
             self.choose_field(self.field_model.paths()[0])
         self._update_buttons()
         self.field_view.setFocus()
 
     # -- building --------------------------------------------------------------------------------
-    def _buddy(self, text: str, widget: QWidget, parent: QWidget | None = None) -> QLabel:
-        label = QLabel(text, parent or self)
-        label.setBuddy(widget)
-        return label
-
     def _lay_out(self) -> None:
         banner_column = QVBoxLayout(self.banner)
         banner_column.setContentsMargins(8, 6, 8, 6)
@@ -433,31 +370,17 @@ class TherapyEditDialog(QDialog):
         self.splitter.setStretchFactor(1, 5)
         self.splitter.setChildrenCollapsible(False)
 
-        history = QWidget(self)
-        history_column = QVBoxLayout(history)
-        history_column.addWidget(self.history_view, 3)
-        history_column.addWidget(self.diff_view, 2)
-        revert_row = QHBoxLayout()
-        revert_row.addStretch(1)
-        revert_row.addWidget(self.revert_button)
-        history_column.addLayout(revert_row)
+        history = self._history_page()
         self.tabs = QTabWidget(self)
         self.tabs.setAccessibleName("Edit and history")
         self.tabs.addTab(self.splitter, "&Edit")
         self.tabs.addTab(history, "&History")
         self.tabs.setTabToolTip(1, "Every revision, with who, when and why; revert to one")
 
-        who_row = QHBoxLayout()
-        who_row.addWidget(self._buddy("&Who:", self.who_combo))
-        who_row.addWidget(self.who_combo, 2)
-        who_row.addSpacing(12)
-        who_row.addWidget(self._buddy("Wh&y:", self.why_field))
-        who_row.addWidget(self.why_field, 3)
-        note = QLabel("Every change is a revision, kept with who made it and why; both are needed to save, "
+        who_row = self._who_why_row("Wh&y:")
+        note = self._note(self, "Every change is a revision, kept with who made it and why; both are needed to save, "
                       "revert or review. The whole therapy is checked as content check does before anything "
-                      "is stored.", self)
-        note.setWordWrap(True)
-        note.setStyleSheet("color: #505050;")
+                      "is stored.")
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
         layout.addWidget(self.tabs, 1)
@@ -620,7 +543,7 @@ class TherapyEditDialog(QDialog):
         self._problems = {}
         for problem in problems:
             path, message = split_problem(problem)
-            self._problems.setdefault(path if path in self._stored else "", []).append(_sentence(message)
+            self._problems.setdefault(path if path in self._stored else "", []).append(sentence(message)
                                                                                       if path in self._stored
                                                                                       else problem)
         self._mark_fields()
@@ -635,12 +558,6 @@ class TherapyEditDialog(QDialog):
         self.error_label.setVisible(bool(shown))
 
     # -- who and why -------------------------------------------------------------------------------
-    def who(self) -> str:
-        return self.who_combo.currentText().strip()
-
-    def why(self) -> str:
-        return self.why_field.text().strip()
-
     def _update_buttons(self) -> None:
         signed = bool(self.who() and self.why())
         changed = bool(self.changed_values())
@@ -653,13 +570,6 @@ class TherapyEditDialog(QDialog):
         self.revert_button.setEnabled(not self._busy and signed and revertible)
         for button in (self.keep_button, self.take_button):
             button.setEnabled(not self._busy and signed and self._shipped is not None)
-
-    def show_message(self, text: str, error: bool = False) -> None:
-        self.message_label.setText(_sentence(text))
-        self.message_label.setStyleSheet(f"color: {ERROR_COLOUR if error else GOOD_COLOUR};")
-        self.message_label.setAccessibleName(self.message_label.text())
-        if text:
-            QAccessible.updateAccessibility(QAccessibleEvent(self.message_label, QAccessible.Event.Alert))
 
     # -- saving, reverting, reviewing --------------------------------------------------------------
     def save(self) -> None:
@@ -711,11 +621,6 @@ class TherapyEditDialog(QDialog):
                   self.why(), take_shipped, changes={Change.THERAPY_TEXT},
                   on_done=lambda result: self._work_done(done.format(result.revision)),
                   on_failed=self._work_failed).run()
-
-    def _start_work(self) -> None:
-        self._busy = True
-        self.show_message("")
-        self._update_buttons()
 
     def _work_done(self, text: str, keep_edits: bool = True) -> None:
         self._busy = False
@@ -838,7 +743,7 @@ class PassphraseDialog(QDialog):
         self.ok_button.setEnabled(True)
         if not isinstance(error, ClinicAppError):
             raise error
-        self.message_label.setText(_sentence(error.message))
+        self.message_label.setText(sentence(error.message))
 
 
 def guarded(parent: QWidget, store: Store, what: str, open_it: Callable[[], object]):  # noqa: ANN201
