@@ -1,5 +1,5 @@
 """``clinic-app content check|report|export|import``: validate the content files, or report on them;
-move the clinic's own fields to another install as a content pack."""
+move the clinic's own fields, and its edits of therapy text, to another install as a content pack."""
 
 from __future__ import annotations
 
@@ -24,17 +24,20 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     report.add_argument("directory", nargs="?", type=Path, help="content folder (default: the shipped content)")
     report.add_argument("--json", action="store_true", help="print JSON for scripts")
     export = content_cmds.add_parser(
-        "export", help="write the clinic's own fields (cost, offered, protocol, contact) to a content pack",
-        description="Write every therapy's clinic fields to a zip another install can import. Example: "
+        "export", help="write the clinic's own fields (cost, offered, protocol, contact) and its edits of "
+        "therapy text to a content pack",
+        description="Write every therapy's clinic fields, and the text fields the clinic edited in shipped "
+        "therapies, to a zip another install can import. Example: "
         "clinic-app content export -o fields.zip --by 'Dr Lee'")
     export.add_argument("-o", "--output", type=Path, required=True, metavar="PACK.zip",
                         help="the pack to write (its folder must exist)")
     export.add_argument("--by", metavar="NAME", type=text, help="who is exporting (required)")
     take = content_cmds.add_parser(
         "import", help="show what a content pack would change; with --yes, import it",
-        description="Check a content pack whole, then show what it would change in the clinic's fields. With "
-        "--yes a backup is taken and every change is written in one transaction, each as a revision. Fields the "
-        "pack does not hold are left as they are. Example: clinic-app content import fields.zip --by 'Dr Lee' "
+        description="Check a content pack whole, then show what it would change in the clinic's fields and in "
+        "therapy text. With --yes a backup is taken and every change is written in one transaction, each as a "
+        "revision; edited text is applied on top of this install's text and checked as 'edit' checks it. Fields "
+        "the pack does not hold are left as they are. Example: clinic-app content import fields.zip --by 'Dr Lee' "
         "--why 'fields from the main clinic' --yes")
     take.add_argument("pack", type=Path, metavar="PACK.zip", help="the content pack to import")
     take.add_argument("--by", metavar="NAME", type=text, help="the clinician importing it (required with --yes)")
@@ -86,7 +89,8 @@ def _packs(args: argparse.Namespace) -> int:
     store = store_setup.open_store(location)
     if args.content_command == "export":
         summary = content_packs.export_pack(store, args.output, args.by)
-        print(f"wrote {shown(summary.path)}: {summary.fields} clinic field(s) of {summary.therapies} therapies "
+        edited = f" and the clinic's edited text of {summary.edited} therapies" if summary.edited else ""
+        print(f"wrote {shown(summary.path)}: {summary.fields} clinic field(s) of {summary.therapies} therapies{edited} "
               f"({summary.size:,} bytes, SHA-256 {summary.sha256})")
         return 0
     pack = content_packs.read_pack(args.pack, store)
@@ -100,16 +104,27 @@ def _packs(args: argparse.Namespace) -> int:
         if not changes:
             print("nothing to import: every field in the pack is already so here")
         else:
-            print(f"{len(changes)} field(s) would change; nothing was changed. Run again with --yes (and --by, --why) "
+            print(f"{_counted(changes)} would change; nothing was changed. Run again with --yes (and --by, --why) "
                   "to import them; a backup is taken first.")
         return 0
     summary = content_packs.import_pack(store, location, pack, args.by, args.why)
     for revision in summary.revisions:
         print(f"  #{revision.id}  {revision.therapy} {revision.key}: {_short(revision.before)} \u2192 "
               f"{_short(revision.after)}")
+    for edit in summary.edits:
+        print(f"  {edit.slug} text, revision {edit.revision}: {', '.join(edit.changed)}")
     if not summary.changed:
         print("nothing to import: every field in the pack is already so here; nothing was changed")
     else:
-        print(f"imported {summary.changed} field(s) of {summary.therapies} therapies, each kept as a revision "
-              f"(why: {summary.revisions[0].reason}); backup before the import: {shown(summary.backup)}")
+        done = [f"{len(summary.revisions)} field(s)"] if summary.revisions else []
+        done += [f"{summary.texts} edited text field(s)"] if summary.texts else []
+        why = summary.revisions[0].reason if summary.revisions else " ".join(args.why.split())
+        print(f"imported {' and '.join(done)} of {summary.therapies} therapies, each kept as a revision "
+              f"(why: {why}); backup before the import: {shown(summary.backup)}")
     return 0
+
+
+def _counted(changes: list) -> str:
+    fields = sum(1 for change in changes if change.kind == "field")
+    texts = len(changes) - fields
+    return " and ".join(([f"{fields} field(s)"] if fields else []) + ([f"{texts} edited text field(s)"] if texts else []))

@@ -6,19 +6,28 @@ install to another as one zip file.
     plan_import(store, pack)                                    # what would change: therapy, field, before, after
     import_pack(store, location, pack, by="Dr Lee", why="fields from the main clinic")
 
-A pack holds exactly two files: ``manifest.json`` (pack format, app and library version, when and
-by whom it was made, and the SHA-256 and size of the other file) and ``fields.json`` (every
-therapy's clinic fields with their value and when and by whom each was last set). A pack carries
-the clinic's fields only: never therapy text, so nothing shipped is ever replaced by one.
+A pack holds ``manifest.json`` (pack format, app and library version, when and by whom it was made,
+and the SHA-256 and size of each other file), ``fields.json`` (every therapy's clinic fields with
+their value and when and by whom each was last set) and, from format 2, ``edits.json``: for each
+therapy whose shipped text the clinic edited (origin "clinic"), the shipped version the edit is based
+on and only the editable text fields that differ from that shipped text. A pack never holds a whole
+therapy, so nothing shipped is ever replaced by one: an import applies each edited field on top of
+the importing install's current text of that therapy and holds the whole edited therapy to the
+checks of :func:`~clinic_app.services.therapy_edits.check_snapshot`. A pack without edits is
+written in format 1, which every version reads.
 
 A pack comes from outside and is read as hostile: it is refused, with every problem named, before
 anything is written when it is not a zip or is damaged, names a file outside itself or any file
-but those two, would unpack to more than :data:`MAX_UNCOMPRESSED` bytes (the sizes it declares are
-checked, and reading stops at the cap whatever it declares), is not UTF-8 JSON (or is nested too
-deeply), does not match its manifest, was made by a newer version, names a therapy or field this
-install does not know, or holds a value that :func:`~clinic_app.services.clinic_fields.check_value`
-refuses. An import takes a backup first, then writes every change in one transaction, a revision
-for each, so a crash or a kill leaves the fields as they were or as the pack has them.
+but those (``edits.json`` only from format 2), would unpack to more than :data:`MAX_UNCOMPRESSED`
+bytes (the sizes it declares are checked, and reading stops at the cap whatever it declares), is
+not UTF-8 JSON (or is nested too deeply), does not match its manifest, was made by a newer version,
+names a therapy or field this install does not know, holds a value that
+:func:`~clinic_app.services.clinic_fields.check_value` refuses, or holds an edited text that is not
+text, holds a control character, is longer than :data:`MAX_EDIT_TEXT`, names a field a clinic may
+not edit (:func:`~clinic_app.services.therapy_edits.editable_fields`) or leaves the therapy failing
+its checks. An import takes a backup first, then writes every change in one transaction, a revision
+for each (an edited therapy one revision with origin "clinic"), so a crash or a kill leaves the
+fields and the text as they were or as the pack has them.
 Fields a pack does not hold are left as they are; a field the pack holds empty is cleared.
 """
 
@@ -40,7 +49,7 @@ from pathlib import Path
 
 from clinic_app import __version__
 from clinic_app.errors import ClinicAppError
-from clinic_app.services import clinic_fields
+from clinic_app.services import clinic_fields, therapy_edits
 from clinic_app.services.clinic_fields import FIELDS, Revision, _check_who_and_why, check_value
 from clinic_app.services.library import library_meta, therapy_slugs, unknown_therapies
 from clinic_app.settings import Location, shown
@@ -50,10 +59,15 @@ from clinic_app.storage.store import Store
 from clinic_app.storage.targets import target_problem
 
 FORMAT = "clinic-app content pack"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: edits.json may be there too
 MANIFEST = "manifest.json"
 FIELDS_FILE = "fields.json"
-MEMBERS = (MANIFEST, FIELDS_FILE)
+EDITS_FILE = "edits.json"
+MEMBERS = (MANIFEST, FIELDS_FILE, EDITS_FILE)
+REQUIRED = (MANIFEST, FIELDS_FILE)
+_HOLDS = f"{MANIFEST} and {FIELDS_FILE} (and, from format 2, {EDITS_FILE}: the clinic's edits of therapy text)"
+MAX_EDIT_TEXT = 20_000  # characters of one edited text field
+MAX_PATH = 120  # characters of a field's dotted path
 
 MAX_PACK_BYTES = 5 * 1024 * 1024  # the zip file itself
 MAX_UNCOMPRESSED = 5 * 1024 * 1024  # all its members unpacked, together
@@ -72,6 +86,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _MANIFEST_KEYS = {"format", "format_version", "app_version", "library_version", "created_at", "exported_by",
                   "members"}
 _ENTRY_KEYS = {"value", "updated_at", "updated_by"}
+_EDIT_KEYS = {"based_on_version", "fields"}
+_FIELD_PATH = re.compile(r"^[a-z_]+(?:\.[A-Za-z0-9_-]+|\[\d{1,3}\])*$")
 _NOT_THERAPY_TEXT = "a pack carries only the clinic's own fields, never a therapy's shipped text"
 
 
@@ -101,10 +117,17 @@ class Manifest:
 
 
 @dataclass(frozen=True)
+class PackEdit:
+    based_on_version: int  # the shipped version the exporting clinic's edit was based on
+    fields: dict[str, str]  # dotted field path -> the clinic's text
+
+
+@dataclass(frozen=True)
 class Pack:
     path: Path
     manifest: Manifest
     fields: dict[str, dict[str, PackField]]  # therapy slug -> field key -> field
+    edits: dict[str, PackEdit] = field(default_factory=dict)  # therapy slug -> the clinic's edit of its text
 
     @property
     def field_count(self) -> int:
@@ -118,18 +141,20 @@ class PackSummary:
     fields: int
     size: int
     sha256: str
+    edited: int = 0  # therapies whose edited text the pack holds
 
 
 @dataclass(frozen=True)
 class PlannedChange:
     therapy: str
-    key: str
+    key: str  # a clinic field's key; for therapy text, the field's dotted path
     before: str
     after: str
+    kind: str = "field"  # "field": a clinic field; "text": the clinic's edit of therapy text
 
     @property
     def label(self) -> str:
-        return FIELDS[self.key].label
+        return FIELDS[self.key].label if self.kind == "field" else self.key
 
 
 @dataclass(frozen=True)
@@ -137,14 +162,19 @@ class ImportSummary:
     path: Path
     revisions: list[Revision] = field(default_factory=list)
     backup: Path | None = None
+    edits: list[therapy_edits.EditResult] = field(default_factory=list)  # each therapy whose text changed
+
+    @property
+    def texts(self) -> int:
+        return sum(len(edit.changed) for edit in self.edits)
 
     @property
     def changed(self) -> int:
-        return len(self.revisions)
+        return len(self.revisions) + self.texts
 
     @property
     def therapies(self) -> int:
-        return len({revision.therapy for revision in self.revisions})
+        return len({revision.therapy for revision in self.revisions} | {edit.slug for edit in self.edits})
 
 
 # --- export -------------------------------------------------------------------------------------
@@ -170,23 +200,29 @@ def export_pack(reader: Reader, path: Path, by: str) -> PackSummary:
                      for item in clinic_fields.field_values(reader, slug)}
               for slug in therapy_slugs(reader)}
     body = json.dumps({"fields": fields}, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8") + b"\n"
-    digest = hashlib.sha256(body).hexdigest()
+    bodies = {FIELDS_FILE: body}
+    edits = therapy_edits.clinic_edits(reader)
+    if edits:
+        bodies[EDITS_FILE] = json.dumps({slug: {"based_on_version": version, "fields": changed}
+                                         for slug, (version, changed) in edits.items()},
+                                        ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8") + b"\n"
     library = library_meta(reader)
     manifest = {
         "format": FORMAT,
-        "format_version": FORMAT_VERSION,
+        "format_version": 2 if edits else 1,  # without edits, a pack every version reads
         "app_version": __version__,
         "library_version": str(library.get("version") or reader.meta().get("library_version") or ""),
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "exported_by": by,
-        "members": {FIELDS_FILE: {"sha256": digest, "size": len(body)}},
+        "members": {name: {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+                    for name, data in bodies.items()},
     }
     head = json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
-    _write_atomically(path, {MANIFEST: head, FIELDS_FILE: body})
+    _write_atomically(path, {MANIFEST: head, **bodies})
     data = path.read_bytes()
     return PackSummary(path=path, therapies=sum(1 for values in fields.values() if values),
                        fields=sum(len(values) for values in fields.values()), size=len(data),
-                       sha256=hashlib.sha256(data).hexdigest())
+                       sha256=hashlib.sha256(data).hexdigest(), edited=len(edits))
 
 
 def _write_atomically(path: Path, members: Mapping[str, bytes]) -> None:
@@ -220,17 +256,22 @@ def read_pack(path: Path, reader: Reader | None = None) -> Pack:
     problems: list[str] = []
     raw = _read_members(path, problems)
     manifest = fields = None
+    edits: dict[str, PackEdit] | None = {}
     if raw is not None:
         manifest = _check_manifest(raw, problems)
         if manifest is not None and manifest.format_version <= FORMAT_VERSION and _newer(manifest.app_version) is False:
             fields = _check_fields(raw.get(FIELDS_FILE), problems)
+            if EDITS_FILE in raw and manifest.format_version >= 2:
+                edits = _check_edits(raw[EDITS_FILE], problems)
     if fields is not None and reader is not None:
         unknown = _unknown(reader, fields)
         if unknown:
             problems.append(f"{FIELDS_FILE}: {_unknown_message(reader, unknown)}")
-    if problems or manifest is None or fields is None:
+    if edits and reader is not None:
+        problems += _plan_edits(reader, edits)[1]
+    if problems or manifest is None or fields is None or edits is None:
         raise refused(path, problems or ["it could not be read"])
-    return Pack(path=path, manifest=manifest, fields=fields)
+    return Pack(path=path, manifest=manifest, fields=fields, edits=edits)
 
 
 def refused(path: Path, problems: list[str]) -> PackError:
@@ -281,7 +322,7 @@ def _read_members(path: Path, problems: list[str]) -> dict[str, bytes] | None:
     with archive:
         entries = archive.infolist()
         if len(entries) > MAX_MEMBERS:
-            problems.append(f"it holds {len(entries):,} files; a content pack holds only {' and '.join(MEMBERS)}")
+            problems.append(f"it holds {len(entries):,} files; a content pack holds only {_HOLDS}")
             return None
         usable: list[zipfile.ZipInfo] = []
         seen: set[str] = set()
@@ -295,7 +336,7 @@ def _read_members(path: Path, problems: list[str]) -> dict[str, bytes] | None:
             else:
                 seen.add(name)
                 usable.append(entry)
-        for name in MEMBERS:
+        for name in REQUIRED:
             if name not in seen and not any(e.filename == name for e in entries):
                 problems.append(f"{name}: it is missing")
         declared = sum(entry.file_size for entry in entries)
@@ -321,8 +362,8 @@ def _name_problem(name: str, entry: zipfile.ZipInfo) -> str | None:
         return "a name that points outside the pack (a path such as '..', '/', '\\' or a drive letter); refused"
     if name not in MEMBERS:
         if name.split("/")[0].lower().startswith(("therap", "reference", "library", "attribute", "content")):
-            return f"{_NOT_THERAPY_TEXT}, so this file is refused; a pack holds only {' and '.join(MEMBERS)}"
-        return f"a file a content pack does not hold; a pack holds only {' and '.join(MEMBERS)}"
+            return f"{_NOT_THERAPY_TEXT}, so this file is refused; a pack holds only {_HOLDS}"
+        return f"a file a content pack does not hold; a pack holds only {_HOLDS}"
     kind = stat.S_IFMT(entry.external_attr >> 16)
     if entry.is_dir() or kind not in (0, stat.S_IFREG):
         return "it is not a plain file (a folder or a link?)"
@@ -465,13 +506,24 @@ def _check_manifest(raw: dict[str, bytes], problems: list[str]) -> Manifest | No
     if isinstance(data.get("exported_by"), str) and len(data["exported_by"]) > MAX_NAME:
         problems.append(f"{MANIFEST}: exported_by is {len(data['exported_by'])} characters long; the most is {MAX_NAME}")
     members = data.get("members")
+    allowed = {FIELDS_FILE} if version == 1 else {FIELDS_FILE, EDITS_FILE}
+    if version == 1 and EDITS_FILE in raw:
+        problems.append(f"{EDITS_FILE}: a pack of format 1 does not hold it; a pack of format 1 holds only {MANIFEST} "
+                        f"and {FIELDS_FILE}")
     if not isinstance(members, dict):
         problems.append(f"{MANIFEST}: members must list {FIELDS_FILE} with its sha256 and size")
     else:
-        for name in sorted(set(members) - {FIELDS_FILE}):
-            problems.append(f"{MANIFEST}: it lists '{shown(name, 60)}'; a content pack holds only {' and '.join(MEMBERS)}"
+        for name in sorted(set(members) - allowed):
+            holds = f"{MANIFEST} and {FIELDS_FILE}" if version == 1 else _HOLDS
+            problems.append(f"{MANIFEST}: it lists '{shown(name, 60)}'; a content pack holds only {holds}"
                             + (f" ({_NOT_THERAPY_TEXT})" if "therap" in name.lower() else ""))
         _check_member(members.get(FIELDS_FILE), raw.get(FIELDS_FILE, b""), problems)
+        if version != 1 and EDITS_FILE in members and EDITS_FILE not in raw:
+            problems.append(f"{EDITS_FILE}: {MANIFEST} lists it, but it is missing")
+        elif version != 1 and EDITS_FILE in raw and EDITS_FILE not in members:
+            problems.append(f"{EDITS_FILE}: it is in the pack, but {MANIFEST} does not list it with its sha256 and size")
+        elif version != 1 and EDITS_FILE in raw:
+            _check_member(members.get(EDITS_FILE), raw[EDITS_FILE], problems, EDITS_FILE)
     if version is None:
         return None
     return Manifest(format_version=version, app_version=str(data.get("app_version", "")),
@@ -479,17 +531,17 @@ def _check_manifest(raw: dict[str, bytes], problems: list[str]) -> Manifest | No
                     exported_by=str(data.get("exported_by", "")), members=members if isinstance(members, dict) else {})
 
 
-def _check_member(entry: object, body: bytes, problems: list[str]) -> None:
+def _check_member(entry: object, body: bytes, problems: list[str], name: str = FIELDS_FILE) -> None:
     if not isinstance(entry, dict) or set(entry) != {"sha256", "size"}:
-        problems.append(f"{MANIFEST}: the entry for {FIELDS_FILE} must give exactly its sha256 and size")
+        problems.append(f"{MANIFEST}: the entry for {name} must give exactly its sha256 and size")
         return
     size, digest = entry["size"], entry["sha256"]
     if type(size) is not int or size != len(body):
-        problems.append(f"{FIELDS_FILE}: it is {len(body):,} bytes, but {MANIFEST} says {shown(size, 40)}; the pack "
+        problems.append(f"{name}: it is {len(body):,} bytes, but {MANIFEST} says {shown(size, 40)}; the pack "
                         "was changed or damaged after it was made")
     actual = hashlib.sha256(body).hexdigest()
     if not isinstance(digest, str) or digest.lower() != actual:
-        problems.append(f"{FIELDS_FILE}: its SHA-256 is {actual}, but {MANIFEST} says {shown(digest, 70)}; the pack "
+        problems.append(f"{name}: its SHA-256 is {actual}, but {MANIFEST} says {shown(digest, 70)}; the pack "
                         "was changed or damaged after it was made")
 
 
@@ -575,15 +627,108 @@ def _when(text: object) -> dt.datetime | None:
         return None
 
 
+def _check_edits(body: bytes, problems: list[str]) -> dict[str, PackEdit] | None:
+    """``edits.json`` read on its own: {slug: {"based_on_version": int, "fields": {dotted path: text}}}."""
+    data = _loads(EDITS_FILE, body, problems)
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        problems.append(f"{EDITS_FILE}: it is not a JSON object mapping each edited therapy to its edited text")
+        return None
+    before = len(problems)
+    found: dict[str, PackEdit] = {}
+    for slug, item in data.items():
+        if not _SLUG.match(slug):
+            problems.append(f"{EDITS_FILE}: {shown(slug, 80)!r} is not a therapy's name (lower-case letters, digits "
+                            "and '-')")
+            continue
+        if not isinstance(item, dict):
+            problems.append(f"{EDITS_FILE}: {slug}: must be an object with based_on_version and fields")
+            continue
+        extra, missing = sorted(set(item) - _EDIT_KEYS), sorted(_EDIT_KEYS - set(item))
+        if extra:
+            problems.append(f"{EDITS_FILE}: {slug}: unknown entries {_names(extra)}; {_NOT_THERAPY_TEXT}")
+        if missing:
+            problems.append(f"{EDITS_FILE}: {slug}: missing {', '.join(missing)}")
+            continue
+        version, texts = item["based_on_version"], item["fields"]
+        if type(version) is not int or version < 0:
+            problems.append(f"{EDITS_FILE}: {slug}: based_on_version '{shown(version, 40)}' must be a whole number")
+        if not isinstance(texts, dict) or not texts:
+            problems.append(f"{EDITS_FILE}: {slug}: fields must map each edited field's dotted path to its text")
+            continue
+        checked: dict[str, str] = {}
+        for path, text in texts.items():
+            where = f"{EDITS_FILE}: {slug}: {shown(path, 60)}"
+            if len(path) > MAX_PATH or not _FIELD_PATH.match(path):
+                problems.append(f"{where}: not a field's dotted path such as patient.recovery")
+            elif not isinstance(text, str):
+                problems.append(f"{where}: must be text, not '{shown(text, 40)}'")
+            elif _CONTROL.search(text):
+                problems.append(f"{where}: the text '{shown(text, 60)}' holds a control character (such as NUL or ESC)")
+            elif len(text) > MAX_EDIT_TEXT:
+                problems.append(f"{where}: the text is {len(text):,} characters long; the most is {MAX_EDIT_TEXT:,}")
+            else:
+                checked[path] = therapy_edits.stored_text(path, text)
+        found[slug] = PackEdit(based_on_version=version if type(version) is int else 0, fields=checked)
+    return None if len(problems) > before else found
+
+
 # --- planning and importing ---------------------------------------------------------------------
+
+
+def _plan_edits(reader: Reader, edits: Mapping[str, PackEdit]) -> tuple[list[tuple[str, dict, list[PlannedChange]]],
+                                                                         list[str]]:
+    """For each therapy whose text the pack edits: its edited snapshot (this install's current text
+    with the pack's fields on top) and the fields that would change; and every problem, by name."""
+    problems: list[str] = []
+    unknown = _unknown(reader, edits)
+    if unknown:
+        problems.append(f"{EDITS_FILE}: {_unknown_message(reader, unknown)}")
+    origins = {row[0]: row[1] for row in reader.query("SELECT slug, origin FROM therapy")}
+    planned: list[tuple[str, dict, list[PlannedChange]]] = []
+    for slug in sorted(set(edits) - set(unknown)):
+        if origins.get(slug) == therapy_edits.CLINIC_ADDED:
+            problems.append(f"{EDITS_FILE}: {slug}: here {slug} is a therapy this clinic added, not shipped text; a "
+                            "pack does not change it")
+            continue
+        current = therapy_edits.current_snapshot(reader, slug)
+        fields = therapy_edits.snapshot_fields(current)
+        bad = [path for path in edits[slug].fields if path not in fields]
+        for path in bad:
+            problems.append(f"{EDITS_FILE}: {slug}: {shown(path, 60)}: not a text field of {slug} a clinic may edit "
+                            "on this install")
+        changes = [PlannedChange(therapy=slug, key=path, before=fields[path], after=text, kind="text")
+                   for path, text in edits[slug].fields.items() if path in fields and text != fields[path]]
+        if not changes:
+            continue
+        order = list(fields)
+        changes.sort(key=lambda change: order.index(change.key))
+        edited = therapy_edits._apply(current, {change.key: change.after for change in changes})
+        found = therapy_edits.snapshot_problems(reader, slug, edited)
+        problems += [f"{EDITS_FILE}: {slug}: {problem}" for problem in found]
+        if not found and not bad:
+            planned.append((slug, edited, changes))
+    return planned, problems
+
+
 
 
 def plan_import(reader: Reader, pack: Pack) -> list[PlannedChange]:
     """Every field the import would change (therapy, field, before, after), in therapy and
-    :data:`~clinic_app.services.clinic_fields.FIELDS` order; fields already equal are left out."""
+    :data:`~clinic_app.services.clinic_fields.FIELDS` order, then every edited text field (``kind``
+    "text", ``key`` its dotted path) in therapy and field order; what is already equal is left out.
+    A pack whose edits would leave a therapy failing its checks here is refused, every problem named."""
+    return _plan(reader, pack)[0]
+
+
+def _plan(reader: Reader, pack: Pack) -> tuple[list[PlannedChange], list[tuple[str, dict, list[PlannedChange]]]]:
+    """The field changes then the text changes (:func:`plan_import`), and each edited therapy's snapshot."""
     unknown = _unknown(reader, pack.fields)
-    if unknown:
-        raise refused(pack.path, [f"{FIELDS_FILE}: {_unknown_message(reader, unknown)}"])
+    problems = [f"{FIELDS_FILE}: {_unknown_message(reader, unknown)}"] if unknown else []
+    edited, found = _plan_edits(reader, pack.edits) if pack.edits else ([], [])
+    if problems or found:
+        raise refused(pack.path, problems + found)
     changes: list[PlannedChange] = []
     for slug in sorted(pack.fields):
         current = clinic_fields.fields_for(reader, slug)
@@ -593,7 +738,7 @@ def plan_import(reader: Reader, pack: Pack) -> list[PlannedChange]:
             before, after = current.get(key, ""), pack.fields[slug][key].value
             if before != after:
                 changes.append(PlannedChange(therapy=slug, key=key, before=before, after=after))
-    return changes
+    return changes + [change for _, _, texts in edited for change in texts], edited
 
 
 def import_pack(store: Store, location: Location, pack: Pack, by: str, why: str) -> ImportSummary:
@@ -602,15 +747,24 @@ def import_pack(store: Store, location: Location, pack: Pack, by: str, why: str)
     from clinic_app.storage import backup
 
     by, why = _check_who_and_why(by, why)
-    changes = plan_import(store, pack)
+    changes, edited = _plan(store, pack)
     if not changes:
         return ImportSummary(path=pack.path)
     taken = backup.create(location, reason="before-import")
     by_therapy: dict[str, dict[str, str]] = {}
     for change in changes:
-        by_therapy.setdefault(change.therapy, {})[change.key] = change.after
+        if change.kind == "field":
+            by_therapy.setdefault(change.therapy, {})[change.key] = change.after
     made: list[Revision] = []
-    with store.write() as session:
-        for slug, values in by_therapy.items():
-            made.extend(clinic_fields.write_fields(session, slug, values, by, why))
-    return ImportSummary(path=pack.path, revisions=made, backup=taken.path)
+    texts: list[therapy_edits.EditResult] = []
+    try:
+        with store.write() as session:
+            for slug, values in by_therapy.items():
+                made.extend(clinic_fields.write_fields(session, slug, values, by, why))
+            for slug, snapshot, planned in edited:
+                number = therapy_edits.write_edited(session, slug, snapshot, by, why)
+                texts.append(therapy_edits.EditResult(slug, number, therapy_edits.CLINIC,
+                                                      tuple(change.key for change in planned)))
+    except therapy_edits.TherapyEditError as exc:  # checked before, so only if the library changed meanwhile
+        raise refused(pack.path, [f"{EDITS_FILE}: {problem}" for problem in exc.problems or [exc.message]]) from exc
+    return ImportSummary(path=pack.path, revisions=made, backup=taken.path, edits=texts)

@@ -266,6 +266,44 @@ def _therapy_row(reader: Reader, slug: str):  # noqa: ANN202
                         (slug,))[0]
 
 
+def current_snapshot(reader: Reader, slug: str) -> dict:
+    """The therapy file holding ``slug``'s current text (its latest revision not waiting for review)."""
+    return _current(_revisions(reader, slug), slug)["snapshot"]
+
+
+def clinic_edits(reader: Reader) -> dict[str, tuple[int, dict[str, str]]]:
+    """Every therapy whose shipped text the clinic has edited (origin "clinic"): the shipped version
+    the edit is based on, and the editable fields whose text differs from that shipped text."""
+    out: dict[str, tuple[int, dict[str, str]]] = {}
+    for (slug,) in reader.query("SELECT slug FROM therapy WHERE origin = ? ORDER BY slug", (CLINIC,)):
+        revisions = _revisions(reader, slug)
+        base = _base(revisions, _therapy_row(reader, slug)["shipped_hash"])
+        shipped = snapshot_fields(base["snapshot"]) if base else {}
+        current = snapshot_fields(_current(revisions, slug)["snapshot"])
+        changed = {path: text for path, text in current.items() if shipped.get(path) != text}
+        if changed:
+            out[slug] = (base["content_version"] if base else 0, changed)
+    return out
+
+
+def snapshot_problems(reader: Reader, slug: str, snapshot: dict) -> list[str]:
+    """What :func:`check_snapshot` would refuse in ``snapshot``, read without a write session."""
+    therapy, problems = _schema_problems(snapshot)
+    if therapy is not None:
+        if therapy.slug != slug:
+            problems.append(f"slug {therapy.slug!r} must stay {slug!r}")
+        keys = ({row[0] for row in reader.query("SELECT key FROM reference")},
+                {row[0]: row[1] for row in reader.query("SELECT key, kind FROM attribute")},
+                {row[0] for row in reader.query("SELECT slug FROM condition")})
+        problems += therapy_problems(therapy, *keys)
+    return problems
+
+
+def stored_text(path: str, value: str) -> str:
+    """``value`` as a snapshot holds it (trimmed; questions a line each)."""
+    return _same_text(path, value)
+
+
 # --- writing -------------------------------------------------------------------------------------
 
 
@@ -286,6 +324,12 @@ def _write(session, slug: str, therapy: TherapyFile, origin: str, by: str, why: 
     session.flush()
     rebuild_search_index(session)
     return revision.revision
+
+
+def write_edited(session, slug: str, snapshot: dict, by: str, why: str) -> int:  # noqa: ANN001 - a Session
+    """Check ``snapshot`` (:func:`check_snapshot`) and store it as the clinic's text of ``slug``, a
+    revision with origin "clinic", in the caller's transaction; the revision's number."""
+    return _write(session, slug, check_snapshot(session, slug, snapshot), CLINIC, by, why)
 
 
 def edit_therapy(store: Store, slug: str, changes: Mapping[str, str], by: str, why: str) -> EditResult:

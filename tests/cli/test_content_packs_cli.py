@@ -172,3 +172,50 @@ def test_export_errors_and_an_import_without_who_and_why(prepared_location, tmp_
     assert run(prepared_location, "content", "import", tmp_path / "missing.zip") == 1
     assert "missing.zip was refused (1 problem); the database was left unchanged: there is no such file" in \
         capsys.readouterr().err
+
+
+def test_an_edit_of_therapy_text_moves_with_a_dry_run_first(prepared_location, other_location, tmp_path, capsys):
+    from clinic_app.services import therapy_edits
+    from clinic_app.storage.store import Store
+
+    shipped = therapy_edits.editable_fields(Store.of(other_location), "yoga")["patient.recovery"]
+    edited = f"{shipped} Ask our front desk about this."
+    therapy_edits.edit_therapy(Store.of(prepared_location), "yoga", {"patient.recovery": edited}, by="Dr Lee",
+                               why="our desk")
+    pack = tmp_path / "pack.zip"
+    assert run(prepared_location, "content", "export", "-o", pack, "--by", "Dr Lee") == 0
+    assert "0 clinic field(s) of 0 therapies and the clinic's edited text of 1 therapies (" in capsys.readouterr().out
+
+    before = digest(other_location)
+    assert run(other_location, "content", "import", pack) == 0
+    out = capsys.readouterr().out
+    assert "  yoga patient.recovery: '" in out and "\u2192" in out
+    assert "1 edited text field(s) would change; nothing was changed. Run again with --yes" in out
+    assert digest(other_location) == before and backups(other_location) == []
+
+    assert run(other_location, "content", "import", pack, "--by", "Dr Shah", "--why", "text from the main clinic",
+               "--yes") == 0
+    out = capsys.readouterr().out
+    assert "  yoga text, revision " in out and ": patient.recovery" in out
+    assert "imported 1 edited text field(s) of 1 therapies, each kept as a revision (why: text from the main " \
+           "clinic); backup before the import: " in out
+    assert therapy_edits.editable_fields(Store.of(other_location), "yoga")["patient.recovery"] == edited
+    assert len(backups(other_location)) == 1
+
+
+def test_an_edit_that_reads_too_hard_is_refused_in_one_line(prepared_location, tmp_path, capsys):
+    body = json.dumps({"yoga": {"based_on_version": 1, "fields": {"patient.risks": HARD}}}).encode()
+    pack = write_pack(tmp_path / "hard.zip", format_version=2, extra=[("edits.json", body)])
+    with zipfile.ZipFile(pack) as made:
+        fields = made.read("fields.json")
+    pack = write_pack(tmp_path / "hard.zip", format_version=2, extra=[("edits.json", body)], members={
+        "fields.json": {"sha256": hashlib.sha256(fields).hexdigest(), "size": len(fields)},
+        "edits.json": {"sha256": hashlib.sha256(body).hexdigest(), "size": len(body)}})
+    assert run(prepared_location, "fields", "set", "yoga", "--offered", "yes", "--by", "Dr Lee", "--why", "x") == 0
+    capsys.readouterr()
+    before = digest(prepared_location)
+    assert run(prepared_location, "content", "import", pack, "--by", "Dr Lee", "--why", "move", "--yes") == 1
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and re.search(r"edits\.json: yoga: patient\.risks '.*': reading grade \d+(\.\d+)? is above "
+                                         r"8", lines[0]), lines
+    assert digest(prepared_location) == before and backups(prepared_location) == []

@@ -301,7 +301,7 @@ HOSTILE = {
     "size differs": (lambda p: pack_with(p, members={"fields.json": {"sha256": hashlib.sha256(fields_body()).hexdigest(),
                                                                      "size": 12}}),
                      r"fields\.json: it is \d+ bytes, but manifest\.json says 12"),
-    "newer format": (lambda p: pack_with(p, format_version=2), r"the pack is in format 2, made by a newer version"),
+    "newer format": (lambda p: pack_with(p, format_version=3), r"the pack is in format 3, made by a newer version"),
     "newer app": (lambda p: pack_with(p, app_version="99.0"), r"made by Clinic Reference 99\.0, newer than this version"),
     "unknown therapy": (lambda p: pack_with(p, body=fields_body({"not-a-therapy": {"cost": entry(COST)}})),
                         r"fields\.json: unknown therapy 'not-a-therapy'; known therapies: .*yoga"),
