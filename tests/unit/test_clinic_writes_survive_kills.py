@@ -10,34 +10,12 @@ import importlib.util
 import shutil
 import sqlite3
 import subprocess
-import sys
-import textwrap
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import yaml
-
-# Runs one command and kills itself with SIGKILL just before its Nth SQL statement (N = argv[1]),
-# or, with N = 0, counts the statements and prints the count.
-KILLER = textwrap.dedent("""
-    import os, signal, sys
-    from sqlalchemy import event
-    from sqlalchemy.engine import Engine
-    count, target = 0, int(sys.argv[1])
-
-    @event.listens_for(Engine, "before_cursor_execute")
-    def statement(conn, cursor, sql, *args):
-        global count
-        count += 1
-        if count == target:
-            os.kill(os.getpid(), signal.SIGKILL)
-
-    from clinic_app.cli import main
-    code = main(sys.argv[2:])
-    print("STATEMENTS", count)
-    sys.exit(code)
-""")
+from kill_at_statement import run_killed, statements
 
 _spec = importlib.util.spec_from_file_location(
     "clinic_therapy_fixture", Path(__file__).parent / "test_clinic_therapies.py")
@@ -85,8 +63,7 @@ def argv(command: str, data: Path, tmp: Path) -> list[str]:
 
 
 def run(command: str, data: Path, tmp: Path, kill_at: int) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", KILLER, str(kill_at), *argv(command, data, tmp)],
-                          capture_output=True, text=True, timeout=120)
+    return run_killed(argv(command, data, tmp), kill_at)
 
 
 @pytest.mark.parametrize("command", ["edit", "therapy", "fields", "passphrase"])
@@ -100,7 +77,7 @@ def test_a_kill_at_any_statement_leaves_the_old_state_or_the_new(command, prepar
     assert counted.returncode == 0, counted.stderr
     after = state(counted_dir / database, command)
     assert after != before
-    total = int(counted.stdout.split("STATEMENTS")[-1])
+    total = statements(counted)
     points = sorted(set(range(1, total + 1, max(1, total // 12))) | {total})
 
     def kill_then_finish(point: int) -> None:

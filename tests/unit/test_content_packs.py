@@ -9,7 +9,6 @@ import json
 import re
 import sqlite3
 import subprocess
-import sys
 import textwrap
 import time
 import warnings
@@ -18,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from kill_at_statement import run_killed, statements
 
 from clinic_app import __version__, settings
 from clinic_app.services import clinic_fields, content_packs
@@ -384,45 +384,11 @@ def test_reading_stops_at_the_cap_whatever_the_zip_declares(store, tmp_path, mon
 
 # --- a kill -9 during an import ------------------------------------------------------------------
 
-# Imports the pack (argv[2]) into the data folder argv[1] with `content import --yes` and kills itself
-# with SIGKILL just before its Nth SQL statement (N = argv[3]); N = -1 kills it just after the
-# import's transaction commits; N = 0 counts the statements and prints the count.
-KILLER = textwrap.dedent("""
-    import os, signal, sys
-    from sqlalchemy import event
-    from sqlalchemy.engine import Engine
-    from sqlalchemy.orm import Session
-    count, target = 0, int(sys.argv[3])
-
-    @event.listens_for(Engine, "before_cursor_execute")
-    def statement(conn, cursor, sql, *args):
-        global count
-        count += 1
-        if count == target:
-            os.kill(os.getpid(), signal.SIGKILL)
-
-    @event.listens_for(Session, "before_flush")
-    def flushing(session, *args):
-        from clinic_app.storage.models import ClinicFieldRevision
-        if any(isinstance(o, ClinicFieldRevision) for o in session.new):
-            session.info["import"] = True
-
-    @event.listens_for(Session, "after_commit")
-    def committed(session):
-        if target == -1 and session.info.get("import"):
-            os.kill(os.getpid(), signal.SIGKILL)
-
-    from clinic_app.cli import main
-    code = main(["--data-dir", sys.argv[1], "content", "import", sys.argv[2], "--by", "Dr Shah", "--why", "move",
-                 "--yes"])
-    print("STATEMENTS", count)
-    sys.exit(code)
-""")
-
-
 def run_import(data_dir: Path, pack: Path, kill_at: int) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", KILLER, str(data_dir), str(pack), str(kill_at)], capture_output=True,
-                          text=True, timeout=120)
+    """``content import PACK --yes`` into ``data_dir``, killed with SIGKILL just before its Nth SQL
+    statement; -1 just after the import's transaction commits; 0 runs it whole."""
+    return run_killed(["--data-dir", data_dir, "content", "import", pack, "--by", "Dr Shah", "--why", "move", "--yes"],
+                      kill_at, after_commit_of=('ClinicFieldRevision',))
 
 
 def whole_copy(source: Path, data_dir: Path) -> Path:
@@ -469,7 +435,7 @@ def test_a_kill_at_any_point_of_an_import_leaves_the_old_fields_or_the_new(store
 
     counted = run_import(whole_copy(seed, tmp_path / "count"), pack, 0)
     assert counted.returncode == 0, counted.stderr
-    total = int(counted.stdout.split("STATEMENTS")[-1])
+    total = statements(counted)
     assert snapshot(tmp_path / "count" / settings.DATABASE_FILE) == {
         "fields": new_fields, "revisions": new_revisions, "integrity": "ok"}
     points = sorted(set(range(1, total + 1, max(1, total // 8))) | {total, -1})

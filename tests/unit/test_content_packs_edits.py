@@ -10,13 +10,12 @@ import json
 import re
 import sqlite3
 import subprocess
-import sys
-import textwrap
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from kill_at_statement import run_killed, statements
 
 from clinic_app import __version__, settings
 from clinic_app.content.check import load_content
@@ -241,44 +240,11 @@ def test_every_bad_edit_is_named_and_an_unlisted_edits_file_is_refused(store, pr
 
 # --- a kill -9 during an import ------------------------------------------------------------------
 
-# As in test_content_packs: imports the pack (argv[2]) into argv[1] with `content import --yes`, killed
-# just before its Nth SQL statement (N = argv[3]); -1 just after the import commits; 0 counts them.
-KILLER = textwrap.dedent("""
-    import os, signal, sys
-    from sqlalchemy import event
-    from sqlalchemy.engine import Engine
-    from sqlalchemy.orm import Session
-    count, target = 0, int(sys.argv[3])
-
-    @event.listens_for(Engine, "before_cursor_execute")
-    def statement(conn, cursor, sql, *args):
-        global count
-        count += 1
-        if count == target:
-            os.kill(os.getpid(), signal.SIGKILL)
-
-    @event.listens_for(Session, "before_flush")
-    def flushing(session, *args):
-        from clinic_app.storage.models import ClinicFieldRevision, ContentRevision
-        if any(isinstance(o, (ClinicFieldRevision, ContentRevision)) for o in session.new):
-            session.info["import"] = True
-
-    @event.listens_for(Session, "after_commit")
-    def committed(session):
-        if target == -1 and session.info.get("import"):
-            os.kill(os.getpid(), signal.SIGKILL)
-
-    from clinic_app.cli import main
-    code = main(["--data-dir", sys.argv[1], "content", "import", sys.argv[2], "--by", "Dr Shah", "--why", "move",
-                 "--yes"])
-    print("STATEMENTS", count)
-    sys.exit(code)
-""")
-
-
 def run_import(data_dir: Path, pack: Path, kill_at: int) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", KILLER, str(data_dir), str(pack), str(kill_at)], capture_output=True,
-                          text=True, timeout=120)
+    """``content import PACK --yes`` into ``data_dir``, killed with SIGKILL just before its Nth SQL
+    statement; -1 just after the import's transaction commits; 0 runs it whole."""
+    return run_killed(["--data-dir", data_dir, "content", "import", pack, "--by", "Dr Shah", "--why", "move", "--yes"],
+                      kill_at, after_commit_of=('ClinicFieldRevision', 'ContentRevision'))
 
 
 def state(path: Path) -> dict:
@@ -308,7 +274,7 @@ def test_a_kill_at_any_point_of_an_import_with_edits_leaves_the_old_state_or_the
 
     counted = run_import(copy_db(seed, tmp_path / "count"), pack, 0)
     assert counted.returncode == 0, counted.stderr
-    total = int(counted.stdout.split("STATEMENTS")[-1])
+    total = statements(counted)
     new = state(tmp_path / "count" / settings.DATABASE_FILE)
     assert new["integrity"] == "ok" and new["field revisions"] == old["field revisions"] + 2
     assert len(new["revisions"]) == len(old["revisions"]) + 1 and new["search"] == old["search"]

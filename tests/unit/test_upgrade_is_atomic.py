@@ -7,40 +7,18 @@ from __future__ import annotations
 
 import sqlite3
 import subprocess
-import sys
-import textwrap
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from kill_at_statement import run_killed, statements
 
 from clinic_app.storage import preflight
 from clinic_app.storage.database import Database
 
-# Runs `db upgrade` and kills itself with SIGKILL just before its Nth SQL statement (N = argv[2]),
-# or, with N = 0, counts the statements and prints the count.
-KILLER = textwrap.dedent("""
-    import os, signal, sys
-    from sqlalchemy import event
-    from sqlalchemy.engine import Engine
-    count, target = 0, int(sys.argv[2])
-
-    @event.listens_for(Engine, "before_cursor_execute")
-    def statement(conn, cursor, sql, *args):
-        global count
-        count += 1
-        if count == target:
-            os.kill(os.getpid(), signal.SIGKILL)
-
-    from clinic_app.cli import main
-    code = main(["--data-dir", sys.argv[1], "db", "upgrade"])
-    print("STATEMENTS", count)
-    sys.exit(code)
-""")
-
 
 def upgrade(data_dir, kill_at: int) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", KILLER, str(data_dir), str(kill_at)], capture_output=True, text=True,
-                          timeout=120)
+    """``db upgrade``, killed with SIGKILL just before its Nth SQL statement (0: not killed)."""
+    return run_killed(["--data-dir", data_dir, "db", "upgrade"], kill_at)
 
 
 def kill_points(total: int) -> list[int]:
@@ -95,7 +73,7 @@ def test_a_kill_at_any_point_of_an_upgrade_leaves_the_old_store_or_the_new(start
     head = preflight.head_revision()
     counted = upgrade(seed_copy(seed, tmp_path / "count"), 0)
     assert counted.returncode == 0, counted.stderr
-    total = int(counted.stdout.split("STATEMENTS")[-1])
+    total = statements(counted)
     points = kill_points(total)
     assert len(points) >= 12
 
