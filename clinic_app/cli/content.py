@@ -90,6 +90,7 @@ def _packs(args: argparse.Namespace) -> int:
     if args.content_command == "export":
         summary = content_packs.export_pack(store, args.output, args.by)
         edited = f" and the clinic's edited text of {summary.edited} therapies" if summary.edited else ""
+        edited += f" and {summary.added} therapy(ies) the clinic added, with their references" if summary.added else ""
         print(f"wrote {shown(summary.path)}: {summary.fields} clinic field(s) of {summary.therapies} therapies{edited} "
               f"({summary.size:,} bytes, SHA-256 {summary.sha256})")
         return 0
@@ -100,6 +101,9 @@ def _packs(args: argparse.Namespace) -> int:
     if not args.yes:
         changes = content_packs.plan_import(store, pack)
         for change in changes:
+            if change.kind == "therapy":
+                print(f"  new therapy: {change.therapy} ({shown(change.key)}), {change.references} references")
+                continue
             print(f"  {change.therapy} {change.key}: {_short(change.before)} \u2192 {_short(change.after)}")
         if not changes:
             print("nothing to import: every field in the pack is already so here")
@@ -108,6 +112,10 @@ def _packs(args: argparse.Namespace) -> int:
                   "to import them; a backup is taken first.")
         return 0
     summary = content_packs.import_pack(store, location, pack, args.by, args.why)
+    for added in summary.added:
+        keys = ", ".join(f"[{local}] stored as [{stored}]" for local, stored in added.references)
+        print(f"  added {added.slug} ({shown(added.name)}): revision #{added.revision}, origin clinic-added"
+              + (f"; {keys}" if keys else ""))
     for revision in summary.revisions:
         print(f"  #{revision.id}  {revision.therapy} {revision.key}: {_short(revision.before)} \u2192 "
               f"{_short(revision.after)}")
@@ -118,6 +126,7 @@ def _packs(args: argparse.Namespace) -> int:
     else:
         done = [f"{len(summary.revisions)} field(s)"] if summary.revisions else []
         done += [f"{summary.texts} edited text field(s)"] if summary.texts else []
+        done = ([f"{len(summary.added)} new therapy(ies)"] if summary.added else []) + done
         why = summary.revisions[0].reason if summary.revisions else " ".join(args.why.split())
         print(f"imported {' and '.join(done)} of {summary.therapies} therapies, each kept as a revision "
               f"(why: {why}); backup before the import: {shown(summary.backup)}")
@@ -126,5 +135,7 @@ def _packs(args: argparse.Namespace) -> int:
 
 def _counted(changes: list) -> str:
     fields = sum(1 for change in changes if change.kind == "field")
-    texts = len(changes) - fields
-    return " and ".join(([f"{fields} field(s)"] if fields else []) + ([f"{texts} edited text field(s)"] if texts else []))
+    texts = sum(1 for change in changes if change.kind == "text")
+    added = sum(1 for change in changes if change.kind == "therapy")
+    return " and ".join(([f"{added} new therapy(ies)"] if added else []) + ([f"{fields} field(s)"] if fields else [])
+                        + ([f"{texts} edited text field(s)"] if texts else []))

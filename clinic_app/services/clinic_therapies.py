@@ -57,6 +57,7 @@ CLINIC_VERIFICATION = "CLINIC"  # a reference the clinic added (shipped ones are
 CLINIC_KEY_LETTER = "Z"  # stored keys Z1..Z99: the schema's key pattern, a letter no shipped key uses
 MAX_CLINIC_KEYS = 99
 PARTS = ("therapy", "references")
+CLINIC_DESIGN = "Source added by the clinic"  # the design of a clinic reference that gives none
 SHIPPED_SLUG = "a clinic cannot replace a shipped therapy; edit it with 'clinic-app edit' instead"
 
 
@@ -127,33 +128,42 @@ def _loc(field_path: str) -> tuple:
     return tuple(int(p) if p.isdigit() else p for p in re.split(r"[.\[\]]+", field_path) if p)
 
 
-def _library(session) -> dict:  # noqa: ANN001 - a Session
-    """What a clinic's therapy is checked against, read in the writing transaction."""
-    from sqlalchemy import select
-
+def _library(source) -> dict:  # noqa: ANN001 - a Session, or a Reader
+    """What a clinic's therapy is checked against: read in the writing transaction (a Session), or
+    through a :class:`~clinic_app.storage.reader.Reader` to check before anything is written."""
     from clinic_app.content.paths import shipped_content_dir
-    from clinic_app.storage.models import Attribute, Condition, ContentRevision, Reference, Therapy
 
-    references = {key: verification for key, verification in session.execute(select(Reference.key, Reference.verification))}
-    first_origin = {slug: origin for slug, origin in session.execute(
-        select(Therapy.slug, ContentRevision.origin).join(ContentRevision, ContentRevision.therapy_id == Therapy.id)
-        .where(ContentRevision.revision == 1))}
-    slugs = set(session.scalars(select(Therapy.slug)))
+    if isinstance(source, Reader):
+        def rows(sql: str) -> list[tuple]:
+            return [tuple(row) for row in source.query(sql)]
+    else:
+        from sqlalchemy import text
+
+        def rows(sql: str) -> list[tuple]:
+            return [tuple(row) for row in source.execute(text(sql))]
+
+    def listed(aliases: object) -> list:
+        return json.loads(aliases) if isinstance(aliases, str) else list(aliases or ())
+
+    references = dict(rows("SELECT key, verification FROM reference"))
+    first_origin = dict(rows("SELECT t.slug, r.origin FROM therapy t JOIN content_revision r "
+                             "ON r.therapy_id = t.id WHERE r.revision = 1"))
+    slugs = {slug for (slug,) in rows("SELECT slug FROM therapy")}
     shipped_dir = shipped_content_dir() / "therapies"
     shipped_slugs = {path.stem for path in shipped_dir.glob("*.yaml")} if shipped_dir.is_dir() else set()
     shipped_slugs |= {slug for slug in slugs if first_origin.get(slug) != CLINIC_ADDED}
     names: dict[str, str] = {}
-    for slug, name, aliases in session.execute(select(Therapy.slug, Therapy.name, Therapy.aliases)):
-        for alias in (name, *(aliases or ())):
+    for slug, name, aliases in rows("SELECT slug, name, aliases FROM therapy"):
+        for alias in (name, *listed(aliases)):
             names.setdefault(alias.casefold(), f"therapy {slug}")
-    for slug, name, aliases in session.execute(select(Condition.slug, Condition.name, Condition.aliases)):
-        for alias in (name, *(aliases or ())):
+    for slug, name, aliases in rows("SELECT slug, name, aliases FROM condition"):
+        for alias in (name, *listed(aliases)):
             names.setdefault(alias.casefold(), f"condition {slug}")
     return {
         "shipped_keys": {key for key, verification in references.items() if verification != CLINIC_VERIFICATION},
         "clinic_keys": {key for key, verification in references.items() if verification == CLINIC_VERIFICATION},
-        "attribute_kinds": {key: kind for key, kind in session.execute(select(Attribute.key, Attribute.kind))},
-        "conditions": set(session.scalars(select(Condition.slug))),
+        "attribute_kinds": dict(rows("SELECT key, kind FROM attribute")),
+        "conditions": {slug for (slug,) in rows("SELECT slug FROM condition")},
         "slugs": slugs,
         "shipped_slugs": shipped_slugs,
         "names": names,
@@ -340,43 +350,52 @@ def _renumbered(raw: dict, keys: dict[str, str]) -> dict:
 def add_therapy(store: Store, path: Path, by: str, why: str, today: dt.date | None = None) -> AddResult:
     """Read the clinic's therapy file at ``path``, check it whole and add the therapy and the clinic's
     references in one transaction (the search index rebuilt). One problem and nothing is written."""
+    by, why = _check_who_and_why(by, why)
+    today = today or dt.date.today()
+    label, parsed = _parse(Path(path))  # before the write transaction: a slow disk never holds the lock
+    with store.write() as session:
+        return add_document(session, label, parsed, by, f"added by the clinic: {why}", today)
+
+
+def add_document(session, label: str, parsed: Parsed, by: str, reason: str,  # noqa: ANN001 - a Session
+                 today: dt.date) -> AddResult:
+    """Check the already-parsed document (``therapy:`` and ``references:``, as in a clinic's file;
+    problems named with ``label``) against the library as ``session`` sees it, then write the clinic's
+    references under free Z keys, the therapy (origin "clinic-added", one revision naming ``by`` and
+    ``reason``) and the search index through ``session``: the caller's transaction, which it commits or
+    rolls back. Raises :class:`ClinicTherapyError` naming every problem, writing nothing."""
     from sqlalchemy import select
 
     from clinic_app.content.loader import rebuild_search_index, write_therapy_file
     from clinic_app.storage.models import Attribute, Condition, Reference, Therapy
 
-    by, why = _check_who_and_why(by, why)
-    today = today or dt.date.today()
-    label, parsed = _parse(Path(path))  # before the write transaction: a slow disk never holds the lock
-    with store.write() as session:
-        library = _library(session)
-        checked = _check(label, parsed, library, today)
-        keys = _stored_keys([ref.key for ref in checked.references], library["clinic_keys"] | library["shipped_keys"])
-        therapy = TherapyFile.model_validate(_renumbered(checked.raw, keys))
-        for ref in checked.references:
-            values = ref.model_dump(exclude={"key", "design"})
-            session.add(Reference(key=keys[ref.key], design=ref.design or "Source added by the clinic",
-                                  title_is_label=False, n=None, level=None, certainty=None,
-                                  verification=CLINIC_VERIFICATION, **values))
-        session.flush()
-        references = {r.key: r for r in session.scalars(select(Reference))}
-        attributes = {a.key: a for a in session.scalars(select(Attribute))}
-        conditions = {c.slug: c for c in session.scalars(select(Condition))}
-        row = Therapy(slug=therapy.slug, origin=CLINIC_ADDED, shipped_hash="")
-        session.add(row)
-        revision = write_therapy_file(session, row, therapy, CLINIC_ADDED, by, f"added by the clinic: {why}",
-                                      references, attributes, conditions)
-        row.updated_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        session.flush()
-        rebuild_search_index(session)
-        # the same rules once more on what is stored (the renumbered keys must resolve as the file's did)
-        stored_keys = set(session.scalars(select(Reference.key)))
-        left = therapy_problems(therapy, stored_keys, library["attribute_kinds"], library["conditions"], today)
-        if left:  # pragma: no cover - a renumbering bug, never the clinic's file
-            raise ClinicAppError(f"{checked.label}: the therapy could not be stored ({left[0][0]}: {left[0][1]}); "
-                                 "nothing was added")
-        number = revision.revision
-    return AddResult(therapy.slug, therapy.name, number, tuple(keys.items()))
+    library = _library(session)
+    checked = _check(label, parsed, library, today)
+    keys = _stored_keys([ref.key for ref in checked.references], library["clinic_keys"] | library["shipped_keys"])
+    therapy = TherapyFile.model_validate(_renumbered(checked.raw, keys))
+    for ref in checked.references:
+        values = ref.model_dump(exclude={"key", "design"})
+        session.add(Reference(key=keys[ref.key], design=ref.design or CLINIC_DESIGN,
+                              title_is_label=False, n=None, level=None, certainty=None,
+                              verification=CLINIC_VERIFICATION, **values))
+    session.flush()
+    references = {r.key: r for r in session.scalars(select(Reference))}
+    attributes = {a.key: a for a in session.scalars(select(Attribute))}
+    conditions = {c.slug: c for c in session.scalars(select(Condition))}
+    row = Therapy(slug=therapy.slug, origin=CLINIC_ADDED, shipped_hash="")
+    session.add(row)
+    revision = write_therapy_file(session, row, therapy, CLINIC_ADDED, by, reason,
+                                  references, attributes, conditions)
+    row.updated_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    session.flush()
+    rebuild_search_index(session)
+    # the same rules once more on what is stored (the renumbered keys must resolve as the file's did)
+    stored_keys = set(session.scalars(select(Reference.key)))
+    left = therapy_problems(therapy, stored_keys, library["attribute_kinds"], library["conditions"], today)
+    if left:  # pragma: no cover - a renumbering bug, never the clinic's file
+        raise ClinicAppError(f"{checked.label}: the therapy could not be stored ({left[0][0]}: {left[0][1]}); "
+                             "nothing was added")
+    return AddResult(therapy.slug, therapy.name, revision.revision, tuple(keys.items()))
 
 
 def list_clinic_therapies(reader: Reader) -> list[ClinicTherapy]:
@@ -395,3 +414,14 @@ def list_clinic_therapies(reader: Reader) -> list[ClinicTherapy]:
         out.append(ClinicTherapy(row["slug"], row["name"], row["origin"], when, row["author"], row["reason"],
                                  tuple(k[0] for k in keys)))
     return out
+
+
+def library_of(source) -> dict:  # noqa: ANN001 - a Session, or a Reader
+    """What :func:`check_document` checks a therapy against (the shipped slugs and keys, the names in use)."""
+    return _library(source)
+
+
+def check_document(label: str, parsed: Parsed, library: dict, today: dt.date) -> None:
+    """The checks of :func:`add_therapy` on an already-parsed document (``therapy:`` and ``references:``),
+    against ``library`` (:func:`library_of`); else :class:`ClinicTherapyError` naming every problem."""
+    _check(label, parsed, library, today)

@@ -13,20 +13,30 @@ therapy whose shipped text the clinic edited (origin "clinic"), the shipped vers
 on and only the editable text fields that differ from that shipped text. A pack never holds a whole
 therapy, so nothing shipped is ever replaced by one: an import applies each edited field on top of
 the importing install's current text of that therapy and holds the whole edited therapy to the
-checks of :func:`~clinic_app.services.therapy_edits.check_snapshot`. A pack without edits is
-written in format 1, which every version reads.
+checks of :func:`~clinic_app.services.therapy_edits.check_snapshot`. Also from format 2,
+``therapies.json`` holds each therapy the clinic added itself (origin "clinic-added", also when edited
+since): its current therapy file and its own references (the stored Z records). The importing install
+holds each to the checks of :func:`~clinic_app.services.clinic_therapies.add_therapy`, refuses a slug
+it ships or already has (an identical therapy it added before, from this pack or by hand, is
+skipped: nothing to import), gives the references its own next free Z keys and writes the therapy
+with origin "clinic-added". A pack without edits or added therapies is written in format 1, which
+every version reads.
 
 A pack comes from outside and is read as hostile: it is refused, with every problem named, before
 anything is written when it is not a zip or is damaged, names a file outside itself or any file
-but those (``edits.json`` only from format 2), would unpack to more than :data:`MAX_UNCOMPRESSED`
+but those (``edits.json`` and ``therapies.json`` only from format 2), would unpack to more than :data:`MAX_UNCOMPRESSED`
 bytes (the sizes it declares are checked, and reading stops at the cap whatever it declares), is
 not UTF-8 JSON (or is nested too deeply), does not match its manifest, was made by a newer version,
 names a therapy or field this install does not know, holds a value that
 :func:`~clinic_app.services.clinic_fields.check_value` refuses, or holds an edited text that is not
 text, holds a control character, is longer than :data:`MAX_EDIT_TEXT`, names a field a clinic may
 not edit (:func:`~clinic_app.services.therapy_edits.editable_fields`) or leaves the therapy failing
-its checks. An import takes a backup first, then writes every change in one transaction, a revision
-for each (an edited therapy one revision with origin "clinic"), so a crash or a kill leaves the
+its checks, or holds an added therapy that is not a therapy file with the clinic's references,
+holds a control character or a text longer than :data:`MAX_EDIT_TEXT`, fails a check of
+:func:`~clinic_app.services.clinic_therapies.add_therapy` or takes a slug this install ships or
+has. An import takes a backup first, then writes every change in one transaction, a revision
+for each (an edited therapy one revision with origin "clinic", an added one one revision with
+origin "clinic-added"), so a crash or a kill leaves the
 fields and the text as they were or as the pack has them.
 Fields a pack does not hold are left as they are; a field the pack holds empty is cleared.
 """
@@ -48,8 +58,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from clinic_app import __version__
-from clinic_app.errors import ClinicAppError
-from clinic_app.services import clinic_fields, therapy_edits
+from clinic_app.content.files import Parsed
+from clinic_app.errors import ClinicAppError, ContentError
+from clinic_app.services import clinic_fields, clinic_therapies, therapy_edits
 from clinic_app.services.clinic_fields import FIELDS, Revision, _check_who_and_why, check_value
 from clinic_app.services.library import library_meta, therapy_slugs, unknown_therapies
 from clinic_app.settings import Location, shown
@@ -59,13 +70,17 @@ from clinic_app.storage.store import Store
 from clinic_app.storage.targets import target_problem
 
 FORMAT = "clinic-app content pack"
-FORMAT_VERSION = 2  # 2: edits.json may be there too
+FORMAT_VERSION = 2  # 2: edits.json and therapies.json may be there too
 MANIFEST = "manifest.json"
 FIELDS_FILE = "fields.json"
 EDITS_FILE = "edits.json"
-MEMBERS = (MANIFEST, FIELDS_FILE, EDITS_FILE)
+THERAPIES_FILE = "therapies.json"
+OPTIONAL = (EDITS_FILE, THERAPIES_FILE)  # from format 2
+MEMBERS = (MANIFEST, FIELDS_FILE, *OPTIONAL)
 REQUIRED = (MANIFEST, FIELDS_FILE)
-_HOLDS = f"{MANIFEST} and {FIELDS_FILE} (and, from format 2, {EDITS_FILE}: the clinic's edits of therapy text)"
+_HOLDS = (f"{MANIFEST} and {FIELDS_FILE} (and, from format 2, {EDITS_FILE}: the clinic's edits of therapy text, "
+          f"and {THERAPIES_FILE}: the therapies the clinic added itself)")
+MAX_THERAPIES = 50  # therapies the clinic added, in one pack
 MAX_EDIT_TEXT = 20_000  # characters of one edited text field
 MAX_PATH = 120  # characters of a field's dotted path
 
@@ -87,6 +102,8 @@ _MANIFEST_KEYS = {"format", "format_version", "app_version", "library_version", 
                   "members"}
 _ENTRY_KEYS = {"value", "updated_at", "updated_by"}
 _EDIT_KEYS = {"based_on_version", "fields"}
+_THERAPY_PARTS = set(clinic_therapies.PARTS)  # {"therapy", "references"}, as in a clinic's therapy file
+_REFERENCE_FIELDS = tuple(clinic_therapies.ClinicReference.model_fields)
 _FIELD_PATH = re.compile(r"^[a-z_]+(?:\.[A-Za-z0-9_-]+|\[\d{1,3}\])*$")
 _NOT_THERAPY_TEXT = "a pack carries only the clinic's own fields, never a therapy's shipped text"
 
@@ -128,6 +145,7 @@ class Pack:
     manifest: Manifest
     fields: dict[str, dict[str, PackField]]  # therapy slug -> field key -> field
     edits: dict[str, PackEdit] = field(default_factory=dict)  # therapy slug -> the clinic's edit of its text
+    therapies: dict[str, dict] = field(default_factory=dict)  # slug -> {"therapy": ..., "references": [...]}
 
     @property
     def field_count(self) -> int:
@@ -142,6 +160,7 @@ class PackSummary:
     size: int
     sha256: str
     edited: int = 0  # therapies whose edited text the pack holds
+    added: int = 0  # therapies the clinic added itself, whole, with their references
 
 
 @dataclass(frozen=True)
@@ -150,7 +169,8 @@ class PlannedChange:
     key: str  # a clinic field's key; for therapy text, the field's dotted path
     before: str
     after: str
-    kind: str = "field"  # "field": a clinic field; "text": the clinic's edit of therapy text
+    kind: str = "field"  # "field": a clinic field; "text": the clinic's edit of therapy text; "therapy": a new one
+    references: int = 0  # of a new therapy ("therapy"; ``key`` is its name): the clinic's references it brings
 
     @property
     def label(self) -> str:
@@ -163,6 +183,7 @@ class ImportSummary:
     revisions: list[Revision] = field(default_factory=list)
     backup: Path | None = None
     edits: list[therapy_edits.EditResult] = field(default_factory=list)  # each therapy whose text changed
+    added: list[clinic_therapies.AddResult] = field(default_factory=list)  # each therapy the pack added
 
     @property
     def texts(self) -> int:
@@ -170,11 +191,12 @@ class ImportSummary:
 
     @property
     def changed(self) -> int:
-        return len(self.revisions) + self.texts
+        return len(self.revisions) + self.texts + len(self.added)
 
     @property
     def therapies(self) -> int:
-        return len({revision.therapy for revision in self.revisions} | {edit.slug for edit in self.edits})
+        return len({revision.therapy for revision in self.revisions} | {edit.slug for edit in self.edits}
+                   | {added.slug for added in self.added})
 
 
 # --- export -------------------------------------------------------------------------------------
@@ -201,15 +223,20 @@ def export_pack(reader: Reader, path: Path, by: str) -> PackSummary:
               for slug in therapy_slugs(reader)}
     body = json.dumps({"fields": fields}, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8") + b"\n"
     bodies = {FIELDS_FILE: body}
-    edits = therapy_edits.clinic_edits(reader)
+    added = {therapy.slug: _added_document(reader, therapy.slug) for therapy in
+             clinic_therapies.list_clinic_therapies(reader)}
+    edits = {slug: edit for slug, edit in therapy_edits.clinic_edits(reader).items() if slug not in added}
     if edits:
         bodies[EDITS_FILE] = json.dumps({slug: {"based_on_version": version, "fields": changed}
                                          for slug, (version, changed) in edits.items()},
                                         ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8") + b"\n"
+    if added:
+        bodies[THERAPIES_FILE] = json.dumps(dict(sorted(added.items())), ensure_ascii=False,
+                                            indent=2).encode("utf-8") + b"\n"
     library = library_meta(reader)
     manifest = {
         "format": FORMAT,
-        "format_version": 2 if edits else 1,  # without edits, a pack every version reads
+        "format_version": 2 if edits or added else 1,  # without either, a pack every version reads
         "app_version": __version__,
         "library_version": str(library.get("version") or reader.meta().get("library_version") or ""),
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -222,7 +249,20 @@ def export_pack(reader: Reader, path: Path, by: str) -> PackSummary:
     data = path.read_bytes()
     return PackSummary(path=path, therapies=sum(1 for values in fields.values() if values),
                        fields=sum(len(values) for values in fields.values()), size=len(data),
-                       sha256=hashlib.sha256(data).hexdigest(), edited=len(edits))
+                       sha256=hashlib.sha256(data).hexdigest(), edited=len(edits), added=len(added))
+
+
+def _added_document(reader: Reader, slug: str) -> dict:
+    """A therapy the clinic added, as a clinic's therapy file holds it: its current text (the latest
+    revision's therapy file) and its own references (the stored Z records, every field)."""
+    snapshot = therapy_edits.current_snapshot(reader, slug)
+    cited = [entry.get("key") for entry in snapshot.get("references") or ()]
+    rows = {row["key"]: row for row in reader.query(
+        f"SELECT {', '.join(_REFERENCE_FIELDS)} FROM reference WHERE verification = ?",
+        (clinic_therapies.CLINIC_VERIFICATION,))}
+    references = [{name: row[name] for name in _REFERENCE_FIELDS if row[name] is not None}
+                  for row in (rows[key] for key in cited if key in rows)]
+    return {"therapy": snapshot, "references": references}
 
 
 def _write_atomically(path: Path, members: Mapping[str, bytes]) -> None:
@@ -257,21 +297,26 @@ def read_pack(path: Path, reader: Reader | None = None) -> Pack:
     raw = _read_members(path, problems)
     manifest = fields = None
     edits: dict[str, PackEdit] | None = {}
+    therapies: dict[str, dict] | None = {}
     if raw is not None:
         manifest = _check_manifest(raw, problems)
         if manifest is not None and manifest.format_version <= FORMAT_VERSION and _newer(manifest.app_version) is False:
             fields = _check_fields(raw.get(FIELDS_FILE), problems)
             if EDITS_FILE in raw and manifest.format_version >= 2:
                 edits = _check_edits(raw[EDITS_FILE], problems)
+            if THERAPIES_FILE in raw and manifest.format_version >= 2:
+                therapies = _check_therapies(raw[THERAPIES_FILE], problems)
+    if therapies and reader is not None:
+        problems += _plan_therapies(reader, therapies)[1]
     if fields is not None and reader is not None:
-        unknown = _unknown(reader, fields)
+        unknown = _unknown(reader, fields, therapies or {})
         if unknown:
             problems.append(f"{FIELDS_FILE}: {_unknown_message(reader, unknown)}")
     if edits and reader is not None:
         problems += _plan_edits(reader, edits)[1]
-    if problems or manifest is None or fields is None or edits is None:
+    if problems or manifest is None or fields is None or edits is None or therapies is None:
         raise refused(path, problems or ["it could not be read"])
-    return Pack(path=path, manifest=manifest, fields=fields, edits=edits)
+    return Pack(path=path, manifest=manifest, fields=fields, edits=edits, therapies=therapies)
 
 
 def refused(path: Path, problems: list[str]) -> PackError:
@@ -284,8 +329,8 @@ def refused(path: Path, problems: list[str]) -> PackError:
                      f"{'; '.join(named)}{more}", problems)
 
 
-def _unknown(reader: Reader, fields: Mapping[str, object]) -> list[str]:
-    known = set(therapy_slugs(reader))
+def _unknown(reader: Reader, fields: Mapping[str, object], added: Iterable[str] = ()) -> list[str]:
+    known = set(therapy_slugs(reader)) | set(added)  # and the therapies the pack adds
     return sorted(slug for slug in fields if slug not in known)
 
 
@@ -506,10 +551,11 @@ def _check_manifest(raw: dict[str, bytes], problems: list[str]) -> Manifest | No
     if isinstance(data.get("exported_by"), str) and len(data["exported_by"]) > MAX_NAME:
         problems.append(f"{MANIFEST}: exported_by is {len(data['exported_by'])} characters long; the most is {MAX_NAME}")
     members = data.get("members")
-    allowed = {FIELDS_FILE} if version == 1 else {FIELDS_FILE, EDITS_FILE}
-    if version == 1 and EDITS_FILE in raw:
-        problems.append(f"{EDITS_FILE}: a pack of format 1 does not hold it; a pack of format 1 holds only {MANIFEST} "
-                        f"and {FIELDS_FILE}")
+    allowed = {FIELDS_FILE} if version == 1 else {FIELDS_FILE, *OPTIONAL}
+    for name in OPTIONAL:
+        if version == 1 and name in raw:
+            problems.append(f"{name}: a pack of format 1 does not hold it; a pack of format 1 holds only {MANIFEST} "
+                            f"and {FIELDS_FILE}")
     if not isinstance(members, dict):
         problems.append(f"{MANIFEST}: members must list {FIELDS_FILE} with its sha256 and size")
     else:
@@ -518,12 +564,13 @@ def _check_manifest(raw: dict[str, bytes], problems: list[str]) -> Manifest | No
             problems.append(f"{MANIFEST}: it lists '{shown(name, 60)}'; a content pack holds only {holds}"
                             + (f" ({_NOT_THERAPY_TEXT})" if "therap" in name.lower() else ""))
         _check_member(members.get(FIELDS_FILE), raw.get(FIELDS_FILE, b""), problems)
-        if version != 1 and EDITS_FILE in members and EDITS_FILE not in raw:
-            problems.append(f"{EDITS_FILE}: {MANIFEST} lists it, but it is missing")
-        elif version != 1 and EDITS_FILE in raw and EDITS_FILE not in members:
-            problems.append(f"{EDITS_FILE}: it is in the pack, but {MANIFEST} does not list it with its sha256 and size")
-        elif version != 1 and EDITS_FILE in raw:
-            _check_member(members.get(EDITS_FILE), raw[EDITS_FILE], problems, EDITS_FILE)
+        for name in OPTIONAL:
+            if version != 1 and name in members and name not in raw:
+                problems.append(f"{name}: {MANIFEST} lists it, but it is missing")
+            elif version != 1 and name in raw and name not in members:
+                problems.append(f"{name}: it is in the pack, but {MANIFEST} does not list it with its sha256 and size")
+            elif version != 1 and name in raw:
+                _check_member(members.get(name), raw[name], problems, name)
     if version is None:
         return None
     return Manifest(format_version=version, app_version=str(data.get("app_version", "")),
@@ -674,7 +721,153 @@ def _check_edits(body: bytes, problems: list[str]) -> dict[str, PackEdit] | None
     return None if len(problems) > before else found
 
 
+def _check_therapies(body: bytes, problems: list[str]) -> dict[str, dict] | None:
+    """``therapies.json`` read on its own: {slug: {"therapy": a therapy file, "references": [the
+    clinic's references]}}, every text without control characters and at most :data:`MAX_EDIT_TEXT`
+    long. The checks of ``therapy add`` come later, against the importing install."""
+    data = _loads(THERAPIES_FILE, body, problems)
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        problems.append(f"{THERAPIES_FILE}: it is not a JSON object mapping each therapy the clinic added to its "
+                        "therapy file and references")
+        return None
+    before = len(problems)
+    if len(data) > MAX_THERAPIES:
+        problems.append(f"{THERAPIES_FILE}: it holds {len(data):,} therapies; a pack holds at most {MAX_THERAPIES}")
+        return None
+    found: dict[str, dict] = {}
+    for slug, item in data.items():
+        if not _SLUG.match(slug):
+            problems.append(f"{THERAPIES_FILE}: {shown(slug, 80)!r} is not a therapy's name (lower-case letters, "
+                            "digits and '-')")
+            continue
+        where = f"{THERAPIES_FILE}: {slug}"
+        if not isinstance(item, dict):
+            problems.append(f"{where}: must be an object with therapy and references")
+            continue
+        extra, missing = sorted(set(item) - _THERAPY_PARTS), sorted(_THERAPY_PARTS - set(item))
+        if extra:
+            problems.append(f"{where}: unknown entries {_names(extra)}; an added therapy holds only therapy and "
+                            "references")
+        if missing:
+            problems.append(f"{where}: missing {', '.join(missing)}")
+            continue
+        therapy, references = item["therapy"], item["references"]
+        if not isinstance(therapy, dict):
+            problems.append(f"{where}: therapy must be a therapy file (an object)")
+        elif therapy.get("slug") != slug:
+            problems.append(f"{where}: therapy.slug is '{shown(therapy.get('slug'), 80)}', not {slug!r}")
+        if not isinstance(references, list) or not all(isinstance(ref, dict) for ref in references):
+            problems.append(f"{where}: references must be a list of the clinic's references (objects)")
+        count = len(problems)
+        _check_texts(where, item, "", problems)
+        if len(problems) == count and not extra:
+            found[slug] = item
+    return None if len(problems) > before else found
+
+
+def _check_texts(where: str, value: object, path: str, problems: list[str]) -> None:
+    """Every text in ``value`` (and every key) free of control characters and not over-long."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if _CONTROL.search(key) or len(key) > MAX_PATH:
+                problems.append(f"{where}: {path or '(top)'}: the name '{shown(key, 60)}' is not a field's name")
+                continue
+            _check_texts(where, item, f"{path}.{key}" if path else key, problems)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_texts(where, item, f"{path}[{index}]", problems)
+    elif isinstance(value, str):
+        if _CONTROL.search(value):
+            problems.append(f"{where}: {path}: the text '{shown(value, 60)}' holds a control character (such as NUL "
+                            "or ESC)")
+        elif len(value) > MAX_EDIT_TEXT:
+            problems.append(f"{where}: {path}: the text is {len(value):,} characters long; the most is "
+                            f"{MAX_EDIT_TEXT:,}")
+
+
 # --- planning and importing ---------------------------------------------------------------------
+
+
+def _clinic_references_here(reader: Reader, slug: str) -> list[dict]:
+    """The clinic's references ``slug`` cites on this install, in its order, every field but the key."""
+    fields = [name for name in _REFERENCE_FIELDS if name != "key"]
+    rows = reader.query(
+        f"SELECT f.key, {', '.join('f.' + name for name in fields)} FROM therapy t "
+        "JOIN therapy_reference tr ON tr.therapy_id = t.id JOIN reference f ON f.id = tr.reference_id "
+        "WHERE t.slug = ? AND f.verification = ? ORDER BY tr.position", (slug, clinic_therapies.CLINIC_VERIFICATION))
+    return [{"key": row["key"], **{name: row[name] for name in fields}} for row in rows]
+
+
+def _same_as_here(reader: Reader, slug: str, document: dict) -> bool:
+    """Whether the therapy the pack adds is already here, added by this install's clinic, exactly so:
+    the same text (its references' keys aside) and the same references, every field."""
+    from pydantic import ValidationError
+
+    from clinic_app.content.schema import TherapyFile
+
+    here_refs = _clinic_references_here(reader, slug)
+    try:
+        theirs = [clinic_therapies.ClinicReference.model_validate(ref) for ref in document["references"]]
+        order = [entry["key"] for entry in document["therapy"].get("references") or ()]
+        theirs.sort(key=lambda ref: order.index(ref.key) if ref.key in order else len(order))
+        if len(theirs) != len(here_refs):
+            return False
+        for ref, here in zip(theirs, here_refs, strict=True):
+            values = ref.model_dump(exclude={"key"})
+            values["design"] = values["design"] or clinic_therapies.CLINIC_DESIGN
+            if values != {name: value for name, value in here.items() if name != "key"}:
+                return False
+        keys = {ref.key: here["key"] for ref, here in zip(theirs, here_refs, strict=True)}
+        pack = TherapyFile.model_validate(clinic_therapies._renumbered(document["therapy"], keys))
+        current = TherapyFile.model_validate(therapy_edits.current_snapshot(reader, slug))
+    except (ValidationError, ClinicAppError, KeyError, TypeError, ValueError, AttributeError):
+        return False
+    return pack.model_dump(mode="json") == current.model_dump(mode="json")
+
+
+def _plan_therapies(reader: Reader, therapies: Mapping[str, dict]) -> tuple[list[PlannedChange], list[str]]:
+    """Each therapy the pack adds that this install does not have yet, checked as ``therapy add``
+    checks a clinic's file; and every problem, by name. One this install's clinic added before, the
+    same in every field, is left out (nothing to import)."""
+    problems: list[str] = []
+    planned: list[PlannedChange] = []
+    library = clinic_therapies.library_of(reader)
+    today = dt.date.today()
+    names: dict[str, str] = {}
+    needed = 0
+    for slug in sorted(therapies):
+        where = f"{THERAPIES_FILE}: {slug}"
+        document = therapies[slug]
+        if slug in library["shipped_slugs"]:
+            problems.append(f"{where}: {slug} is a shipped therapy on this install; a pack never replaces a shipped "
+                            "therapy")
+            continue
+        if slug in library["slugs"]:
+            if not _same_as_here(reader, slug, document):
+                problems.append(f"{where}: {slug} is already in this install: remove it first or rename it in the "
+                                "pack")
+            continue
+        try:
+            clinic_therapies.check_document(where, Parsed(data=document), library, today)
+        except ContentError as exc:
+            problems += [str(problem) for problem in exc.problems or [f"{where}: {exc.message}"]]
+            continue
+        therapy = document["therapy"]
+        for alias in (therapy["name"], *(therapy.get("aliases") or ())):
+            other = names.setdefault(alias.casefold(), slug)
+            if other != slug:
+                problems.append(f"{where}: therapy.name or alias {alias!r} already names {other}, which the pack "
+                                "adds too")
+        needed += len(document["references"])
+        planned.append(PlannedChange(therapy=slug, key=therapy["name"], before="", after=therapy["name"],
+                                     kind="therapy", references=len(document["references"])))
+    free = clinic_therapies.MAX_CLINIC_KEYS - len(library["clinic_keys"])
+    if needed > free:
+        problems.append(f"{THERAPIES_FILE}: the clinic's references of the therapies it adds need {needed} new keys, "
+                        f"but only {free} of Z1-Z{clinic_therapies.MAX_CLINIC_KEYS} are free on this install")
+    return planned, problems
 
 
 def _plan_edits(reader: Reader, edits: Mapping[str, PackEdit]) -> tuple[list[tuple[str, dict, list[PlannedChange]]],
@@ -715,17 +908,21 @@ def _plan_edits(reader: Reader, edits: Mapping[str, PackEdit]) -> tuple[list[tup
 
 
 def plan_import(reader: Reader, pack: Pack) -> list[PlannedChange]:
-    """Every field the import would change (therapy, field, before, after), in therapy and
-    :data:`~clinic_app.services.clinic_fields.FIELDS` order, then every edited text field (``kind``
-    "text", ``key`` its dotted path) in therapy and field order; what is already equal is left out.
-    A pack whose edits would leave a therapy failing its checks here is refused, every problem named."""
+    """Every therapy the pack adds (``kind`` "therapy", ``key`` its name, ``references`` how many of the
+    clinic's references it brings), then every field the import would change (therapy, field, before,
+    after), in therapy and :data:`~clinic_app.services.clinic_fields.FIELDS` order, then every edited
+    text field (``kind`` "text", ``key`` its dotted path) in therapy and field order; what is already
+    equal is left out. A pack whose edits would leave a therapy failing its checks here, or whose added
+    therapy fails one, is refused, every problem named."""
     return _plan(reader, pack)[0]
 
 
 def _plan(reader: Reader, pack: Pack) -> tuple[list[PlannedChange], list[tuple[str, dict, list[PlannedChange]]]]:
-    """The field changes then the text changes (:func:`plan_import`), and each edited therapy's snapshot."""
-    unknown = _unknown(reader, pack.fields)
-    problems = [f"{FIELDS_FILE}: {_unknown_message(reader, unknown)}"] if unknown else []
+    """The new therapies, the field changes then the text changes (:func:`plan_import`), and each
+    edited therapy's snapshot."""
+    added, problems = _plan_therapies(reader, pack.therapies) if pack.therapies else ([], [])
+    unknown = _unknown(reader, pack.fields, pack.therapies)
+    problems += [f"{FIELDS_FILE}: {_unknown_message(reader, unknown)}"] if unknown else []
     edited, found = _plan_edits(reader, pack.edits) if pack.edits else ([], [])
     if problems or found:
         raise refused(pack.path, problems + found)
@@ -738,7 +935,7 @@ def _plan(reader: Reader, pack: Pack) -> tuple[list[PlannedChange], list[tuple[s
             before, after = current.get(key, ""), pack.fields[slug][key].value
             if before != after:
                 changes.append(PlannedChange(therapy=slug, key=key, before=before, after=after))
-    return changes + [change for _, _, texts in edited for change in texts], edited
+    return added + changes + [change for _, _, texts in edited for change in texts], edited
 
 
 def import_pack(store: Store, location: Location, pack: Pack, by: str, why: str) -> ImportSummary:
@@ -757,8 +954,16 @@ def import_pack(store: Store, location: Location, pack: Pack, by: str, why: str)
             by_therapy.setdefault(change.therapy, {})[change.key] = change.after
     made: list[Revision] = []
     texts: list[therapy_edits.EditResult] = []
+    added: list[clinic_therapies.AddResult] = []
+    today = dt.date.today()
     try:
         with store.write() as session:
+            for change in changes:  # first: the pack's fields and edits may be of a therapy it adds
+                if change.kind == "therapy":
+                    where = f"{THERAPIES_FILE}: {change.therapy}"
+                    added.append(clinic_therapies.add_document(
+                        session, where, Parsed(data=pack.therapies[change.therapy]), by,
+                        f"added from a content pack: {why}", today))
             for slug, values in by_therapy.items():
                 made.extend(clinic_fields.write_fields(session, slug, values, by, why))
             for slug, snapshot, planned in edited:
@@ -767,4 +972,6 @@ def import_pack(store: Store, location: Location, pack: Pack, by: str, why: str)
                                                       tuple(change.key for change in planned)))
     except therapy_edits.TherapyEditError as exc:  # checked before, so only if the library changed meanwhile
         raise refused(pack.path, [f"{EDITS_FILE}: {problem}" for problem in exc.problems or [exc.message]]) from exc
-    return ImportSummary(path=pack.path, revisions=made, backup=taken.path, edits=texts)
+    except clinic_therapies.ClinicTherapyError as exc:  # the same: checked before
+        raise refused(pack.path, [str(problem) for problem in exc.problems or [exc.message]]) from exc
+    return ImportSummary(path=pack.path, revisions=made, backup=taken.path, edits=texts, added=added)
