@@ -141,6 +141,7 @@ class HandoutBuilder(QDialog):
         self._preview_generation = 0
         self._printing = False
         options = QScrollArea(self)  # the options scroll on a small screen rather than push it off
+        options.setAccessibleName("Handout options")
         options.setWidget(self.options_panel)
         options.setWidgetResizable(True)
         options.setFrameShape(QFrame.Shape.NoFrame)
@@ -200,6 +201,7 @@ class HandoutBuilder(QDialog):
         self.follow_up_box = QCheckBox("Next &visit on", self)
         self.follow_up_edit = DateField(QDate.currentDate().addDays(28), "d MMMM yyyy", self)
         self.follow_up_edit.setEnabled(False)
+        self.follow_up_edit.setAccessibleName("Next visit date")  # its label is the check box beside it
         self.paper_combo = QComboBox(self)  # (made before Large print: Tab reaches them as shown)
         self.paper_combo.addItem("A4", "a4")
         self.paper_combo.addItem("Letter", "letter")

@@ -316,6 +316,7 @@ class ClinicFieldsDialog(QDialog, SignedChanges):
         page_column.addLayout(form)
         page_column.addStretch(1)  # what the window gains goes below the fields, not between them
         self.fields_scroll = QScrollArea(self)  # scrolls on a small screen; who, why and the buttons stay
+        self.fields_scroll.setAccessibleName("The clinic's fields")
         self.fields_scroll.setWidget(page)
         self.fields_scroll.setWidgetResizable(True)
         self.fields_scroll.setFrameShape(QFrame.Shape.NoFrame)
