@@ -39,7 +39,7 @@ def test_the_main_window_names_every_control(window):
 
 
 @pytest.mark.parametrize("action", ["compare_action", "handout_action", "records_action", "clinic_fields_action",
-                                    "therapy_text_action"])
+                                    "therapy_text_action", "content_packs_action"])
 def test_each_window_names_every_control(qtbot, window, action):
     window.search_panel.select_slug("nsaids")
     window.search_panel._open_current()

@@ -172,12 +172,16 @@ class MainWindow(QMainWindow):
                                                 "Edit the text of the therapy on screen, with its revisions and any "
                                                 "newer shipped text to review")
         self.therapy_text_action.setEnabled(False)  # until a therapy is shown
+        self.content_packs_action = self._action("Content pac&ks…", [], self._on_content_packs_requested,
+                                                 "Export the clinic's own content to a pack, or import one from "
+                                                 "another install")
         self.detail_view.page_changed.connect(self._update_clinic_fields_action)
         self.detail_view.set_clinic_fields_source(self._clinic_fields_of)
         file_menu.addAction(self.handout_action)
         file_menu.addSeparator()
         file_menu.addAction(self.clinic_fields_action)
         file_menu.addAction(self.therapy_text_action)
+        file_menu.addAction(self.content_packs_action)
         file_menu.addAction(self.profile_action)
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Quit", ["Ctrl+Q"], self.close, "Close Clinic Reference"))
@@ -284,6 +288,27 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def _on_clinic_fields_saved(self, text: str) -> None:
         self.show_status(text)
+
+    # -- content packs (File menu) -----------------------------------------------------------------
+    @Slot()
+    def _on_content_packs_requested(self) -> None:
+        self.open_content_packs()
+
+    def open_content_packs(self):  # noqa: ANN201 - ContentPacksDialog (or the passphrase dialog first)
+        """Export or import the clinic's own content; an import changes text, so the edit passphrase
+        is asked first when the clinic set one."""
+        from clinic_app.ui.profile.content_packs_dialog import open_content_packs
+        from clinic_app.ui.profile.therapy_edit_dialog import guarded
+
+        if self._store is None:
+            return None
+
+        def make():  # noqa: ANN202
+            self.content_packs_dialog = open_content_packs(self, self._store)
+            self.content_packs_dialog.saved.connect(self._on_clinic_fields_saved)
+            return self.content_packs_dialog
+
+        return guarded(self, self._store, "importing or exporting the clinic's content", make)
 
     # -- the therapy's own text (File menu) --------------------------------------------------
     @Slot()
