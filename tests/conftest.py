@@ -90,3 +90,11 @@ def content_copy(tmp_path) -> Path:
     target = tmp_path / "content"
     shutil.copytree(shipped_content_dir(), target, ignore=shutil.ignore_patterns("templates", "icons", "*.qss"))
     return target
+
+
+@pytest.fixture
+def other_location(_prepared_template, tmp_path) -> settings.Location:
+    """A second ready install beside ``prepared_location`` (another clinic's, say), copied whole."""
+    from store_files import copy_db
+
+    return settings.resolve(data_dir=copy_db(_prepared_template / settings.DATABASE_FILE, tmp_path / "other"))

@@ -11,8 +11,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from store_files import db_digest
 
-from clinic_app import __version__, settings
+from clinic_app import __version__
 from clinic_app.cli import main
 
 COST = "A class costs $15. Most insurance plans do not pay for it."
@@ -24,28 +25,6 @@ HARD = ("Reimbursement eligibility is contingent upon comprehensive documentatio
 
 def run(location, *args):
     return main(["--data-dir", str(location.data_dir), *map(str, args)])
-
-
-@pytest.fixture
-def other_location(_prepared_template, tmp_path) -> settings.Location:
-    """A second ready install, as conftest's prepared_location."""
-    data_dir = tmp_path / "other"
-    data_dir.mkdir()
-    src = sqlite3.connect(_prepared_template / settings.DATABASE_FILE)
-    dst = sqlite3.connect(data_dir / settings.DATABASE_FILE)
-    src.backup(dst)
-    src.close()
-    dst.close()
-    return settings.resolve(data_dir=data_dir)
-
-
-def digest(location) -> dict:
-    """SHA-256 of the database file and its write-ahead log, as bytes on disk."""
-    found = {}
-    for suffix in ("", "-wal"):
-        path = Path(f"{location.sqlite_path}{suffix}")
-        found[suffix or "db"] = hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None
-    return found
 
 
 def backups(location) -> list[str]:
@@ -74,7 +53,7 @@ def test_export_then_dry_run_then_import(prepared_location, other_location, tmp_
 
     assert run(other_location, "fields", "set", "yoga", "--contact", CONTACT, "--by", "Dr Shah", "--why", "same") == 0
     capsys.readouterr()
-    before, kept = digest(other_location), revisions(other_location)
+    before, kept = db_digest(other_location), revisions(other_location)
     assert run(other_location, "content", "import", pack) == 0  # a dry run: shows, changes nothing
     out = capsys.readouterr().out
     assert re.search(rf"^content pack .*fields.zip: exported \S+ by Dr Lee \(Clinic Reference {__version__}, "
@@ -83,7 +62,7 @@ def test_export_then_dry_run_then_import(prepared_location, other_location, tmp_
     assert "  yoga cost: (empty) \u2192 'A class costs $15. Most insurance plans\u2026'" in out
     assert "contact" not in out  # already the same here
     assert "2 field(s) would change; nothing was changed. Run again with --yes" in out
-    assert digest(other_location) == before and revisions(other_location) == kept and backups(other_location) == []
+    assert db_digest(other_location) == before and revisions(other_location) == kept and backups(other_location) == []
 
     assert run(other_location, "content", "import", pack, "--by", "Dr Shah", "--why", "fields from the main clinic",
                "--yes") == 0
@@ -139,7 +118,7 @@ def test_a_hostile_pack_is_refused_in_one_line_and_nothing_changes(case, prepare
     kwargs, words = HOSTILE[case]
     pack = write_pack(tmp_path / "hostile.zip", **kwargs)
     capsys.readouterr()
-    before, kept = digest(prepared_location), revisions(prepared_location)
+    before, kept = db_digest(prepared_location), revisions(prepared_location)
     for yes in ((), ("--yes",)):
         assert run(prepared_location, "content", "import", pack, "--by", "Dr Lee", "--why", "move", *yes) == 1
         captured = capsys.readouterr()
@@ -148,7 +127,7 @@ def test_a_hostile_pack_is_refused_in_one_line_and_nothing_changes(case, prepare
         assert len(lines) == 1 and "Traceback" not in captured.err, captured.err
         assert lines[0].startswith(f"clinic-app: error: the content pack {pack} was refused (")
         assert "the database was left unchanged" in lines[0] and words in lines[0], lines[0]
-        assert digest(prepared_location) == before and revisions(prepared_location) == kept
+        assert db_digest(prepared_location) == before and revisions(prepared_location) == kept
         assert backups(prepared_location) == []
     if case == "bad values":
         assert "reads at US grade" in lines[0] and "not 'maybe'" in lines[0] and "summary: unknown clinic field" in lines[0]
@@ -164,11 +143,11 @@ def test_export_errors_and_an_import_without_who_and_why(prepared_location, tmp_
     assert "it is a folder; nothing was written" in capsys.readouterr().err
 
     pack = write_pack(tmp_path / "p.zip")
-    before = digest(prepared_location)
+    before = db_digest(prepared_location)
     assert run(prepared_location, "content", "import", pack, "--yes") == 1
     err = capsys.readouterr().err
     assert "needs who is making it (by) and a short reason (why); nothing was changed" in err
-    assert digest(prepared_location) == before and revisions(prepared_location) == [] and backups(prepared_location) == []
+    assert db_digest(prepared_location) == before and revisions(prepared_location) == [] and backups(prepared_location) == []
     assert run(prepared_location, "content", "import", tmp_path / "missing.zip") == 1
     assert "missing.zip was refused (1 problem); the database was left unchanged: there is no such file" in \
         capsys.readouterr().err
@@ -186,12 +165,12 @@ def test_an_edit_of_therapy_text_moves_with_a_dry_run_first(prepared_location, o
     assert run(prepared_location, "content", "export", "-o", pack, "--by", "Dr Lee") == 0
     assert "0 clinic field(s) of 0 therapies and the clinic's edited text of 1 therapies (" in capsys.readouterr().out
 
-    before = digest(other_location)
+    before = db_digest(other_location)
     assert run(other_location, "content", "import", pack) == 0
     out = capsys.readouterr().out
     assert "  yoga patient.recovery: '" in out and "\u2192" in out
     assert "1 edited text field(s) would change; nothing was changed. Run again with --yes" in out
-    assert digest(other_location) == before and backups(other_location) == []
+    assert db_digest(other_location) == before and backups(other_location) == []
 
     assert run(other_location, "content", "import", pack, "--by", "Dr Shah", "--why", "text from the main clinic",
                "--yes") == 0
@@ -213,9 +192,9 @@ def test_an_edit_that_reads_too_hard_is_refused_in_one_line(prepared_location, t
         "edits.json": {"sha256": hashlib.sha256(body).hexdigest(), "size": len(body)}})
     assert run(prepared_location, "fields", "set", "yoga", "--offered", "yes", "--by", "Dr Lee", "--why", "x") == 0
     capsys.readouterr()
-    before = digest(prepared_location)
+    before = db_digest(prepared_location)
     assert run(prepared_location, "content", "import", pack, "--by", "Dr Lee", "--why", "move", "--yes") == 1
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == 1 and re.search(r"edits\.json: yoga: patient\.risks '.*': reading grade \d+(\.\d+)? is above "
                                          r"8", lines[0]), lines
-    assert digest(prepared_location) == before and backups(prepared_location) == []
+    assert db_digest(prepared_location) == before and backups(prepared_location) == []

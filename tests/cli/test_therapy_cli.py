@@ -3,13 +3,13 @@ file refused with one line per problem and the database unchanged."""
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import re
 import sqlite3
 from pathlib import Path
 
 import yaml
+from store_files import db_digest
 
 from clinic_app.cli import main
 from clinic_app.services.clinic_therapies import SHIPPED_SLUG
@@ -29,14 +29,6 @@ def run(location, *args):
 def rows(location, sql, params=()):
     with sqlite3.connect(location.sqlite_path) as conn:
         return conn.execute(sql, params).fetchall()
-
-
-def db_digest(location) -> dict[str, str | None]:
-    found = {}
-    for suffix in ("", "-wal"):
-        path = Path(f"{location.sqlite_path}{suffix}")
-        found[suffix or "db"] = hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None
-    return found
 
 
 def write(tmp_path, document, name="back-care-class.yaml"):

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import hashlib
 import os
 from pathlib import Path
 
 import pytest
 import yaml
 from sqlalchemy import text as sql_text
+from store_files import db_digest
 
 from clinic_app.content.check import load_content
 from clinic_app.content.loader import write_content
@@ -126,14 +126,6 @@ def write_file(tmp_path: Path, document: dict, name: str = "clinic-therapy.yaml"
 
 def add(store, path, by="Dr Lee", why="our own class"):
     return clinic_therapies.add_therapy(store, path, by=by, why=why, today=TODAY)
-
-
-def db_digest(location) -> dict[str, str]:
-    path = location.sqlite_path
-    out = {}
-    for name in (path, Path(f"{path}-wal")):
-        out[name.name] = hashlib.sha256(name.read_bytes()).hexdigest() if name.exists() else "(none)"
-    return out
 
 
 def test_a_clinic_therapy_is_added_with_its_references(store, prepared_location, tmp_path):

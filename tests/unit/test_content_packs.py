@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from kill_at_statement import run_killed, statements
+from store_files import copy_db, db_digest
 
 from clinic_app import __version__, settings
 from clinic_app.services import clinic_fields, content_packs
@@ -33,31 +34,6 @@ HARD = ("Reimbursement eligibility is contingent upon comprehensive documentatio
 
 
 # --- helpers ------------------------------------------------------------------------------------
-
-
-def copy_prepared(template: Path, data_dir: Path) -> settings.Location:
-    """Another ready install (as conftest's prepared_location), in ``data_dir``."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    src = sqlite3.connect(template / settings.DATABASE_FILE)
-    dst = sqlite3.connect(data_dir / settings.DATABASE_FILE)
-    src.backup(dst)
-    src.close()
-    dst.close()
-    return settings.resolve(data_dir=data_dir)
-
-
-@pytest.fixture
-def other_location(_prepared_template, tmp_path) -> settings.Location:
-    return copy_prepared(_prepared_template, tmp_path / "other")
-
-
-def db_digest(location: settings.Location) -> dict[str, str | None]:
-    """SHA-256 of the database file and of its write-ahead log, as bytes on disk."""
-    found = {}
-    for suffix in ("", "-wal"):
-        path = Path(f"{location.sqlite_path}{suffix}")
-        found[suffix or "db"] = hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None
-    return found
 
 
 def db_rows(location: settings.Location) -> tuple[list, list]:
@@ -391,16 +367,6 @@ def run_import(data_dir: Path, pack: Path, kill_at: int) -> subprocess.Completed
                       kill_at, after_commit_of=('ClinicFieldRevision',))
 
 
-def whole_copy(source: Path, data_dir: Path) -> Path:
-    data_dir.mkdir(parents=True)
-    src = sqlite3.connect(source)
-    dst = sqlite3.connect(data_dir / settings.DATABASE_FILE)
-    src.backup(dst)
-    src.close()
-    dst.close()
-    return data_dir
-
-
 def snapshot(path: Path) -> dict:
     with sqlite3.connect(path) as conn:
         found = {
@@ -423,7 +389,7 @@ def test_a_kill_at_any_point_of_an_import_leaves_the_old_fields_or_the_new(store
     other = Store.of(other_location)
     clinic_fields.set_fields(other, "yoga", {"cost": "A class costs $12.", "offered": "yes"}, by="Dr Shah", why="old")
     seed = tmp_path / "seed.sqlite3"
-    whole_copy(other_location.sqlite_path, tmp_path / "seed-dir")
+    copy_db(other_location.sqlite_path, tmp_path / "seed-dir")
     (tmp_path / "seed-dir" / settings.DATABASE_FILE).rename(seed)
     old = snapshot(seed)
     planned = plan_import(other, read_pack(pack, other))
@@ -433,7 +399,7 @@ def test_a_kill_at_any_point_of_an_import_leaves_the_old_fields_or_the_new(store
     new_fields = [(s, k, v) for (s, k), v in new_fields]
     new_revisions = old["revisions"] + [(c.therapy, c.key, c.before, c.after, "Dr Shah", "move") for c in planned]
 
-    counted = run_import(whole_copy(seed, tmp_path / "count"), pack, 0)
+    counted = run_import(copy_db(seed, tmp_path / "count"), pack, 0)
     assert counted.returncode == 0, counted.stderr
     total = statements(counted)
     assert snapshot(tmp_path / "count" / settings.DATABASE_FILE) == {
@@ -442,7 +408,7 @@ def test_a_kill_at_any_point_of_an_import_leaves_the_old_fields_or_the_new(store
     assert len(points) >= 6
 
     def kill(point: int) -> str:
-        data = whole_copy(seed, tmp_path / f"kill-{point}")
+        data = copy_db(seed, tmp_path / f"kill-{point}")
         killed = run_import(data, pack, point)
         assert killed.returncode == -9, (point, killed.returncode, killed.stderr[-500:])
         after = snapshot(data / settings.DATABASE_FILE)

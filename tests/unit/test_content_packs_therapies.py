@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from kill_at_statement import run_killed, statements
 from sqlalchemy import text as sql_text
+from store_files import copy_db, db_digest
 
 from clinic_app import __version__, settings
 from clinic_app.services import clinic_fields, clinic_therapies, content_packs, library, search
@@ -38,31 +39,6 @@ HARD = ("Consequently, individuals experiencing considerable uncertainty regardi
 
 
 # --- helpers ------------------------------------------------------------------------------------
-
-
-def copy_db(source: Path, data_dir: Path) -> Path:
-    data_dir.mkdir(parents=True, exist_ok=True)
-    src = sqlite3.connect(source)
-    dst = sqlite3.connect(data_dir / settings.DATABASE_FILE)
-    src.backup(dst)
-    src.close()
-    dst.close()
-    return data_dir
-
-
-@pytest.fixture
-def other_location(_prepared_template, tmp_path) -> settings.Location:
-    """A second ready install, as conftest's prepared_location."""
-    return settings.resolve(data_dir=copy_db(_prepared_template / settings.DATABASE_FILE, tmp_path / "other"))
-
-
-def db_digest(location: settings.Location) -> dict[str, str | None]:
-    """SHA-256 of the database file and of its write-ahead log, as bytes on disk."""
-    found = {}
-    for suffix in ("", "-wal"):
-        path = Path(f"{location.sqlite_path}{suffix}")
-        found[suffix or "db"] = hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None
-    return found
 
 
 def add(store, tmp_path, document=None, name="clinic-therapy.yaml"):
