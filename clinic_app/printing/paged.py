@@ -194,6 +194,15 @@ def _pages_painter(item: Printable, printer: QPrinter):  # noqa: ANN202 - (pages
 
     def draw(painter: QPainter, index: int) -> None:
         cut = pages[index]
+        # The bands are painted in reading order around the body: the running header first, the
+        # footer last, so the PDF's text layer (which copying, searching and a screen reader follow
+        # in the order it was drawn) opens each page with its header, not between two pages' text.
+        painter.save()
+        painter.setFont(band_font)
+        painter.setPen(Qt.GlobalColor.darkGray)
+        top = QRectF(body.left(), BAND_MM * mm - 5 * mm, body.width(), 6 * mm)
+        painter.drawText(top, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), item.header)
+        painter.restore()
         y = body.top()
         if cut.header:  # the table this page continues: its heading row first, as a picture, so the
             # text layer holds the heading once (where the table starts) and copying, searching
@@ -206,9 +215,7 @@ def _pages_painter(item: Printable, printer: QPrinter):  # noqa: ANN202 - (pages
         _slice(painter, doc, cut.top, cut.bottom, body.left(), y, body.width())
         painter.setFont(band_font)
         painter.setPen(Qt.GlobalColor.darkGray)
-        top = QRectF(body.left(), BAND_MM * mm - 5 * mm, body.width(), 6 * mm)
         bottom = QRectF(body.left(), page.height() - BAND_MM * mm - 1 * mm, body.width(), 6 * mm)
-        painter.drawText(top, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), item.header)
         number = f"Page {index + 1} of {len(pages)}"
         room = bottom.width() - metrics.horizontalAdvance(number) - 4 * mm  # a long title never runs into it
         painter.drawText(bottom, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),

@@ -624,7 +624,9 @@ class MainWindow(QMainWindow):
     def _restore_layout(self) -> None:
         geometry = self.settings.geometry
         if geometry.isEmpty() or not self.restoreGeometry(geometry):
-            self.resize(1200, 800)
+            from clinic_app.ui.window_place import fitted_size
+
+            self.resize(*fitted_size(self, 1200, 800))  # a small screen, or large scaling, shows it whole
         splitter = self.settings.splitter_state
         if not splitter.isEmpty():
             self.splitter.restoreState(splitter)

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import QAbstractItemView, QComboBox, QGridLayout, QLabel,
 
 from clinic_app.errors import ClinicAppError
 from clinic_app.ui import messages
+from clinic_app.ui.fields import name_clear_button
 
 if TYPE_CHECKING:
     from clinic_app.services.library import TherapyListItem
@@ -92,8 +93,8 @@ class SearchPanel(QWidget):
         self.search_field = QLineEdit(self)
         self.search_field.setObjectName("searchField")
         self.search_field.setPlaceholderText("Search therapies  (Ctrl+F)")
-        self.search_field.setClearButtonEnabled(True)
         self.search_field.setAccessibleName("Search therapies")
+        name_clear_button(self.search_field, "Clear the search")
         self.search_field.setAccessibleDescription("Type to rank therapies; Down moves to the results, Escape clears.")
 
         self.condition_filter = self._combo("Condition", "All conditions")

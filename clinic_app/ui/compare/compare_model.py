@@ -63,6 +63,7 @@ class ComparisonTableModel(QAbstractTableModel):
         self._clinician = on
         if self.rowCount():
             self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, 0))
+            self.headerDataChanged.emit(Qt.Orientation.Vertical, 0, self.rowCount() - 1)
 
     def clinician_labels(self) -> bool:
         return self._clinician
@@ -125,6 +126,15 @@ class ComparisonTableModel(QAbstractTableModel):
                  cell.text if not cell.missing else NOT_GIVEN]
         return " ".join(p for p in parts if p)
 
+    def _row_header_text(self, section: int) -> str | None:
+        """A row's header as assistive technology reads it (AT-SPI's row header of each cell): the
+        row's question and, for a 1-5 scale, what its ends mean."""
+        if not 0 <= section < self.rowCount():
+            return None
+        row = self._matrix.rows[section]
+        legend = scale_legend(row)
+        return f"{row.label(self._clinician)}{f' Scale: {legend}.' if legend else ''}"
+
     def scale_legends(self) -> list[tuple[str, str]]:
         """The 1-5 scales shown: each scale row's question and what its ends mean."""
         if self._matrix is None:
@@ -158,8 +168,10 @@ class ComparisonTableModel(QAbstractTableModel):
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802, ANN201
-        if self._matrix is None or orientation != Qt.Orientation.Horizontal:
+        if self._matrix is None:
             return None
+        if orientation == Qt.Orientation.Vertical:  # hidden on screen; read as each row's header
+            return self._row_header_text(section) if role == Qt.ItemDataRole.AccessibleTextRole else None
         if not 0 <= section < self.columnCount():
             return None
         if section == 0:

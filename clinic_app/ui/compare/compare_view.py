@@ -24,6 +24,7 @@ from clinic_app.ui.compare.compare_output import CompareOutput
 from clinic_app.ui.compare.presentation import PresentationWindow
 from clinic_app.ui.dialogs import ConfirmDialog, PresetNameDialog
 from clinic_app.ui.operations import Change, on_change
+from clinic_app.ui.window_role import announced_as_window
 
 
 class CompareView(CompareControls):
@@ -308,6 +309,7 @@ class CompareView(CompareControls):
         self.presentation = None
 
 
+@announced_as_window
 class CompareWindow(QWidget):
     """A window holding a :class:`CompareView`, for the main window to open."""
 

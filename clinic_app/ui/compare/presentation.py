@@ -25,6 +25,7 @@ from clinic_app.services.comparison import ComparisonMatrix
 from clinic_app.services.comparison_export import TITLE
 from clinic_app.ui.compare.compare_delegate import ComparisonDelegate, ComparisonHeader
 from clinic_app.ui.compare.compare_model import ComparisonTableModel
+from clinic_app.ui.window_role import announced_as_window
 
 MIN_PT, MAX_PT = 11, 36  # 11 pt is still large on the small logical screens it is needed for (200% scaling)
 QUESTION_PADDING = 14  # each side of the question column's words (the delegate's and the header's margins)
@@ -44,6 +45,7 @@ def question_share(count: int) -> float:
     return 0.2 if count <= 4 else 0.15
 
 
+@announced_as_window
 class PresentationWindow(QWidget):
     closed = Signal()
 

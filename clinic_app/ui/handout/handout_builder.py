@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 from clinic_app import APP_NAME
 from clinic_app.errors import ClinicAppError
 from clinic_app.ui.dialogs import PreviewDialog, PrintDialog, SaveFileDialog
-from clinic_app.ui.fields import DateField
+from clinic_app.ui.fields import DateField, name_editable_combo
 from clinic_app.ui.handout.page_preview import PagePreview
 from clinic_app.ui.list_models import ChoiceListModel, ItemListModel
 from clinic_app.ui.operations import Change, Operation, on_change
@@ -238,6 +238,7 @@ class HandoutBuilder(QDialog):
                              (self.date_edit, "Date"), (self.notes_field, "Notes"),
                              (self.next_steps_field, "Next steps"), (self.paper_combo, "Paper size")):
             widget.setAccessibleName(name)
+        name_editable_combo(self.clinician_combo)
         self.grade_label = QLabel(self)
         self.grade_label.setWordWrap(True)
         self.checklist_view = QListView(self)

@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from clinic_app.ui.fields import name_editable_combo
+
 ERROR_COLOUR, GOOD_COLOUR = "#b3261e", "#1b5e20"  # 6.5:1 and 7.9:1 on white
 WHY_MAX = 200
 
@@ -47,6 +49,7 @@ class SignedChanges:
         self.who_combo.lineEdit().setPlaceholderText("The clinician making the change")
         self.who_combo.lineEdit().setMaxLength(120)
         self.who_combo.setAccessibleName("Who is making the change")
+        name_editable_combo(self.who_combo)
         self.who_combo.setMinimumContentsLength(18)
         self.why_field = QLineEdit(self)
         self.why_field.setMaxLength(WHY_MAX)

@@ -50,11 +50,13 @@ from clinic_app.services.comparison import row_catalogue
 from clinic_app.services.consultations import ConsultationItem, UsageRow
 from clinic_app.ui import messages
 from clinic_app.ui.dialogs import SaveFileDialog
+from clinic_app.ui.fields import name_clear_button
 from clinic_app.ui.operations import Change, Operation, on_change
 from clinic_app.ui.records.table_model import ReadOnlyTableModel
 from clinic_app.ui.records.usage_chart import DISCUSSED_COLOUR, HANDED_OUT_COLOUR, BarDelegate, UsageModel, month_label, usage_for
 from clinic_app.ui.tasks import TaskRunner
 from clinic_app.ui.window_place import closes_on_escape, place
+from clinic_app.ui.window_role import announced_as_window
 
 if TYPE_CHECKING:
     from clinic_app.printing.handout_jobs import HandoutResult
@@ -234,6 +236,7 @@ class FolderDialog:
         return Path(name) if name else None
 
 
+@announced_as_window
 class ConsultationsWindow(QWidget):
     """Records (filters, list, details, reprint/correct/export) and Usage (the bar table)."""
 
@@ -260,6 +263,7 @@ class ConsultationsWindow(QWidget):
         self.tabs = QTabWidget(self)
         self.tabs.addTab(self._build_records(therapies), "&Records")
         self.tabs.addTab(self._build_usage(), "&Usage")
+        self.tabs.setAccessibleName("Records and usage")  # focusable on AT-SPI (it hands focus to its tabs)
         self.note_label = QLabel(self)
         self.note_label.setWordWrap(True)
         self.note_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -293,9 +297,9 @@ class ConsultationsWindow(QWidget):
         self.to_edit = self._date_edit(today, "To date")
         self.clinician_field = QLineEdit(page)
         self.clinician_field.setPlaceholderText("Any clinician")
-        self.clinician_field.setClearButtonEnabled(True)
         self.clinician_field.setMinimumWidth(150)
         self.clinician_field.setAccessibleName("Clinician name contains")
+        name_clear_button(self.clinician_field, "Clear the clinician name")
         self.therapy_combo = QComboBox(page)
         self.therapy_combo.addItem("Any therapy", "")
         for therapy in therapies:
