@@ -23,8 +23,10 @@ the window (menus and visit panel), so its label has none (it is the panel's fir
 order), and U is also the visit panel's "Up", where Qt alternates focus between the two rather than
 pressing it. Tab goes through the panel top to bottom.
 
-The panel is the first part of the window to give way when the visit panel opens: it narrows to
-:data:`PANEL_MIN_WIDTH`, its combos eliding long entries, before the page does. The outcome of a
+The panel is the first part of the window to give way when the visit panel opens (or the screen is
+small: a 1366×768 laptop at 200% scaling): it narrows to :data:`PANEL_MIN_WIDTH`, its combos eliding
+long entries, the search field's hint shortening (:data:`SEARCH_HINTS`) and the list's group headers
+wrapping, before the page does. The outcome of a
 search ("12 therapies found", "No therapy matches …") or of a filter change is sent through
 :attr:`SearchPanel.announcement` once the typing pauses, for the window to announce.
 """
@@ -58,7 +60,10 @@ LAYOUT_BATCH = 100  # rows the list lays out per pass of the event loop
 SCROLL_RETRY_MS = 30  # how soon a row the layout has not reached yet is scrolled to again
 SCROLL_TRIES = 200  # then the view is left where it is (a hidden list is not laid out)
 ANNOUNCE_DELAY_MS = 700  # a search's outcome is announced once the typing pauses, not per keystroke
-PANEL_MIN_WIDTH = 240  # the narrowest the panel gets when the page needs the room
+PANEL_MIN_WIDTH = 220  # the narrowest the panel gets when the page needs the room
+# The search field's hint, the longest that fits the field (a narrow panel drops the shortcut first)
+SEARCH_HINTS = ("Search therapies  (Ctrl+F)", "Search therapies", "Search")
+SEARCH_HINT_PADDING = 4  # Qt's own margin each side of a line edit's text, beside its frame
 COMBO_MIN_CHARACTERS = 8  # combos show at least this many characters, then elide
 
 
@@ -72,6 +77,9 @@ class _KeyFilter(QObject):
         self._panel = panel
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() in (QEvent.Type.Resize, QEvent.Type.FontChange) and watched is self._panel.search_field:
+            self._panel.fit_search_hint()
+            return False
         if event.type() == QEvent.Type.Resize:
             if event.size().width() != event.oldSize().width() and watched is self._panel.list_view:
                 self._panel.keep_current_in_view()  # rows rewrap: the chosen one stays on screen
@@ -92,7 +100,7 @@ class SearchPanel(QWidget):
         self._keys = _KeyFilter(self)
         self.search_field = QLineEdit(self)
         self.search_field.setObjectName("searchField")
-        self.search_field.setPlaceholderText("Search therapies  (Ctrl+F)")
+        self.search_field.setPlaceholderText(SEARCH_HINTS[0])
         self.search_field.setAccessibleName("Search therapies")
         name_clear_button(self.search_field, "Clear the search")
         self.search_field.setAccessibleDescription("Type to rank therapies; Down moves to the results, Escape clears.")
@@ -165,6 +173,16 @@ class SearchPanel(QWidget):
         self.category_filter.currentIndexChanged.connect(self._on_filter_changed)
         self.status_filter.currentIndexChanged.connect(self._on_filter_changed)
         self.condition_filter.currentIndexChanged.connect(self._on_condition_changed)
+
+    def fit_search_hint(self) -> None:
+        """The longest hint that fits the search field as wide as it is now: a hint cut short ("Search
+        therapies (C…") reads as a fault."""
+        field = self.search_field
+        room = field.contentsRect().width() - 2 * SEARCH_HINT_PADDING
+        metrics = field.fontMetrics()
+        hint = next((h for h in SEARCH_HINTS if metrics.horizontalAdvance(h) <= room), SEARCH_HINTS[-1])
+        if hint != field.placeholderText():
+            field.setPlaceholderText(hint)
 
     def _combo(self, name: str, everything: str) -> QComboBox:
         combo = QComboBox(self)

@@ -47,6 +47,7 @@ PAD_X, PAD_Y, LINE_GAP = 14, 10, 4
 SNIPPET_LINES = 2
 TITLE_LINES = 2
 GRADE_GAP = 12  # between the status tag and the evidence grade beside it
+MIN_ROW_WIDTH = 120  # rows are laid out for at least this width (a list not yet shown has none)
 
 
 def _scaled(font: QFont, factor: float, weight: QFont.Weight | None = None) -> QFont:
@@ -68,6 +69,32 @@ def _soft(colour: QColor, alpha: float = SECONDARY_ALPHA) -> QColor:
 
 def _title_font(font: QFont) -> QFont:
     return _scaled(font, 1.15, QFont.Weight.DemiBold)
+
+
+def header_font(font: QFont) -> QFont:
+    """Group headers: small bold capitals, slightly spaced."""
+    header = _scaled(font, 0.95, QFont.Weight.Bold)
+    header.setCapitalization(QFont.Capitalization.AllUppercase)
+    header.setLetterSpacing(QFont.SpacingType.PercentageSpacing, 106)
+    return header
+
+
+def header_lines(font: QFont, text: str, width: int) -> int:
+    """How many lines a group header takes at ``width`` pixels, wrapped at word boundaries."""
+    layout = QTextLayout(text, header_font(font))
+    option = QTextOption()
+    option.setWrapMode(QTextOption.WrapMode.WordWrap)
+    layout.setTextOption(option)
+    layout.beginLayout()
+    count = 0
+    while True:
+        line = layout.createLine()
+        if not line.isValid():
+            break
+        line.setLineWidth(max(1, width))
+        count += 1
+    layout.endLayout()
+    return max(1, count)
 
 
 def _utf16_slice(text: str, start: int, length: int) -> str:
@@ -119,7 +146,7 @@ class TherapyDelegate(QStyledItemDelegate):
         base = QFontMetrics(option.font).height()
         width = self._row_width(option)
         if kind == KIND_HEADER:
-            height = QFontMetrics(_scaled(option.font, 0.95, QFont.Weight.Bold)).height() + 26
+            height = self._header_height(option.font, width - 2 * PAD_X, index.data() or "") + 26
         elif kind == KIND_NOTICE:
             height = base * 2 + 2 * PAD_Y
         else:
@@ -136,8 +163,15 @@ class TherapyDelegate(QStyledItemDelegate):
     def _row_width(option: QStyleOptionViewItem) -> int:
         widget = option.widget
         if widget is not None and hasattr(widget, "viewport"):
-            return max(200, widget.viewport().width())
-        return max(200, option.rect.width())
+            return max(MIN_ROW_WIDTH, widget.viewport().width())
+        return max(MIN_ROW_WIDTH, option.rect.width())
+
+    @staticmethod
+    def _header_height(font: QFont, width: int, text: str) -> int:
+        """The height of a group header wrapped at word boundaries to ``width`` (a narrow list shows
+        "Regenerative therapies (experimental)" whole, on two lines, rather than cut)."""
+        metrics = QFontMetrics(header_font(font))
+        return (header_lines(font, text, width) - 1) * metrics.lineSpacing() + metrics.height()
 
     @staticmethod
     def _name_height(font: QFont, width: int, text: str) -> int:
@@ -201,15 +235,12 @@ class TherapyDelegate(QStyledItemDelegate):
 
     # -- rows -------------------------------------------------------------------------------
     def _paint_header(self, painter: QPainter, opt: QStyleOptionViewItem) -> None:
-        font = _scaled(opt.font, 0.95, QFont.Weight.Bold)
-        font.setCapitalization(QFont.Capitalization.AllUppercase)
-        font.setLetterSpacing(QFont.SpacingType.PercentageSpacing, 106)
-        painter.setFont(font)
+        painter.setFont(header_font(opt.font))
         colour = QColor(opt.palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.Text))
         colour.setAlphaF(0.72)
         painter.setPen(colour)
         rect = opt.rect.adjusted(PAD_X, 14, -PAD_X, -6)
-        painter.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, opt.text)
+        painter.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap, opt.text)
         line_y = opt.rect.bottom() - 3
         colour.setAlphaF(0.25)
         painter.setPen(colour)
