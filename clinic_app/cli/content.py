@@ -91,6 +91,7 @@ def _packs(args: argparse.Namespace) -> int:
         summary = content_packs.export_pack(store, args.output, args.by)
         edited = f" and the clinic's edited text of {summary.edited} therapies" if summary.edited else ""
         edited += f" and {summary.added} therapy(ies) the clinic added, with their references" if summary.added else ""
+        edited += f" and the clinic's edited text of {summary.conditions} condition(s)" if summary.conditions else ""
         print(f"wrote {shown(summary.path)}: {summary.fields} clinic field(s) of {summary.therapies} therapies{edited} "
               f"({summary.size:,} bytes, SHA-256 {summary.sha256})")
         return 0
@@ -104,7 +105,8 @@ def _packs(args: argparse.Namespace) -> int:
             if change.kind == "therapy":
                 print(f"  new therapy: {change.therapy} ({shown(change.key)}), {change.references} references")
                 continue
-            print(f"  {change.therapy} {change.key}: {_short(change.before)} \u2192 {_short(change.after)}")
+            where = f"condition {change.therapy}" if change.kind == "condition" else change.therapy
+            print(f"  {where} {change.key}: {_short(change.before)} \u2192 {_short(change.after)}")
         if not changes:
             print("nothing to import: every field in the pack is already so here")
         else:
@@ -121,6 +123,8 @@ def _packs(args: argparse.Namespace) -> int:
               f"{_short(revision.after)}")
     for edit in summary.edits:
         print(f"  {edit.slug} text, revision {edit.revision}: {', '.join(edit.changed)}")
+    for edit in summary.conditions:
+        print(f"  condition {edit.slug} text, revision {edit.revision}: {', '.join(edit.changed)}")
     if not summary.changed:
         print("nothing to import: every field in the pack is already so here; nothing was changed")
     else:
@@ -128,14 +132,15 @@ def _packs(args: argparse.Namespace) -> int:
         done += [f"{summary.texts} edited text field(s)"] if summary.texts else []
         done = ([f"{len(summary.added)} new therapy(ies)"] if summary.added else []) + done
         why = summary.revisions[0].reason if summary.revisions else " ".join(args.why.split())
-        print(f"imported {' and '.join(done)} of {summary.therapies} therapies, each kept as a revision "
+        conditions = f" and {len(summary.conditions)} condition(s)" if summary.conditions else ""
+        print(f"imported {' and '.join(done)} of {summary.therapies} therapies{conditions}, each kept as a revision "
               f"(why: {why}); backup before the import: {shown(summary.backup)}")
     return 0
 
 
 def _counted(changes: list) -> str:
     fields = sum(1 for change in changes if change.kind == "field")
-    texts = sum(1 for change in changes if change.kind == "text")
+    texts = sum(1 for change in changes if change.kind in ("text", "condition"))
     added = sum(1 for change in changes if change.kind == "therapy")
     return " and ".join(([f"{added} new therapy(ies)"] if added else []) + ([f"{fields} field(s)"] if fields else [])
                         + ([f"{texts} edited text field(s)"] if texts else []))

@@ -6,10 +6,23 @@ import argparse
 from collections.abc import Callable
 
 from clinic_app import APP_NAME, __version__
-from clinic_app.cli import clinic, compare, consultations, content, db, edit, fields, gui, handout, search, therapy
+from clinic_app.cli import (
+    clinic,
+    compare,
+    condition,
+    consultations,
+    content,
+    db,
+    edit,
+    fields,
+    gui,
+    handout,
+    search,
+    therapy,
+)
 
 # In the order ``clinic-app --help`` lists them.
-COMMANDS = (gui, search, content, handout, compare, consultations, clinic, fields, edit, therapy, db)
+COMMANDS = (gui, search, content, handout, compare, consultations, clinic, fields, edit, condition, therapy, db)
 
 HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {command.NAME: command.run for command in COMMANDS}
 

@@ -1,4 +1,4 @@
-"""``clinic-app therapy add|list``: therapies the clinic adds itself, with its own references."""
+"""``clinic-app therapy add|list|remove|restore``: therapies the clinic adds itself, with its own references."""
 
 from __future__ import annotations
 
@@ -23,7 +23,20 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     add.add_argument("file", metavar="FILE.yaml", type=logged_path, help="the clinic's therapy file")
     add.add_argument("--by", metavar="NAME", type=text, help="the clinician adding it (required)")
     add.add_argument("--why", metavar="TEXT", type=text, help="a short reason (required)")
-    actions.add_parser("list", help="the therapies the clinic added itself")
+    listed = actions.add_parser("list", help="the therapies the clinic added itself")
+    listed.add_argument("--removed", action="store_true", help="the therapies the clinic removed instead")
+    remove = actions.add_parser("remove", help="withdraw a therapy the clinic added: off every list, search, "
+                                "comparison and new handout; printed handouts still reprint; restorable",
+                                description="Withdraw a therapy the clinic added itself (a shipped therapy cannot "
+                                "be removed). It is kept whole with its revisions: handouts printed with it reprint "
+                                "exactly, and 'clinic-app therapy restore SLUG' puts it back.")
+    remove.add_argument("slug", metavar="SLUG", help="the therapy's slug, e.g. back-care-class")
+    remove.add_argument("--by", metavar="NAME", type=text, help="the clinician removing it (required)")
+    remove.add_argument("--why", metavar="TEXT", type=text, help="a short reason (required)")
+    restore = actions.add_parser("restore", help="put back a therapy the clinic removed, with its revisions")
+    restore.add_argument("slug", metavar="SLUG", help="the removed therapy's slug")
+    restore.add_argument("--by", metavar="NAME", type=text, help="the clinician restoring it (required)")
+    restore.add_argument("--why", metavar="TEXT", type=text, help="a short reason (required)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -37,6 +50,23 @@ def run(args: argparse.Namespace) -> int:
               f"{clinic_therapies.CLINIC_ADDED}")
         if keys:
             print(f"the clinic's references: {keys}")
+        return 0
+    if args.therapy_command == "remove":
+        removed = clinic_therapies.remove_therapy(store, args.slug, args.by, args.why)
+        print(f"removed {removed.slug} ({removed.name}): kept with its {removed.revisions} revision(s); "
+              f"'clinic-app therapy restore {removed.slug}' puts it back")
+        return 0
+    if args.therapy_command == "restore":
+        restored = clinic_therapies.restore_therapy(store, args.slug, args.by, args.why)
+        print(f"restored {restored.slug} ({restored.name}): revision #{restored.revision}")
+        return 0
+    if args.removed:
+        removed_list = clinic_therapies.list_removed(store)
+        if not removed_list:
+            print("the clinic has removed no therapies")
+        for item in removed_list:
+            print(f"{item.slug:<28} {item.name}  removed {item.removed_at:%Y-%m-%d} by {item.removed_by}  "
+                  f"({item.revisions} revisions kept)\n    why: {item.reason}")
         return 0
     therapies = clinic_therapies.list_clinic_therapies(store)
     if not therapies:

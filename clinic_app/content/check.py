@@ -353,45 +353,58 @@ def _check_alternatives(bundle: ContentBundle) -> list[Problem]:
     return out
 
 
-def _check_condition(condition: ConditionFile, index: int, doc, references: dict) -> list[Problem]:  # noqa: ANN001
-    """A condition holds to the therapy rules: cited keys resolve, patient text grade 8, nothing unverified."""
-    out = []
+def _check_condition(condition: ConditionFile, index: int, doc, references: Container[str]) -> list[Problem]:  # noqa: ANN001
+    """A condition holds to the therapy rules (:func:`condition_problems`), each problem placed in conditions.yaml."""
 
     def at(field_path: str, message: str) -> Problem:
         loc = (index, *(int(p) if p.isdigit() else p for p in re.split(r"[.\[\]]+", field_path) if p))
         return Problem("conditions.yaml", f"[{index}] {condition.slug}.{field_path}", message, doc.line_of(loc) if doc else None)
 
+    return [at(field_path, message) for field_path, message in condition_problems(condition, references)]
+
+
+def condition_clinician_texts(condition: ConditionFile) -> dict[str, str]:
+    return {f"clinician.{name}": text for name, text in condition.clinician}
+
+
+def condition_problems(condition: ConditionFile, references: Container[str]) -> list[tuple[str, str]]:
+    """The rules one condition must pass (cited keys resolve and are listed, every listed key cited,
+    patient text grade 8 or lower with no [KEY] markers, paper numbers drawn from the text they
+    shorten, no placeholder or unverified text), as (field path, message). ``content check`` applies
+    them to conditions.yaml; a clinic's edit of a condition is held to the same."""
+    out: list[tuple[str, str]] = []
     listed = {entry.key for entry in condition.references}
     cited: set[str] = set()
     for position, entry in enumerate(condition.references):
         if entry.key not in references:
-            out.append(at(f"references[{position}].key", f"unknown reference key {entry.key!r} (not in references/)"))
-    for name, text in condition.clinician:
+            out.append((f"references[{position}].key", f"unknown reference key {entry.key!r} (not in references/)"))
+    for field_path, text in condition_clinician_texts(condition).items():
         for key in cited_keys(text):
             cited.add(key)
             if key not in references:
-                out.append(at(f"clinician.{name}", f"cites unknown reference [{key}]"))
+                out.append((field_path, f"cites unknown reference [{key}]"))
             elif key not in listed:
-                out.append(at(f"clinician.{name}", f"cites [{key}] but it is not in this condition's references"))
+                out.append((field_path, f"cites [{key}] but it is not in this condition's references"))
     for key in sorted(listed - cited):
-        out.append(at("references", f"{key} is listed but no clinician text cites it"))
+        out.append(("references", f"{key} is listed but no clinician text cites it"))
     patient = condition_patient_texts(condition)
     if condition.patient.paper_natural_course:
         for number in new_numbers(condition.patient.paper_natural_course, condition.patient.natural_course):
-            out.append(at("patient.paper_natural_course", f"the number {number} is not in the natural course it shortens"))
+            out.append(("patient.paper_natural_course", f"the number {number} is not in the natural course it shortens"))
     for field_path, text in patient.items():
         report = readability.measure(text)
         if not report.passes:
-            out.append(at(field_path, f"reading grade {report.grade} is above {report.limit:g}; "
-                          f"longest sentence: \"{report.longest_sentence}\""))
+            out.append((field_path, f"reading grade {report.grade} is above {report.limit:g}; "
+                        f"longest sentence: \"{report.longest_sentence}\""))
         if CITATION.search(text):
-            out.append(at(field_path, "patient text must not carry [KEY] citation markers"))
-    everything = {**patient, **{f"clinician.{n}": t for n, t in condition.clinician}}
+            out.append((field_path, "patient text must not carry [KEY] citation markers"))
+    everything = {**patient, **condition_clinician_texts(condition),
+                  "name": condition.name, "patient_name": condition.patient_name, "description": condition.description}
     for field_path, text in everything.items():
         if PLACEHOLDER.search(text):
-            out.append(at(field_path, f"placeholder or unfinished text: {PLACEHOLDER.search(text).group(0)!r}"))
+            out.append((field_path, f"placeholder or unfinished text: {PLACEHOLDER.search(text).group(0)!r}"))
         if UNVERIFIED.search(text):
-            out.append(at(field_path, "text marked unverified must not be printed"))
+            out.append((field_path, "text marked unverified must not be printed"))
     return out
 
 

@@ -7,6 +7,10 @@ Rules a clinic relies on:
   :mod:`clinic_app.services.clinic_therapies`) is never overwritten: the newer shipped
   version is recorded in ``pending_shipped_version`` and its file kept as a revision with origin
   ``"shipped-pending"``, so the app can show the clash (see :mod:`clinic_app.services.therapy_edits`).
+- A condition's text is written only while its latest revision is shipped: once the clinic has
+  edited it (a revision with origin ``"clinic"``, see :mod:`clinic_app.services.condition_edits`), a
+  newer shipped text is kept as a ``"shipped-pending"`` revision beside it instead, for the clinic to
+  review.
 - Nothing is written unless the whole content directory passes the check.
 """
 
@@ -16,7 +20,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from clinic_app.errors import ContentError
@@ -34,12 +38,14 @@ from clinic_app.storage.models import (
 )
 
 from .check import ContentBundle, load_content
-from .schema import TherapyFile
+from .clinic_tables import ConditionRevision
+from .schema import ConditionFile, TherapyFile
 
 SHIPPED_AUTHOR = "Clinic Reference shipped content"
 # The origin of a revision holding a newer shipped file that was not applied because the clinic had
 # edited the therapy (its text stays the clinic's until the clinic reviews the change).
 PENDING_ORIGIN = "shipped-pending"
+CLINIC_ORIGIN = "clinic"
 
 
 @dataclass
@@ -94,7 +100,7 @@ def write_content(session: Session, bundle: ContentBundle) -> LoadReport:
     report = LoadReport(library_version=bundle.library.version if bundle.library else "")
     references = _upsert_references(session, bundle)
     attributes = _upsert_attributes(session, bundle)
-    conditions = _upsert_conditions(session, bundle, references)
+    conditions = _upsert_conditions(session, bundle, references, report)
     for therapy_file in bundle.therapies:
         _load_therapy(session, therapy_file, references, attributes, conditions, report)
     session.flush()
@@ -143,21 +149,106 @@ def _upsert_attributes(session: Session, bundle: ContentBundle) -> dict[str, Att
     return out
 
 
-def _upsert_conditions(session: Session, bundle: ContentBundle, references: dict[str, Reference]) -> dict[str, Condition]:
+def condition_snapshot(condition: ConditionFile) -> dict:
+    return json.loads(condition.model_dump_json())
+
+
+def condition_hash(condition: ConditionFile) -> str:
+    return hashlib.sha256(condition.model_dump_json().encode()).hexdigest()
+
+
+def condition_row_snapshot(row: Condition) -> dict:
+    """The condition file a stored condition row holds (its text, aliases, order and references)."""
+    return {"slug": row.slug, "name": row.name, "patient_name": row.patient_name, "description": row.description,
+            "aliases": list(row.aliases or ()), "order": row.position, "clinician": dict(row.clinician_text or {}),
+            "patient": dict(row.patient_text or {}),
+            "references": [{"key": link.reference.key, "supports": link.claim} for link in row.references]}
+
+
+def condition_revisions(session: Session, slug: str) -> list[ConditionRevision]:
+    """Every stored revision of condition ``slug``, oldest first."""
+    return list(session.scalars(select(ConditionRevision).where(ConditionRevision.condition_slug == slug)
+                                .order_by(ConditionRevision.revision)))
+
+
+def _current_condition_revision(revisions: list[ConditionRevision]) -> ConditionRevision | None:
+    current = [r for r in revisions if r.origin != PENDING_ORIGIN]
+    return current[-1] if current else None
+
+
+def add_condition_revision(session: Session, slug: str, condition: ConditionFile, origin: str, author: str,
+                           reason: str, base_hash: str) -> ConditionRevision:
+    """Keep ``condition`` as the next revision of ``slug`` (the row is not changed)."""
+    number = (session.scalar(select(func.max(ConditionRevision.revision))
+                             .where(ConditionRevision.condition_slug == slug)) or 0) + 1
+    revision = ConditionRevision(condition_slug=slug, revision=number, author=author, reason=reason, origin=origin,
+                                 content_hash=condition_hash(condition), base_hash=base_hash,
+                                 snapshot=condition_snapshot(condition))
+    session.add(revision)
+    session.flush()
+    return revision
+
+
+def write_condition_file(session: Session, row: Condition, c: ConditionFile, origin: str, author: str, reason: str,
+                         base_hash: str, references: dict[str, Reference] | None = None) -> ConditionRevision:
+    """Write ``c`` onto ``row`` (text, aliases, order, references) and keep it as a new revision, in the
+    caller's transaction. A condition stored before revisions were kept gets its stored text as a first
+    shipped revision before the first one that is not shipped, so its history starts from it."""
+    if references is None:
+        references = {r.key: r for r in session.scalars(select(Reference))}
+    if row.id is not None and origin != "shipped" and not condition_revisions(session, row.slug):
+        before = ConditionFile.model_validate(condition_row_snapshot(row))
+        add_condition_revision(session, row.slug, before, "shipped", SHIPPED_AUTHOR,
+                               "the shipped text, as stored before the clinic's first edit", condition_hash(before))
+    _apply_condition_file(session, row, c, references)
+    return add_condition_revision(session, c.slug, c, origin, author, reason, base_hash)
+
+
+def _apply_condition_file(session: Session, row: Condition, c: ConditionFile, references: dict[str, Reference]) -> None:
+    values = {"name": c.name, "description": c.description, "patient_name": c.patient_name,
+              "aliases": list(c.aliases), "position": c.order,
+              "clinician_text": c.clinician.model_dump(), "patient_text": c.patient.model_dump()}
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+    wanted = [(entry.key, entry.supports) for entry in c.references]
+    if row.id is None or [(link.reference.key, link.claim) for link in row.references] != wanted:
+        if row.id is not None:
+            with session.no_autoflush:
+                session.execute(delete(ConditionReference).where(ConditionReference.condition_id == row.id))
+                session.expire(row, ["references"])
+        row.references = [ConditionReference(reference=references[key], claim=claim, position=index)
+                          for index, (key, claim) in enumerate(wanted)]
+
+
+def _upsert_conditions(session: Session, bundle: ContentBundle, references: dict[str, Reference],
+                       report: LoadReport | None = None) -> dict[str, Condition]:
     out = {}
     for c in bundle.conditions:
-        values = {"name": c.name, "description": c.description, "patient_name": c.patient_name,
-                  "aliases": list(c.aliases), "position": c.order,
-                  "clinician_text": c.clinician.model_dump(), "patient_text": c.patient.model_dump()}
-        row = out[c.slug] = _upsert(session, Condition, "slug", c.slug, values)
-        wanted = [(entry.key, entry.supports) for entry in c.references]
-        if [(link.reference.key, link.claim) for link in row.references] != wanted:
-            if row.id is not None:
-                with session.no_autoflush:
-                    session.execute(delete(ConditionReference).where(ConditionReference.condition_id == row.id))
-                    session.expire(row, ["references"])
-            row.references = [ConditionReference(reference=references[key], claim=claim, position=index)
-                              for index, (key, claim) in enumerate(wanted)]
+        digest = condition_hash(c)
+        row = session.scalar(select(Condition).where(Condition.slug == c.slug))
+        if row is None:
+            row = Condition(slug=c.slug)
+            session.add(row)
+        out[c.slug] = row
+        revisions = condition_revisions(session, c.slug) if row.id is not None else []
+        current = _current_condition_revision(revisions)
+        if current is not None and current.origin == CLINIC_ORIGIN:  # the clinic's text: never overwritten
+            if row.position != c.order:
+                row.position = c.order
+            waiting = {r.content_hash for r in revisions if r.origin == PENDING_ORIGIN and r.revision > current.revision}
+            if digest != current.base_hash and digest not in waiting:
+                add_condition_revision(session, c.slug, c, PENDING_ORIGIN, SHIPPED_AUTHOR,
+                                       "newer shipped text, not applied: the clinic has edited this condition", digest)
+            if report is not None:
+                report.kept_clinic_edits.append(f"condition {c.slug}")
+            continue
+        _apply_condition_file(session, row, c, references)
+        if current is None or current.content_hash != digest:
+            session.flush()
+            add_condition_revision(session, c.slug, c, "shipped", SHIPPED_AUTHOR,
+                                   "first load of shipped content" if current is None else "newer shipped text",
+                                   digest)
     # a condition no longer shipped goes (its therapy links go with it, by cascade)
     for old in session.scalars(select(Condition).where(Condition.slug.not_in(list(out)))).all():
         session.delete(old)

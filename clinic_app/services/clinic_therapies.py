@@ -2,6 +2,9 @@
 
     add_therapy(store, Path("back-care-class.yaml"), by="Dr Lee", why="our own class")
     list_clinic_therapies(store)        # the therapies the clinic added, by name
+    remove_therapy(store, "back-care-class", by="Dr Lee", why="no longer run")
+    list_removed(store)                 # the therapies the clinic removed, restorable
+    restore_therapy(store, "back-care-class", by="Dr Lee", why="running again")
 
 The clinic writes ONE YAML file (read as content files are read: size and alias caps, a pipe or a
 device refused) holding two parts::
@@ -32,6 +35,14 @@ are renumbered to match. They are stored with ``verification = "CLINIC"``. The r
 therapy (``origin = "clinic-added"``, with a revision naming who and why) and the search index are
 written in one transaction. A later content load leaves them alone: the loader writes only the
 shipped references and therapies.
+
+Removing a therapy the clinic added (never a shipped one) withdraws it rather than deleting it: its
+last state and every revision of its text move whole into ``withdrawn_therapy`` (see
+:mod:`clinic_app.content.clinic_tables`), in one transaction. It is then in no therapy table, so no
+list, search, comparison, preset or new handout holds it, while handouts printed with it reprint
+exactly (each keeps its own copy of the document) and its references, clinic fields and log entries
+stay. Restoring puts it back with its revisions, numbers and dates unchanged, plus one revision
+saying who restored it and why; its slug stays taken while it is removed.
 """
 
 from __future__ import annotations
@@ -149,6 +160,7 @@ def _library(source) -> dict:  # noqa: ANN001 - a Session, or a Reader
     first_origin = dict(rows("SELECT t.slug, r.origin FROM therapy t JOIN content_revision r "
                              "ON r.therapy_id = t.id WHERE r.revision = 1"))
     slugs = {slug for (slug,) in rows("SELECT slug FROM therapy")}
+    withdrawn = {slug for (slug,) in rows("SELECT slug FROM withdrawn_therapy")}
     shipped_dir = shipped_content_dir() / "therapies"
     shipped_slugs = {path.stem for path in shipped_dir.glob("*.yaml")} if shipped_dir.is_dir() else set()
     shipped_slugs |= {slug for slug in slugs if first_origin.get(slug) != CLINIC_ADDED}
@@ -165,6 +177,7 @@ def _library(source) -> dict:  # noqa: ANN001 - a Session, or a Reader
         "attribute_kinds": dict(rows("SELECT key, kind FROM attribute")),
         "conditions": {slug for (slug,) in rows("SELECT slug FROM condition")},
         "slugs": slugs,
+        "withdrawn": withdrawn,
         "shipped_slugs": shipped_slugs,
         "names": names,
     }
@@ -289,6 +302,10 @@ def _check(label: str, parsed: Parsed, library: dict, today: dt.date) -> _Checke
             problems.append(at("slug", f"{therapy.slug!r} is a shipped therapy: {SHIPPED_SLUG}"))
         elif therapy.slug in library["slugs"]:
             problems.append(at("slug", f"{therapy.slug!r} was added by the clinic already; give the new therapy "
+                                       "another slug"))
+        elif therapy.slug in library.get("withdrawn", ()):
+            problems.append(at("slug", f"{therapy.slug!r} is a therapy the clinic removed; put it back with "
+                                       f"'clinic-app therapy restore {therapy.slug}', or give the new therapy "
                                        "another slug"))
         for index, alias in enumerate((therapy.name, *therapy.aliases)):
             owner = library["names"].get(alias.casefold())
@@ -425,3 +442,147 @@ def check_document(label: str, parsed: Parsed, library: dict, today: dt.date) ->
     """The checks of :func:`add_therapy` on an already-parsed document (``therapy:`` and ``references:``),
     against ``library`` (:func:`library_of`); else :class:`ClinicTherapyError` naming every problem."""
     _check(label, parsed, library, today)
+
+
+# --- removing and restoring ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RemovedTherapy:
+    slug: str
+    name: str
+    removed_at: dt.datetime
+    removed_by: str
+    reason: str
+    revisions: int  # revisions of its text kept with it
+
+
+@dataclass(frozen=True)
+class RestoreResult:
+    slug: str
+    name: str
+    revision: int  # the revision saying who restored it and why
+
+
+def _signed(by: str, why: str, what: str) -> tuple[str, str]:
+    from clinic_app.services.revisions import check_who_and_why
+
+    return check_who_and_why(by, why, what)
+
+
+def _removable(reader: Reader, slug: str) -> None:
+    """Nothing when ``slug`` is a therapy the clinic added; else the refusal naming it."""
+    from clinic_app.services.library import unknown_therapies
+
+    first = reader.query("SELECT r.origin FROM therapy t JOIN content_revision r ON r.therapy_id = t.id "
+                         "WHERE t.slug = ? AND r.revision = 1", (slug,))
+    if first and first[0][0] == CLINIC_ADDED:
+        return
+    if reader.query("SELECT 1 FROM withdrawn_therapy WHERE slug = ?", (slug,)):
+        raise ClinicAppError(f"{slug} was removed already; 'clinic-app therapy list --removed' lists removed "
+                             "therapies; nothing was changed")
+    if first or reader.query("SELECT 1 FROM therapy WHERE slug = ?", (slug,)):
+        raise ClinicAppError(f"{slug} is a shipped therapy and cannot be removed: only a therapy the clinic added "
+                             "itself can be; to keep it off patients' lists, set its clinic field 'offered' to "
+                             "'no'; nothing was changed")
+    raise unknown_therapies(reader, [slug])
+
+
+def remove_therapy(store: Store, slug: str, by: str, why: str) -> RemovedTherapy:
+    """Withdraw ``slug``, a therapy the clinic added, in one transaction: kept whole, with every
+    revision, in ``withdrawn_therapy`` and gone from the therapy tables and the search index. A shipped
+    therapy is refused by name, and nothing is changed."""
+    from sqlalchemy import select
+
+    from clinic_app.content.clinic_tables import WithdrawnTherapy
+    from clinic_app.content.loader import rebuild_search_index
+    from clinic_app.storage.models import Therapy
+
+    by, why = _signed(by, why, "removing a therapy")
+    _removable(store, slug)
+    with store.write() as session:
+        row = session.scalar(select(Therapy).where(Therapy.slug == slug))
+        revisions = sorted(row.revisions, key=lambda r: r.revision)
+        kept = WithdrawnTherapy(
+            slug=slug, name=row.name, withdrawn_by=by, reason=why,
+            state={"origin": row.origin, "shipped_hash": row.shipped_hash,
+                   "pending_shipped_version": row.pending_shipped_version,
+                   "updated_at": row.updated_at.isoformat() if row.updated_at else None},
+            revisions=[{"revision": r.revision, "created_at": r.created_at.isoformat(), "author": r.author,
+                        "reason": r.reason, "origin": r.origin, "content_version": r.content_version,
+                        "content_hash": r.content_hash, "snapshot": r.snapshot} for r in revisions])
+        session.add(kept)
+        session.delete(row)
+        session.flush()
+        rebuild_search_index(session)
+        return RemovedTherapy(slug, kept.name, kept.withdrawn_at, by, why, len(revisions))
+
+
+def list_removed(reader: Reader) -> list[RemovedTherapy]:
+    """The therapies the clinic removed, by name: restorable with :func:`restore_therapy`."""
+    rows = reader.query("SELECT slug, name, withdrawn_at, withdrawn_by, reason, revisions FROM withdrawn_therapy "
+                        "ORDER BY name COLLATE NOCASE, slug")
+    return [RemovedTherapy(row["slug"], row["name"], _when(row["withdrawn_at"]), row["withdrawn_by"], row["reason"],
+                           len(json.loads(row["revisions"]))) for row in rows]
+
+
+def _when(value) -> dt.datetime:  # noqa: ANN001 - a datetime, or the text sqlite3 returns
+    return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+
+
+def restore_therapy(store: Store, slug: str, by: str, why: str, today: dt.date | None = None) -> RestoreResult:
+    """Put back ``slug``, a therapy the clinic removed, with every revision it had and one more naming
+    who restored it and why, in one transaction. Refused, naming the problem, when the slug is taken
+    now or its text no longer passes the checks here (a reference or condition the library dropped)."""
+    from sqlalchemy import select
+
+    from clinic_app.content.clinic_tables import WithdrawnTherapy
+    from clinic_app.content.loader import PENDING_ORIGIN, apply_therapy_file, rebuild_search_index, write_therapy_file
+    from clinic_app.errors import NotFoundError
+    from clinic_app.services.revisions import name_clashes
+    from clinic_app.services.therapy_edits import names_in_use
+    from clinic_app.storage.models import Attribute, Condition, ContentRevision, Reference, Therapy
+
+    by, why = _signed(by, why, "restoring a therapy")
+    today = today or dt.date.today()
+    with store.write() as session:
+        kept = session.scalar(select(WithdrawnTherapy).where(WithdrawnTherapy.slug == slug))
+        if kept is None:
+            removed = ", ".join(session.scalars(select(WithdrawnTherapy.slug).order_by(WithdrawnTherapy.slug))) or "none"
+            raise NotFoundError(f"{slug!r} is not a therapy the clinic removed; removed therapies: {removed}")
+        if session.scalar(select(Therapy.id).where(Therapy.slug == slug)) is not None:
+            raise ClinicAppError(f"a therapy with the slug {slug} is in the library now, so the removed {slug} cannot "
+                                 "come back under it; nothing was restored")
+        current = [r for r in kept.revisions if r["origin"] != PENDING_ORIGIN][-1]
+        therapy = TherapyFile.model_validate(current["snapshot"])
+        library = _library(session)
+        found = therapy_problems(therapy, library["shipped_keys"] | library["clinic_keys"],
+                                 library["attribute_kinds"], library["conditions"], today)
+        problems = [f"{path}: {message}" for path, message in found]
+        names = {"name": therapy.name, **{f"aliases[{i}]": alias for i, alias in enumerate(therapy.aliases)}}
+        problems += name_clashes(names, names_in_use(session), f"therapy {slug}")
+        if problems:
+            raise ClinicTherapyError(f"{slug} cannot be restored: {len(problems)} problem(s) with its text here; "
+                                     "nothing was restored", problems)
+        references = {r.key: r for r in session.scalars(select(Reference))}
+        attributes = {a.key: a for a in session.scalars(select(Attribute))}
+        conditions = {c.slug: c for c in session.scalars(select(Condition))}
+        state = kept.state
+        row = Therapy(slug=slug, origin=state["origin"], shipped_hash=state["shipped_hash"] or "",
+                      pending_shipped_version=state.get("pending_shipped_version"))
+        apply_therapy_file(session, row, therapy, references, attributes, conditions)
+        row.revisions = [ContentRevision(revision=r["revision"], created_at=_when(r["created_at"]), author=r["author"],
+                                         reason=r["reason"], origin=r["origin"], content_version=r["content_version"],
+                                         content_hash=r["content_hash"], snapshot=r["snapshot"])
+                         for r in kept.revisions]
+        session.add(row)
+        session.flush()
+        removed_on = f"{_when(kept.withdrawn_at):%Y-%m-%d} by {kept.withdrawn_by} ({kept.reason})"
+        revision = write_therapy_file(session, row, therapy, state["origin"], by,
+                                      f"restored after its removal on {removed_on}: {why}",
+                                      references, attributes, conditions)
+        row.updated_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        session.delete(kept)
+        session.flush()
+        rebuild_search_index(session)
+        return RestoreResult(slug, therapy.name, revision.revision)

@@ -19,8 +19,15 @@ since): its current therapy file and its own references (the stored Z records). 
 holds each to the checks of :func:`~clinic_app.services.clinic_therapies.add_therapy`, refuses a slug
 it ships or already has (an identical therapy it added before, from this pack or by hand, is
 skipped: nothing to import), gives the references its own next free Z keys and writes the therapy
-with origin "clinic-added". A pack without edits or added therapies is written in format 1, which
-every version reads.
+with origin "clinic-added". From format 3, ``conditions.json`` holds, for each condition whose text
+the clinic edited (:mod:`~clinic_app.services.condition_edits`), only the fields that differ from the
+shipped text the edit is based on; an import puts them on top of the importing install's current text
+of that condition and holds the whole condition to the checks of an edit, one revision per condition.
+A pack is written in the lowest format that holds what it carries: 1 with fields only (every version
+reads it), 2 with edited therapy text or added therapies, 3 with edited condition text; every lower
+format is still read. A therapy the clinic removed (``therapy remove``) is not in the library, so it
+is not exported; importing a pack that adds a therapy under a slug this install's clinic removed is
+refused, naming the slug (restore it, or rename it in the pack).
 
 A pack comes from outside and is read as hostile: it is refused, with every problem named, before
 anything is written when it is not a zip or is damaged, names a file outside itself or any file
@@ -60,7 +67,7 @@ from pathlib import Path
 from clinic_app import __version__
 from clinic_app.content.files import Parsed
 from clinic_app.errors import ClinicAppError, ContentError
-from clinic_app.services import clinic_fields, clinic_therapies, therapy_edits
+from clinic_app.services import clinic_fields, clinic_therapies, condition_edits, therapy_edits
 from clinic_app.services.clinic_fields import FIELDS, Revision, _check_who_and_why, check_value
 from clinic_app.services.library import library_meta, therapy_slugs, unknown_therapies
 from clinic_app.settings import Location, shown
@@ -70,16 +77,19 @@ from clinic_app.storage.store import Store
 from clinic_app.storage.targets import target_problem
 
 FORMAT = "clinic-app content pack"
-FORMAT_VERSION = 2  # 2: edits.json and therapies.json may be there too
+FORMAT_VERSION = 3  # 2: edits.json and therapies.json may be there too; 3: conditions.json too
 MANIFEST = "manifest.json"
 FIELDS_FILE = "fields.json"
 EDITS_FILE = "edits.json"
 THERAPIES_FILE = "therapies.json"
-OPTIONAL = (EDITS_FILE, THERAPIES_FILE)  # from format 2
+CONDITIONS_FILE = "conditions.json"
+SINCE = {EDITS_FILE: 2, THERAPIES_FILE: 2, CONDITIONS_FILE: 3}  # the first format holding each optional file
+OPTIONAL = tuple(SINCE)
 MEMBERS = (MANIFEST, FIELDS_FILE, *OPTIONAL)
 REQUIRED = (MANIFEST, FIELDS_FILE)
 _HOLDS = (f"{MANIFEST} and {FIELDS_FILE} (and, from format 2, {EDITS_FILE}: the clinic's edits of therapy text, "
-          f"and {THERAPIES_FILE}: the therapies the clinic added itself)")
+          f"and {THERAPIES_FILE}: the therapies the clinic added itself; from format 3, {CONDITIONS_FILE}: the "
+          "clinic's edits of condition text)")
 MAX_THERAPIES = 50  # therapies the clinic added, in one pack
 MAX_EDIT_TEXT = 20_000  # characters of one edited text field
 MAX_PATH = 120  # characters of a field's dotted path
@@ -146,6 +156,7 @@ class Pack:
     fields: dict[str, dict[str, PackField]]  # therapy slug -> field key -> field
     edits: dict[str, PackEdit] = field(default_factory=dict)  # therapy slug -> the clinic's edit of its text
     therapies: dict[str, dict] = field(default_factory=dict)  # slug -> {"therapy": ..., "references": [...]}
+    conditions: dict[str, dict[str, str]] = field(default_factory=dict)  # condition slug -> edited field -> text
 
     @property
     def field_count(self) -> int:
@@ -161,6 +172,7 @@ class PackSummary:
     sha256: str
     edited: int = 0  # therapies whose edited text the pack holds
     added: int = 0  # therapies the clinic added itself, whole, with their references
+    conditions: int = 0  # conditions whose edited text the pack holds
 
 
 @dataclass(frozen=True)
@@ -169,7 +181,8 @@ class PlannedChange:
     key: str  # a clinic field's key; for therapy text, the field's dotted path
     before: str
     after: str
-    kind: str = "field"  # "field": a clinic field; "text": the clinic's edit of therapy text; "therapy": a new one
+    kind: str = "field"  # "field": a clinic field; "text": the clinic's edit of therapy text; "therapy": a new
+    # one; "condition": the clinic's edit of a condition's text (``therapy`` is then the condition's slug)
     references: int = 0  # of a new therapy ("therapy"; ``key`` is its name): the clinic's references it brings
 
     @property
@@ -184,10 +197,11 @@ class ImportSummary:
     backup: Path | None = None
     edits: list[therapy_edits.EditResult] = field(default_factory=list)  # each therapy whose text changed
     added: list[clinic_therapies.AddResult] = field(default_factory=list)  # each therapy the pack added
+    conditions: list[condition_edits.EditResult] = field(default_factory=list)  # each condition whose text changed
 
     @property
     def texts(self) -> int:
-        return sum(len(edit.changed) for edit in self.edits)
+        return sum(len(edit.changed) for edit in (*self.edits, *self.conditions))
 
     @property
     def changed(self) -> int:
@@ -233,10 +247,14 @@ def export_pack(reader: Reader, path: Path, by: str) -> PackSummary:
     if added:
         bodies[THERAPIES_FILE] = json.dumps(dict(sorted(added.items())), ensure_ascii=False,
                                             indent=2).encode("utf-8") + b"\n"
+    conditions = condition_edits.clinic_edits(reader)
+    if conditions:
+        bodies[CONDITIONS_FILE] = json.dumps({slug: {"fields": changed} for slug, changed in conditions.items()},
+                                             ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8") + b"\n"
     library = library_meta(reader)
     manifest = {
         "format": FORMAT,
-        "format_version": 2 if edits or added else 1,  # without either, a pack every version reads
+        "format_version": max([1, *(SINCE[name] for name in bodies if name in SINCE)]),  # the lowest that holds it
         "app_version": __version__,
         "library_version": str(library.get("version") or reader.meta().get("library_version") or ""),
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -249,7 +267,8 @@ def export_pack(reader: Reader, path: Path, by: str) -> PackSummary:
     data = path.read_bytes()
     return PackSummary(path=path, therapies=sum(1 for values in fields.values() if values),
                        fields=sum(len(values) for values in fields.values()), size=len(data),
-                       sha256=hashlib.sha256(data).hexdigest(), edited=len(edits), added=len(added))
+                       sha256=hashlib.sha256(data).hexdigest(), edited=len(edits), added=len(added),
+                       conditions=len(conditions))
 
 
 def _added_document(reader: Reader, slug: str) -> dict:
@@ -298,6 +317,7 @@ def read_pack(path: Path, reader: Reader | None = None) -> Pack:
     manifest = fields = None
     edits: dict[str, PackEdit] | None = {}
     therapies: dict[str, dict] | None = {}
+    conditions: dict[str, dict[str, str]] | None = {}
     if raw is not None:
         manifest = _check_manifest(raw, problems)
         if manifest is not None and manifest.format_version <= FORMAT_VERSION and _newer(manifest.app_version) is False:
@@ -306,6 +326,8 @@ def read_pack(path: Path, reader: Reader | None = None) -> Pack:
                 edits = _check_edits(raw[EDITS_FILE], problems)
             if THERAPIES_FILE in raw and manifest.format_version >= 2:
                 therapies = _check_therapies(raw[THERAPIES_FILE], problems)
+            if CONDITIONS_FILE in raw and manifest.format_version >= SINCE[CONDITIONS_FILE]:
+                conditions = _check_conditions(raw[CONDITIONS_FILE], problems)
     if therapies and reader is not None:
         problems += _plan_therapies(reader, therapies)[1]
     if fields is not None and reader is not None:
@@ -314,9 +336,11 @@ def read_pack(path: Path, reader: Reader | None = None) -> Pack:
             problems.append(f"{FIELDS_FILE}: {_unknown_message(reader, unknown)}")
     if edits and reader is not None:
         problems += _plan_edits(reader, edits)[1]
-    if problems or manifest is None or fields is None or edits is None or therapies is None:
+    if conditions and reader is not None:
+        problems += _plan_conditions(reader, conditions)[1]
+    if problems or manifest is None or fields is None or edits is None or therapies is None or conditions is None:
         raise refused(path, problems or ["it could not be read"])
-    return Pack(path=path, manifest=manifest, fields=fields, edits=edits, therapies=therapies)
+    return Pack(path=path, manifest=manifest, fields=fields, edits=edits, therapies=therapies, conditions=conditions)
 
 
 def refused(path: Path, problems: list[str]) -> PackError:
@@ -551,11 +575,12 @@ def _check_manifest(raw: dict[str, bytes], problems: list[str]) -> Manifest | No
     if isinstance(data.get("exported_by"), str) and len(data["exported_by"]) > MAX_NAME:
         problems.append(f"{MANIFEST}: exported_by is {len(data['exported_by'])} characters long; the most is {MAX_NAME}")
     members = data.get("members")
-    allowed = {FIELDS_FILE} if version == 1 else {FIELDS_FILE, *OPTIONAL}
+    allowed = {FIELDS_FILE, *(name for name in OPTIONAL if (version or 1) >= SINCE[name])}
     for name in OPTIONAL:
-        if version == 1 and name in raw:
-            problems.append(f"{name}: a pack of format 1 does not hold it; a pack of format 1 holds only {MANIFEST} "
-                            f"and {FIELDS_FILE}")
+        if version is not None and version < SINCE[name] and name in raw:
+            problems.append(f"{name}: a pack of format {version} does not hold it; " + (
+                f"a pack of format 1 holds only {MANIFEST} and {FIELDS_FILE}" if version == 1
+                else f"it is in packs from format {SINCE[name]}"))
     if not isinstance(members, dict):
         problems.append(f"{MANIFEST}: members must list {FIELDS_FILE} with its sha256 and size")
     else:
@@ -565,11 +590,13 @@ def _check_manifest(raw: dict[str, bytes], problems: list[str]) -> Manifest | No
                             + (f" ({_NOT_THERAPY_TEXT})" if "therap" in name.lower() else ""))
         _check_member(members.get(FIELDS_FILE), raw.get(FIELDS_FILE, b""), problems)
         for name in OPTIONAL:
-            if version != 1 and name in members and name not in raw:
+            if name not in allowed:
+                continue
+            if name in members and name not in raw:
                 problems.append(f"{name}: {MANIFEST} lists it, but it is missing")
-            elif version != 1 and name in raw and name not in members:
+            elif name in raw and name not in members:
                 problems.append(f"{name}: it is in the pack, but {MANIFEST} does not list it with its sha256 and size")
-            elif version != 1 and name in raw:
+            elif name in raw:
                 _check_member(members.get(name), raw[name], problems, name)
     if version is None:
         return None
@@ -719,6 +746,61 @@ def _check_edits(body: bytes, problems: list[str]) -> dict[str, PackEdit] | None
                 checked[path] = therapy_edits.stored_text(path, text)
         found[slug] = PackEdit(based_on_version=version if type(version) is int else 0, fields=checked)
     return None if len(problems) > before else found
+
+
+def _check_conditions(body: bytes, problems: list[str]) -> dict[str, dict[str, str]] | None:
+    """``conditions.json`` read on its own: {condition slug: {"fields": {dotted path: text}}}."""
+    data = _loads(CONDITIONS_FILE, body, problems)
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        problems.append(f"{CONDITIONS_FILE}: it is not a JSON object mapping each edited condition to its edited text")
+        return None
+    before = len(problems)
+    found: dict[str, dict[str, str]] = {}
+    for slug, item in data.items():
+        if not _SLUG.match(slug):
+            problems.append(f"{CONDITIONS_FILE}: {shown(slug, 80)!r} is not a condition's name (lower-case letters, "
+                            "digits and '-')")
+            continue
+        if not isinstance(item, dict) or set(item) != {"fields"} or not isinstance(item["fields"], dict) \
+                or not item["fields"]:
+            problems.append(f"{CONDITIONS_FILE}: {slug}: must be an object holding only 'fields', which maps each "
+                            "edited field's dotted path to its text")
+            continue
+        checked: dict[str, str] = {}
+        for path, text in item["fields"].items():
+            where = f"{CONDITIONS_FILE}: {slug}: {shown(path, 60)}"
+            if len(path) > MAX_PATH or not _FIELD_PATH.match(path):
+                problems.append(f"{where}: not a field's dotted path such as patient.first_steps")
+            elif not isinstance(text, str):
+                problems.append(f"{where}: must be text, not '{shown(text, 40)}'")
+            elif _CONTROL.search(text):
+                problems.append(f"{where}: the text '{shown(text, 60)}' holds a control character (such as NUL or ESC)")
+            elif len(text) > MAX_EDIT_TEXT:
+                problems.append(f"{where}: the text is {len(text):,} characters long; the most is {MAX_EDIT_TEXT:,}")
+            else:
+                checked[path] = text
+        found[slug] = checked
+    return None if len(problems) > before else found
+
+
+def _plan_conditions(reader: Reader, conditions: Mapping[str, Mapping[str, str]]
+                     ) -> tuple[list[tuple[str, dict, str, list[PlannedChange]]], list[str]]:
+    """For each condition whose text the pack edits: its edited snapshot, base hash and the fields that
+    would change; and every problem, by name."""
+    known = set(condition_edits.condition_slugs(reader))
+    problems = [f"{CONDITIONS_FILE}: unknown condition {shown(slug, 80)!r}; known conditions: {', '.join(sorted(known))}"
+                for slug in sorted(conditions) if slug not in known]
+    planned = []
+    for slug in sorted(set(conditions) & known):
+        snapshot, changes, base_hash, found = condition_edits.plan_fields(reader, slug, conditions[slug])
+        problems += [f"{CONDITIONS_FILE}: {slug}: {problem}" for problem in found]
+        if changes and not found:
+            planned.append((slug, snapshot, base_hash, [PlannedChange(therapy=slug, key=change.path,
+                                                                      before=change.before, after=change.after,
+                                                                      kind="condition") for change in changes]))
+    return planned, problems
 
 
 def _check_therapies(body: bytes, problems: list[str]) -> dict[str, dict] | None:
@@ -897,7 +979,8 @@ def _plan_edits(reader: Reader, edits: Mapping[str, PackEdit]) -> tuple[list[tup
             continue
         order = list(fields)
         changes.sort(key=lambda change: order.index(change.key))
-        edited = therapy_edits._apply(current, {change.key: change.after for change in changes})
+        edited = therapy_edits._apply(current, {change.key: change.after for change in changes},
+                                      therapy_edits.reference_findings(reader))
         found = therapy_edits.snapshot_problems(reader, slug, edited)
         problems += [f"{EDITS_FILE}: {slug}: {problem}" for problem in found]
         if not found and not bad:
@@ -911,19 +994,22 @@ def plan_import(reader: Reader, pack: Pack) -> list[PlannedChange]:
     """Every therapy the pack adds (``kind`` "therapy", ``key`` its name, ``references`` how many of the
     clinic's references it brings), then every field the import would change (therapy, field, before,
     after), in therapy and :data:`~clinic_app.services.clinic_fields.FIELDS` order, then every edited
-    text field (``kind`` "text", ``key`` its dotted path) in therapy and field order; what is already
-    equal is left out. A pack whose edits would leave a therapy failing its checks here, or whose added
-    therapy fails one, is refused, every problem named."""
+    text field (``kind`` "text", ``key`` its dotted path) in therapy and field order, then every edited
+    condition field (``kind`` "condition"); what is already equal is left out. A pack whose edits
+    would leave a therapy or condition failing its checks here, or whose added therapy fails one, is
+    refused, every problem named."""
     return _plan(reader, pack)[0]
 
 
-def _plan(reader: Reader, pack: Pack) -> tuple[list[PlannedChange], list[tuple[str, dict, list[PlannedChange]]]]:
+def _plan(reader: Reader, pack: Pack) -> tuple[list[PlannedChange], tuple[list, list]]:
     """The new therapies, the field changes then the text changes (:func:`plan_import`), and each
-    edited therapy's snapshot."""
+    edited therapy's and condition's snapshot."""
     added, problems = _plan_therapies(reader, pack.therapies) if pack.therapies else ([], [])
     unknown = _unknown(reader, pack.fields, pack.therapies)
     problems += [f"{FIELDS_FILE}: {_unknown_message(reader, unknown)}"] if unknown else []
     edited, found = _plan_edits(reader, pack.edits) if pack.edits else ([], [])
+    conditions, found_conditions = _plan_conditions(reader, pack.conditions) if pack.conditions else ([], [])
+    found += found_conditions
     if problems or found:
         raise refused(pack.path, problems + found)
     changes: list[PlannedChange] = []
@@ -935,7 +1021,8 @@ def _plan(reader: Reader, pack: Pack) -> tuple[list[PlannedChange], list[tuple[s
             before, after = current.get(key, ""), pack.fields[slug][key].value
             if before != after:
                 changes.append(PlannedChange(therapy=slug, key=key, before=before, after=after))
-    return added + changes + [change for _, _, texts in edited for change in texts], edited
+    return (added + changes + [change for _, _, texts in edited for change in texts]
+            + [change for *_, texts in conditions for change in texts]), (edited, conditions)
 
 
 def import_pack(store: Store, location: Location, pack: Pack, by: str, why: str) -> ImportSummary:
@@ -944,7 +1031,7 @@ def import_pack(store: Store, location: Location, pack: Pack, by: str, why: str)
     from clinic_app.storage import backup
 
     by, why = _check_who_and_why(by, why)
-    changes, edited = _plan(store, pack)
+    changes, (edited, conditions) = _plan(store, pack)
     if not changes:
         return ImportSummary(path=pack.path)
     taken = backup.create(location, reason="before-import")
@@ -955,6 +1042,7 @@ def import_pack(store: Store, location: Location, pack: Pack, by: str, why: str)
     made: list[Revision] = []
     texts: list[therapy_edits.EditResult] = []
     added: list[clinic_therapies.AddResult] = []
+    edited_conditions: list[condition_edits.EditResult] = []
     today = dt.date.today()
     try:
         with store.write() as session:
@@ -970,8 +1058,15 @@ def import_pack(store: Store, location: Location, pack: Pack, by: str, why: str)
                 number = therapy_edits.write_edited(session, slug, snapshot, by, why)
                 texts.append(therapy_edits.EditResult(slug, number, therapy_edits.CLINIC,
                                                       tuple(change.key for change in planned)))
+            for slug, snapshot, base_hash, planned in conditions:
+                number = condition_edits.write_edited(session, slug, snapshot, base_hash, by, why)
+                edited_conditions.append(condition_edits.EditResult(slug, number, condition_edits.CLINIC,
+                                                                    tuple(change.key for change in planned)))
     except therapy_edits.TherapyEditError as exc:  # checked before, so only if the library changed meanwhile
         raise refused(pack.path, [f"{EDITS_FILE}: {problem}" for problem in exc.problems or [exc.message]]) from exc
+    except condition_edits.ConditionEditError as exc:  # the same: checked before
+        raise refused(pack.path, [f"{CONDITIONS_FILE}: {problem}" for problem in exc.problems or [exc.message]]) from exc
     except clinic_therapies.ClinicTherapyError as exc:  # the same: checked before
         raise refused(pack.path, [str(problem) for problem in exc.problems or [exc.message]]) from exc
-    return ImportSummary(path=pack.path, revisions=made, backup=taken.path, edits=texts, added=added)
+    return ImportSummary(path=pack.path, revisions=made, backup=taken.path, edits=texts, added=added,
+                         conditions=edited_conditions)

@@ -21,9 +21,7 @@ a newer shipped one).
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -33,19 +31,36 @@ from clinic_app.content.loader import PENDING_ORIGIN
 from clinic_app.content.schema import TherapyFile
 from clinic_app.errors import ClinicAppError, ContentError, NotFoundError
 from clinic_app.services.library import check_known
+from clinic_app.services.revisions import (  # noqa: F401 - this module's interface too
+    SHORT,
+    FieldChange,
+    changed_fields,
+    check_who_and_why,
+    copied,
+    dotted,
+    lines,
+    name_clashes,
+    quoted,
+    reference_list_problems,
+    same_text,
+    schema_problems,
+    word_diff,
+)
+from clinic_app.services.revisions import when as _when
 from clinic_app.storage.reader import Reader
 from clinic_app.storage.store import Store
 
 CLINIC = "clinic"
 CLINIC_ADDED = "clinic-added"  # a therapy the clinic wrote itself (clinic_app.services.clinic_therapies)
 SHIPPED = "shipped"
-SHORT = 60  # characters of a value quoted in a message
 
 PATIENT_FIELDS = ("summary", "how_it_works", "procedure", "what_to_expect", "candidates", "risks", "recovery",
                   "regulatory", "evidence_known", "evidence_unknown")
 PAPER_FIELDS = ("summary", "procedure", "evidence_known", "evidence_unknown", "risks", "recovery", "regulatory")
 CLINICIAN_FIELDS = ("summary", "mechanism", "procedure", "candidates", "contraindications", "risks", "recovery",
                     "regulatory", "evidence")
+# fields typed as one text, a value a line: the questions, the search words, the reference keys
+LIST_FIELDS = ("patient.questions", "aliases", "references")
 
 
 class TherapyEditError(ContentError):
@@ -58,17 +73,6 @@ class EditResult:
     revision: int
     origin: str
     changed: tuple[str, ...]  # the field paths whose text changed
-
-
-@dataclass(frozen=True)
-class FieldChange:
-    path: str
-    before: str
-    after: str
-
-    @property
-    def diff(self) -> str:
-        return word_diff(self.before, self.after)
 
 
 @dataclass(frozen=True)
@@ -123,6 +127,8 @@ def snapshot_fields(snapshot: Mapping) -> dict[str, str]:
             out[f"by_condition[{index}].paper"] = position["paper"]
     for key, cell in (snapshot.get("comparison") or {}).items():
         out[f"comparison.{key}.text"] = cell.get("text", "")
+    out["aliases"] = "\n".join(snapshot.get("aliases") or ())
+    out["references"] = "\n".join(entry.get("key", "") for entry in snapshot.get("references") or ())
     return out
 
 
@@ -131,45 +137,70 @@ def editable_fields(reader: Reader, slug: str) -> dict[str, str]:
     return snapshot_fields(_current(_revisions(reader, slug), slug)["snapshot"])
 
 
-def _path(path: str) -> list[str | int]:
-    return [int(part) if part.isdigit() else part for part in re.split(r"[.\[\]]+", path) if part]
-
-
-def _apply(snapshot: dict, changes: Mapping[str, str]) -> dict:
-    edited = json.loads(json.dumps(snapshot))
+def _apply(snapshot: dict, changes: Mapping[str, str], findings: Mapping[str, str] | None = None) -> dict:
+    """``snapshot`` with ``changes`` (dotted path -> text) written in. A reference list keeps the claim
+    each kept reference supports; a reference put in supports what the library records as its finding
+    (``findings``: key -> finding)."""
+    edited = copied(snapshot)
     for path, value in changes.items():
-        parts = _path(path)
+        if path == "references":
+            claims = {entry["key"]: entry["supports"] for entry in edited.get("references") or ()}
+            edited["references"] = [{"key": key, "supports": claims.get(key) or (findings or {}).get(key, "")}
+                                    for key in lines(value)]
+            continue
+        parts = dotted(path)
         target = edited
         for part in parts[:-1]:
             target = target[part]
-        if path == "patient.questions":
-            target[parts[-1]] = [line.strip() for line in value.splitlines() if line.strip()]
-        else:
-            target[parts[-1]] = value
+        target[parts[-1]] = lines(value) if path in LIST_FIELDS else value
     return edited
+
+
+def reference_findings(source) -> dict[str, str]:  # noqa: ANN001 - a Reader, or a Session
+    """Every reference of the library: key -> its recorded finding."""
+    return dict(_rows(source, "SELECT key, finding FROM reference"))
+
+
+def reference_titles(reader: Reader) -> list[tuple[str, str]]:
+    """Every reference of the library as (key, title), in key order, for a list to choose from."""
+    rows = [(row[0], row[1]) for row in reader.query("SELECT key, title FROM reference")]
+    return sorted(rows, key=lambda row: (row[0][0], int(row[0][1:]) if row[0][1:].isdigit() else 0))
+
+
+def _rows(source, sql: str) -> list[tuple]:  # noqa: ANN001 - a Reader, or a Session
+    if isinstance(source, Reader):
+        return [tuple(row) for row in source.query(sql)]
+    from sqlalchemy import text
+
+    return [tuple(row) for row in source.execute(text(sql))]
+
+
+def names_in_use(source) -> dict[str, str]:  # noqa: ANN001 - a Reader, or a Session
+    """Every name and alias of the library's therapies and conditions, folded -> "therapy SLUG" or
+    "condition SLUG" (a name or alias must name one entry, as ``content check`` requires)."""
+    out: dict[str, str] = {}
+    for table in ("therapy", "condition"):
+        for slug, name, aliases in _rows(source, f"SELECT slug, name, aliases FROM {table}"):  # noqa: S608
+            listed = json.loads(aliases) if isinstance(aliases, str) else list(aliases or ())
+            for alias in (name, *listed):
+                out.setdefault(alias.casefold(), f"{table} {slug}")
+    return out
+
+
+def _list_problems(source, slug: str, snapshot: Mapping) -> list[str]:  # noqa: ANN001
+    """A reference listed twice or unknown, and a name or alias that names another entry."""
+    keys = [entry.get("key", "") for entry in snapshot.get("references") or ()]
+    out = reference_list_problems(keys, reference_findings(source), "a therapy")
+    names = {"name": snapshot.get("name", "")}
+    names.update({f"aliases[{index}]": alias for index, alias in enumerate(snapshot.get("aliases") or ())})
+    return out + name_clashes(names, names_in_use(source), f"therapy {slug}")
 
 
 # --- checks ----------------------------------------------------------------------------------------
 
 
-def _quoted(value: str, limit: int = SHORT) -> str:
-    value = " ".join(str(value).split())
-    return repr(value if len(value) <= limit else value[: limit - 1].rstrip() + "\u2026")
-
-
 def _schema_problems(snapshot: dict) -> tuple[TherapyFile | None, list[str]]:
-    from pydantic import ValidationError
-
-    try:
-        return TherapyFile.model_validate(snapshot), []
-    except ValidationError as exc:
-        out = []
-        for error in exc.errors():
-            path = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in error["loc"]).replace(".[", "[")
-            value = error.get("input")
-            shown = f" {_quoted(value)}" if isinstance(value, str) else ""
-            out.append(f"{path}{shown}: {error['msg']}")
-        return None, out
+    return schema_problems(TherapyFile, snapshot)
 
 
 def therapy_problems(therapy: TherapyFile, reference_keys: set[str], attribute_kinds: Mapping[str, str],
@@ -180,7 +211,7 @@ def therapy_problems(therapy: TherapyFile, reference_keys: set[str], attribute_k
 
     def said(path: str, message: str) -> str:
         value = texts.get(path)
-        return f"{path} {_quoted(value)}: {message}" if value is not None else f"{path}: {message}"
+        return f"{path} {quoted(value)}: {message}" if value is not None else f"{path}: {message}"
 
     out = [said(path, message) for path, message in check_therapy(
         therapy, reference_keys, attribute_kinds, condition_slugs, today or dt.date.today())]
@@ -213,6 +244,7 @@ def check_snapshot(session, slug: str, snapshot: dict) -> TherapyFile:  # noqa: 
     if therapy is not None:
         if therapy.slug != slug:
             problems.append(f"slug {therapy.slug!r} must stay {slug!r}")
+        problems += _list_problems(session, slug, snapshot)
         problems += therapy_problems(therapy, *_library_keys(session))
     if problems:
         raise TherapyEditError(f"the text of {slug} was not changed: {len(problems)} problem(s) with it", problems)
@@ -220,18 +252,10 @@ def check_snapshot(session, slug: str, snapshot: dict) -> TherapyFile:  # noqa: 
 
 
 def _check_who_and_why(by: str, why: str) -> tuple[str, str]:
-    by, why = (by or "").strip(), (why or "").strip()
-    missing = [name for name, given in (("who is making it (by)", by), ("a short reason (why)", why)) if not given]
-    if missing:
-        raise ClinicAppError(f"a change to a therapy's text needs {' and '.join(missing)}; nothing was changed")
-    return by, why
+    return check_who_and_why(by, why)
 
 
 # --- reading revisions ---------------------------------------------------------------------------
-
-
-def _when(value) -> dt.datetime:  # noqa: ANN001 - str from sqlite3
-    return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
 
 
 def _revisions(reader: Reader, slug: str) -> list[dict]:
@@ -295,6 +319,7 @@ def snapshot_problems(reader: Reader, slug: str, snapshot: dict) -> list[str]:
         keys = ({row[0] for row in reader.query("SELECT key FROM reference")},
                 {row[0]: row[1] for row in reader.query("SELECT key, kind FROM attribute")},
                 {row[0] for row in reader.query("SELECT slug FROM condition")})
+        problems += _list_problems(reader, slug, snapshot)
         problems += therapy_problems(therapy, *keys)
     return problems
 
@@ -349,7 +374,15 @@ def edit_therapy(store: Store, slug: str, changes: Mapping[str, str], by: str, w
     changed = tuple(path for path, value in changes.items() if _same_text(path, value) != fields[path])
     if not changed:
         raise ClinicAppError(f"nothing changed: {slug} already has that text in {', '.join(changes)}")
-    edited = _apply(current["snapshot"], {path: changes[path] for path in changed})
+    if "references" in changed:
+        keys = lines(changes["references"])
+        problems = reference_list_problems(keys, reference_findings(store), "a therapy")
+        if problems:
+            raise TherapyEditError(f"the text of {slug} was not changed: {len(problems)} problem(s) with it", problems)
+    edited = _apply(current["snapshot"], {path: changes[path] for path in changed}, reference_findings(store))
+    problems = snapshot_problems(store, slug, edited)  # before the write lock is taken
+    if problems:
+        raise TherapyEditError(f"the text of {slug} was not changed: {len(problems)} problem(s) with it", problems)
     with store.write() as session:
         therapy = check_snapshot(session, slug, edited)
         number = _write(session, slug, therapy, CLINIC, by, why)
@@ -357,10 +390,8 @@ def edit_therapy(store: Store, slug: str, changes: Mapping[str, str], by: str, w
 
 
 def _same_text(path: str, value: str) -> str:
-    """``value`` as the snapshot will hold it (trimmed; questions a line each)."""
-    if path == "patient.questions":
-        return "\n".join(line.strip() for line in value.splitlines() if line.strip())
-    return value.strip()
+    """``value`` as the snapshot will hold it (trimmed; a list field a value a line)."""
+    return same_text(path, value, LIST_FIELDS)
 
 
 def revert(store: Store, slug: str, revision_number: int, by: str, why: str) -> EditResult:
@@ -419,26 +450,9 @@ def mark_reviewed(store: Store, slug: str, by: str, why: str, take_shipped: bool
 # --- history and shipped changes -----------------------------------------------------------------
 
 
-def word_diff(before: str, after: str) -> str:
-    """``after`` against ``before``, word by word: removed words as ``[-old-]``, added as ``{+new+}``."""
-    old, new = before.split(), after.split()
-    out: list[str] = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
-        if op == "equal":
-            out += old[i1:i2]
-            continue
-        if op in ("delete", "replace"):
-            out.append(f"[-{' '.join(old[i1:i2])}-]")
-        if op in ("insert", "replace"):
-            out.append(f"{{+{' '.join(new[j1:j2])}+}}")
-    return " ".join(out)
-
-
 def field_changes(before: Mapping, after: Mapping) -> tuple[FieldChange, ...]:
     """The editable text fields that differ between two snapshots."""
-    old, new = snapshot_fields(before), snapshot_fields(after)
-    return tuple(FieldChange(path, old.get(path, ""), new.get(path, "")) for path in dict.fromkeys([*old, *new])
-                 if old.get(path, "") != new.get(path, ""))
+    return changed_fields(snapshot_fields(before), snapshot_fields(after))
 
 
 def history(reader: Reader, slug: str) -> list[HistoryEntry]:

@@ -39,6 +39,7 @@ class Change(enum.StrEnum):
     CLINIC_PROFILE = "clinic profile"
     CLINIC_FIELDS = "clinic fields"  # the clinic's own fields of a therapy (cost, offered, protocol, contact)
     THERAPY_TEXT = "therapy text"  # a therapy's own text: an edit, a revert, a reviewed shipped version
+    CONDITION_TEXT = "condition text"  # a condition's own text: an edit, a revert, a reviewed shipped version
 
 
 class StoreEvents(QObject):

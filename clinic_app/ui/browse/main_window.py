@@ -172,6 +172,11 @@ class MainWindow(QMainWindow):
                                                 "Edit the text of the therapy on screen, with its revisions and any "
                                                 "newer shipped text to review")
         self.therapy_text_action.setEnabled(False)  # until a therapy is shown
+        self.condition_text_action = self._action("Edit the chosen &condition's text…", [],
+                                                  self._on_condition_text_requested,
+                                                  "Edit the text, search words and references of the condition "
+                                                  "chosen in the list, with its revisions")
+        self.condition_text_action.setEnabled(False)  # until a condition is chosen
         self.content_packs_action = self._action("Content pac&ks…", [], self._on_content_packs_requested,
                                                  "Export the clinic's own content to a pack, or import one from "
                                                  "another install")
@@ -181,6 +186,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.clinic_fields_action)
         file_menu.addAction(self.therapy_text_action)
+        file_menu.addAction(self.condition_text_action)
         file_menu.addAction(self.content_packs_action)
         file_menu.addAction(self.profile_action)
         file_menu.addSeparator()
@@ -331,6 +337,28 @@ class MainWindow(QMainWindow):
 
         return self._one_dialog("therapy_text_dialog", slug, lambda: open_therapy_edit(self, self._store, slug, name))
 
+    # -- the condition's own text (File menu) ------------------------------------------------
+    @Slot()
+    def _on_condition_text_requested(self) -> None:
+        if self.current_condition():
+            self.open_condition_text(self.current_condition())
+
+    def open_condition_text(self, slug: str):  # noqa: ANN201 - ConditionEditDialog
+        """The text of condition ``slug``, in a dialog over this window (one at a time); when the
+        clinic set an edit passphrase, it is asked first (the passphrase dialog is returned)."""
+        from clinic_app.ui.profile.condition_edit_dialog import open_condition_edit
+        from clinic_app.ui.profile.therapy_edit_dialog import guarded
+
+        if self._store is None:
+            return None
+        return guarded(self, self._store, "editing a condition's text", lambda: self._one_dialog(
+            "condition_text_dialog", slug, lambda: open_condition_edit(self, self._store, slug)))
+
+    def _reshow_condition(self) -> None:
+        """A condition's text changed: the condition's page, when it is on screen, shows it as stored now."""
+        if self.current_condition() and not self._current_slug:
+            self._on_condition_changed(self.current_condition())
+
     def _reopen_shown_therapy(self) -> None:
         """A therapy's text changed: the page shows the therapy on screen again, as stored now."""
         detail = self.detail_view.detail
@@ -349,6 +377,7 @@ class MainWindow(QMainWindow):
         self._update_setup_bar()
         on_change(self, {Change.CLINIC_PROFILE}, self._update_setup_bar)
         on_change(self, {Change.THERAPY_TEXT}, self._reopen_shown_therapy)
+        on_change(self, {Change.CONDITION_TEXT}, self._reshow_condition)
         self._enable_list_menu()
         info = library.library_info(store)
         self.library_label.setText(f"Content library {info.get('library_version', '')} · "
@@ -404,6 +433,7 @@ class MainWindow(QMainWindow):
         from clinic_app.services import library
 
         self.detail_view.set_condition(slug)
+        self.condition_text_action.setEnabled(bool(slug) and self._store is not None)
         if not slug or self._store is None:
             return
         try:

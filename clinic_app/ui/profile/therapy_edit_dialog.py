@@ -8,7 +8,12 @@ last key, a worker measures it (the dictionaries load off the GUI thread). Save,
 runs :func:`~clinic_app.services.therapy_edits.edit_therapy` off the GUI thread; every problem it
 finds is shown with its field and nothing is stored. The History tab lists the revisions with each
 one's word diff and reverts to one. When the shipped text changed since the clinic's edit, a banner
-shows what changed and keeps the clinic's text or takes the shipped one.
+shows what changed and keeps the clinic's text or takes the shipped one. The Search words and
+references tab edits the aliases (one a line) and ticks the references from the library's list
+(:class:`ReferenceChoiceModel`); they are saved with the text, as one revision.
+
+A condition's text is edited the same way (:class:`~clinic_app.ui.profile.condition_edit_dialog.ConditionEditDialog`
+overrides the service hooks of :class:`TherapyEditDialog`).
 
 :func:`guarded` asks for the clinic's edit passphrase first, when one is set
 (:mod:`clinic_app.services.edit_guard`).
@@ -67,7 +72,13 @@ PENDING_ORIGIN = "shipped-pending"
 ORIGIN_LABELS = {"shipped": "Shipped", "clinic": "Clinic", PENDING_ORIGIN: "Shipped, waiting for review"}
 PART_LABELS = {"patient": "Patient", "clinician": "Clinician", "comparison": "Comparison", "paper": "Paper"}
 WORD_LABELS = {"how_it_works": "How it works", "what_to_expect": "What to expect", "evidence_known": "What we know",
-               "evidence_unknown": "What we do not know", "main_risks": "Main risks", "best_for": "Best for"}
+               "evidence_unknown": "What we do not know", "main_risks": "Main risks", "best_for": "Best for",
+               "what_it_is": "What it is", "natural_course": "How it usually goes", "first_steps": "What helps first",
+               "guidelines_first": "What guidelines advise first", "red_flags": "Red flags",
+               "actions": "What you can do now", "urgent": "Get help urgently if", "see_doctor_soon": "See a doctor soon if",
+               "paper_natural_course": "How it usually goes, on paper", "paper_urgent": "Urgent signs, on paper",
+               "patient_name": "Name for patients"}
+LIST_PATHS = ("aliases", "references")  # edited on their own tab, not in the field list
 PROBLEM = re.compile(r"""^(?P<path>[\w.\[\]]+)(?: (?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"))?: (?P<message>.*)$""",
                      re.DOTALL)
 
@@ -82,6 +93,8 @@ def field_label(path: str) -> str:
     """A dotted path as the clinic reads it: "Patient · Risks", "Patient paper · Summary",
     "Comparison · Cost", "By condition 1 · Patient", "Patient · Figure 1 caption"."""
     parts = [int(p) if p.isdigit() else p for p in re.split(r"[.\[\]]+", path) if p]
+    if len(parts) == 1:
+        return _words(str(parts[0]))
     if parts[:2] == ["patient", "paper"]:
         return f"Patient paper · {_words(str(parts[2]))}"
     if parts[0] == "patient" and parts[1] == "figures":
@@ -94,15 +107,21 @@ def field_label(path: str) -> str:
 
 
 def patient_facing(path: str) -> bool:
-    """Patients read every editable field but the clinician's (``content check`` grades them all)."""
-    return not path.startswith("clinician.") and not path.endswith(".clinician")
+    """Patients read the patient text, the notes per condition and the comparison answers (``content
+    check`` grades them all); the clinician's text, names, search words and references are not graded."""
+    if path.startswith(("patient.", "comparison.")):
+        return True
+    return path.startswith("by_condition") and not path.endswith(".clinician")
 
 
 def as_stored(path: str, text: str) -> str:
     """``text`` as the service compares and stores it (trimmed; questions a line each)."""
-    if path == "patient.questions":
+    if path in ("patient.questions", *LIST_PATHS) or path in LIST_TEXTS:
         return "\n".join(line.strip() for line in text.splitlines() if line.strip())
     return text.strip()
+
+
+LIST_TEXTS = ("patient.actions", "patient.urgent", "patient.see_doctor_soon", "patient.paper_urgent")  # a condition's
 
 
 def split_problem(problem: str) -> tuple[str, str]:
@@ -160,6 +179,72 @@ class FieldListModel(QAbstractListModel):
         if role == Qt.ItemDataRole.UserRole:
             return path
         return None
+
+
+class ReferenceChoiceModel(QAbstractListModel):
+    """The library's references, each "KEY — title", ticked when the entry lists it. The keys ticked
+    keep the entry's order; a reference ticked anew goes last. ``chosen_changed`` after each tick."""
+
+    chosen_changed = Signal()
+
+    def __init__(self, parent=None) -> None:  # noqa: ANN001
+        super().__init__(parent)
+        self._rows: list[tuple[str, str]] = []
+        self._chosen: list[str] = []
+
+    def set_references(self, rows) -> None:  # noqa: ANN001 - (key, title) pairs
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def set_chosen(self, keys) -> None:  # noqa: ANN001
+        self._chosen = list(keys)
+        if self._rows:
+            self.dataChanged.emit(self.index(0), self.index(len(self._rows) - 1), [Qt.ItemDataRole.CheckStateRole])
+
+    def chosen(self) -> list[str]:
+        return list(self._chosen)
+
+    def row_of(self, key: str) -> int:
+        return next((row for row, (k, _) in enumerate(self._rows) if k == key), -1)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsUserCheckable
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        key, title = self._rows[index.row()]
+        ticked = key in self._chosen
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return f"{key} \u2014 {title}"
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return f"{key} \u2014 {title}, {'listed' if ticked else 'not listed'}"
+        if role == Qt.ItemDataRole.CheckStateRole:
+            return Qt.CheckState.Checked if ticked else Qt.CheckState.Unchecked
+        if role == Qt.ItemDataRole.UserRole:
+            return key
+        return None
+
+    def setData(self, index: Index, value, role: int = Qt.ItemDataRole.EditRole) -> bool:  # noqa: ANN001, N802
+        if role != Qt.ItemDataRole.CheckStateRole or not index.isValid():
+            return False
+        key = self._rows[index.row()][0]
+        ticked = value in (Qt.CheckState.Checked, Qt.CheckState.Checked.value, 2)
+        if ticked and key not in self._chosen:
+            self._chosen.append(key)
+        elif not ticked and key in self._chosen:
+            self._chosen.remove(key)
+        else:
+            return False
+        self.dataChanged.emit(index, index, [Qt.ItemDataRole.CheckStateRole])
+        self.chosen_changed.emit()
+        return True
 
 
 # -- the reading grade, measured off the GUI thread -----------------------------------------------
@@ -229,8 +314,9 @@ KEY_NOTE = ('<p style="color:#505050;">Struck through and marked [-…-]: words 
 
 
 def entry_html(entry: HistoryEntry) -> str:
-    return (f"<p><b>Revision #{entry.revision}</b> ({escape(ORIGIN_LABELS.get(entry.origin, entry.origin))}, "
-            f"content version {entry.content_version}), {escape(local_time(entry.created_at))}, "
+    version = getattr(entry, "content_version", None)  # a condition's revisions have none
+    return (f"<p><b>Revision #{entry.revision}</b> ({escape(ORIGIN_LABELS.get(entry.origin, entry.origin))}"
+            f"{f', content version {version}' if version is not None else ''}), {escape(local_time(entry.created_at))}, "
             f"by {escape(entry.author or '—')}.<br>Why: {escape(entry.reason or '—')}</p>"
             + changes_html(entry.changes, "No text changed in this revision.") + KEY_NOTE)
 
@@ -245,6 +331,32 @@ class TherapyEditDialog(QDialog, SignedChanges):
     """The text of therapy ``slug``: edit fields, see the revisions, revert, review newer shipped text."""
 
     saved = Signal(str)
+    ENTRY = "therapy"  # what the dialog edits, in its labels and messages
+    SETTINGS_KEY = "therapy_edit"
+
+    # -- the service this dialog edits through (a condition's dialog overrides these) -------------
+    @staticmethod
+    def _service():  # noqa: ANN205 - a module
+        from clinic_app.services import therapy_edits
+
+        return therapy_edits
+
+    def _edit_function(self):  # noqa: ANN202
+        return self._service().edit_therapy
+
+    def _error_type(self) -> type:
+        return self._service().TherapyEditError
+
+    def _change_kind(self) -> Change:
+        return Change.THERAPY_TEXT
+
+    def _shipped_change(self):  # noqa: ANN202 - ShippedChange or None
+        return next((c for c in self._service().shipped_changed(self.store) if c.slug == self.slug), None)
+
+    def _banner_html(self, change) -> str:  # noqa: ANN001
+        return (f"<b>The shipped text changed since your edit</b> (shipped version {change.based_on_version} "
+                f"\u2192 {change.shipped_version}). The page shows the clinic's text until you keep it or take the "
+                "shipped text; what the shipped text changed:")
 
     def __init__(self, store: Store, slug: str, therapy_name: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -270,7 +382,7 @@ class TherapyEditDialog(QDialog, SignedChanges):
         self.field_model = FieldListModel(self)
         self.field_view = QListView(self)
         self.field_view.setModel(self.field_model)
-        self.field_view.setAccessibleName("The therapy's text fields")
+        self.field_view.setAccessibleName(f"The {self.ENTRY}'s text fields")
         self.field_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.field_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.field_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -311,7 +423,21 @@ class TherapyEditDialog(QDialog, SignedChanges):
         self.take_button.setAutoDefault(False)
         self.take_button.setToolTip("Replace the clinic's text with the newer shipped text (a revision of its own)")
 
-        self._build_history(RevisionModel(self), 4, "Revisions of the therapy's text, newest first",
+        self.aliases_editor = QPlainTextEdit(self)
+        self.aliases_editor.setTabChangesFocus(True)
+        self.aliases_editor.setAccessibleName("Search words, one a line")
+        self.reference_model = ReferenceChoiceModel(self)
+        self.reference_view = QListView(self)
+        self.reference_view.setModel(self.reference_model)
+        self.reference_view.setAccessibleName(f"The library's references; ticked ones are the {self.ENTRY}'s")
+        self.reference_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.reference_view.setUniformItemSizes(True)
+        self.lists_error_label = QLabel(self)
+        self.lists_error_label.setWordWrap(True)
+        self.lists_error_label.setStyleSheet(f"color: {ERROR_COLOUR};")
+        self.lists_error_label.hide()
+
+        self._build_history(RevisionModel(self), 4, f"Revisions of the {self.ENTRY}'s text, newest first",
                             "The chosen revision's changes", "&Revert to this revision",
                             "Put back this revision's text as a new revision, with who and why")
         self._build_signing(list(load_profile(store).clinicians), "our class times")
@@ -320,6 +446,8 @@ class TherapyEditDialog(QDialog, SignedChanges):
         self._load()
         self.field_view.selectionModel().currentRowChanged.connect(self._on_field_chosen)
         self.editor.textChanged.connect(self._on_text_changed)
+        self.aliases_editor.textChanged.connect(self._on_aliases_changed)
+        self.reference_model.chosen_changed.connect(self._on_references_changed)
         self.undo_field_button.clicked.connect(self.undo_field)
         self._connect_signing()
         self.history_view.selectionModel().currentRowChanged.connect(self._on_revision_chosen)
@@ -370,16 +498,27 @@ class TherapyEditDialog(QDialog, SignedChanges):
         self.splitter.setStretchFactor(1, 5)
         self.splitter.setChildrenCollapsible(False)
 
+        lists = QWidget(self)
+        lists_column = QVBoxLayout(lists)
+        lists_column.addWidget(self._buddy("Search wor&ds (aliases), one a line: what people type to find it",
+                                           self.aliases_editor, lists))
+        lists_column.addWidget(self.aliases_editor, 1)
+        lists_column.addWidget(self._buddy(f"Refere&nces: tick each one the {self.ENTRY} lists (every one its "
+                                           "clinician text cites, and only those)", self.reference_view, lists))
+        lists_column.addWidget(self.reference_view, 3)
+        lists_column.addWidget(self.lists_error_label)
+
         history = self._history_page()
         self.tabs = QTabWidget(self)
         self.tabs.setAccessibleName("Edit and history")
         self.tabs.addTab(self.splitter, "&Edit")
+        self.tabs.addTab(lists, "Se&arch words and references")
         self.tabs.addTab(history, "&History")
-        self.tabs.setTabToolTip(1, "Every revision, with who, when and why; revert to one")
+        self.tabs.setTabToolTip(2, "Every revision, with who, when and why; revert to one")
 
         who_row = self._who_why_row("Wh&y:")
         note = self._note(self, "Every change is a revision, kept with who made it and why; both are needed to save, "
-                      "revert or review. The whole therapy is checked as content check does before anything "
+                      f"revert or review. The whole {self.ENTRY} is checked as content check does before anything "
                       "is stored.")
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
@@ -388,7 +527,7 @@ class TherapyEditDialog(QDialog, SignedChanges):
         layout.addWidget(note)
         layout.addWidget(self.message_label)
         layout.addWidget(self.buttons)
-        place(self, "therapy_edit", 900, 680)
+        place(self, self.SETTINGS_KEY, 900, 680)
         self.setMinimumSize(720, 560)  # below this the editor and the list are cut; a 1366×768 screen holds it
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
@@ -398,13 +537,14 @@ class TherapyEditDialog(QDialog, SignedChanges):
     def _load(self, keep_edits: bool = True) -> None:
         """Read the stored text, the revisions and any newer shipped text (small reads); fields the
         user changed and has not saved keep the user's words when ``keep_edits``."""
-        from clinic_app.services.therapy_edits import editable_fields, shipped_changed
+        from clinic_app.services.therapy_edits import reference_titles
 
         edits = self.changed_values() if keep_edits else {}
-        self._stored = editable_fields(self.store, self.slug)
+        self._stored = self._service().editable_fields(self.store, self.slug)
         self._texts = dict(self._stored) | {p: t for p, t in edits.items() if p in self._stored}
-        if self.field_model.paths() != list(self._stored):
-            self.field_model.set_paths(self._stored)
+        paths = [path for path in self._stored if path not in LIST_PATHS]
+        if self.field_model.paths() != paths:
+            self.field_model.set_paths(paths)
             view = self.field_view  # wide enough for every label as it is (not the marks): none is cut
             view.setMinimumWidth(min(420, view.sizeHintForColumn(0) + view.verticalScrollBar().sizeHint().width()
                                      + 2 * view.frameWidth() + 6))
@@ -413,7 +553,14 @@ class TherapyEditDialog(QDialog, SignedChanges):
             self.editor.setPlainText(self._texts[self._current_path])
             self.editor.blockSignals(False)
             self._timer.start()
-        self._shipped = next((c for c in shipped_changed(self.store) if c.slug == self.slug), None)
+        if not self.reference_model.rowCount():
+            self.reference_model.set_references(reference_titles(self.store))
+        self.aliases_editor.blockSignals(True)  # the stored words, not a change
+        if self.aliases_editor.toPlainText() != self._texts.get("aliases", ""):
+            self.aliases_editor.setPlainText(self._texts.get("aliases", ""))
+        self.aliases_editor.blockSignals(False)
+        self.reference_model.set_chosen(self._texts.get("references", "").splitlines())
+        self._shipped = self._shipped_change()
         self._show_banner()
         self._load_history()
         self._mark_fields()
@@ -423,18 +570,13 @@ class TherapyEditDialog(QDialog, SignedChanges):
         self.banner.setVisible(change is not None)
         if change is None:
             return
-        self.banner_label.setText(
-            f"<b>The shipped text changed since your edit</b> (shipped version {change.based_on_version} "
-            f"\u2192 {change.shipped_version}). The page shows the clinic's text until you keep it or take the "
-            "shipped text; what the shipped text changed:")
+        self.banner_label.setText(self._banner_html(change))
         self.banner_label.setAccessibleName("The shipped text changed since your edit")
         self.banner_diff.setHtml(shipped_html(change))
 
     def _load_history(self) -> None:
-        from clinic_app.services.therapy_edits import history
-
         chosen = self.chosen_revision()
-        self.history_model.set_entries(history(self.store, self.slug))
+        self.history_model.set_entries(self._service().history(self.store, self.slug))
         entries = self.history_model.entries()
         row = next((r for r, e in enumerate(entries) if chosen and e.revision == chosen.revision), 0)
         if entries:
@@ -472,6 +614,23 @@ class TherapyEditDialog(QDialog, SignedChanges):
         self._timer.start()  # measured once the typing pauses
         self._mark_fields()
         self._update_buttons()
+
+    def _on_aliases_changed(self) -> None:
+        self._texts["aliases"] = self.aliases_editor.toPlainText()
+        self._mark_fields()
+        self._update_buttons()
+
+    def _on_references_changed(self) -> None:
+        self._texts["references"] = "\n".join(self.reference_model.chosen())
+        self._mark_fields()
+        self._update_buttons()
+
+    def set_reference(self, key: str, listed: bool) -> bool:
+        """Tick (or untick) reference ``key`` in the list, as a click on its box does."""
+        row = self.reference_model.row_of(key)
+        state = Qt.CheckState.Checked if listed else Qt.CheckState.Unchecked
+        return row >= 0 and self.reference_model.setData(self.reference_model.index(row), state,
+                                                          Qt.ItemDataRole.CheckStateRole)
 
     def undo_field(self) -> None:
         path = self._current_path
@@ -543,6 +702,7 @@ class TherapyEditDialog(QDialog, SignedChanges):
         self._problems = {}
         for problem in problems:
             path, message = split_problem(problem)
+            path = next((name for name in LIST_PATHS if path == name or path.startswith(f"{name}[")), path)
             self._problems.setdefault(path if path in self._stored else "", []).append(sentence(message)
                                                                                       if path in self._stored
                                                                                       else problem)
@@ -550,6 +710,10 @@ class TherapyEditDialog(QDialog, SignedChanges):
         self._show_problems()
 
     def _show_problems(self) -> None:
+        listed = [message for name in LIST_PATHS for message in self._problems.get(name, ())]
+        self.lists_error_label.setText("\n".join(listed))
+        self.lists_error_label.setAccessibleName(self.lists_error_label.text())
+        self.lists_error_label.setVisible(bool(listed))
         shown = self._problems.get(self._current_path or "", [])
         self.error_label.setText("\n".join(shown))
         self.error_label.setAccessibleName(self.error_label.text())
@@ -574,14 +738,12 @@ class TherapyEditDialog(QDialog, SignedChanges):
     # -- saving, reverting, reviewing --------------------------------------------------------------
     def save(self) -> None:
         """Store the changed fields off the GUI thread; the service checks the whole therapy first."""
-        from clinic_app.services.therapy_edits import edit_therapy
-
         self._update_buttons()
         if not self.save_button.isEnabled():
             return
         self._start_work()
-        Operation(self, "Cannot save the therapy's text", edit_therapy, self.store, self.slug, self.changed_values(),
-                  self.who(), self.why(), changes={Change.THERAPY_TEXT},
+        Operation(self, f"Cannot save the {self.ENTRY}'s text", self._edit_function(), self.store, self.slug,
+                  self.changed_values(), self.who(), self.why(), changes={self._change_kind()},
                   on_done=self._saved, on_failed=self._work_failed).run()
 
     def _saved(self, result) -> None:  # noqa: ANN001 - therapy_edits.EditResult
@@ -595,22 +757,20 @@ class TherapyEditDialog(QDialog, SignedChanges):
         return next((e for e in self.history_model.entries() if e.origin != PENDING_ORIGIN), None)
 
     def revert_chosen(self) -> None:
-        from clinic_app.services.therapy_edits import revert
-
+        revert = self._service().revert
         entry = self.chosen_revision()
         self._update_buttons()
         if entry is None or not self.revert_button.isEnabled():
             return
         self._start_work()
-        Operation(self, "Cannot revert the therapy's text", revert, self.store, self.slug, entry.revision,
-                  self.who(), self.why(), changes={Change.THERAPY_TEXT},
+        Operation(self, f"Cannot revert the {self.ENTRY}'s text", revert, self.store, self.slug, entry.revision,
+                  self.who(), self.why(), changes={self._change_kind()},
                   on_done=lambda result: self._work_done(
                       f"Reverted to revision #{entry.revision} (now revision #{result.revision})."),
                   on_failed=self._work_failed).run()
 
     def review(self, take_shipped: bool) -> None:
-        from clinic_app.services.therapy_edits import mark_reviewed
-
+        mark_reviewed = self._service().mark_reviewed
         self._update_buttons()
         button = self.take_button if take_shipped else self.keep_button
         if self._shipped is None or not button.isEnabled():
@@ -618,7 +778,7 @@ class TherapyEditDialog(QDialog, SignedChanges):
         self._start_work()
         done = ("Took the shipped text" if take_shipped else "Kept the clinic's text") + " (revision #{})."
         Operation(self, "Cannot review the shipped text", mark_reviewed, self.store, self.slug, self.who(),
-                  self.why(), take_shipped, changes={Change.THERAPY_TEXT},
+                  self.why(), take_shipped, changes={self._change_kind()},
                   on_done=lambda result: self._work_done(done.format(result.revision)),
                   on_failed=self._work_failed).run()
 
@@ -632,18 +792,17 @@ class TherapyEditDialog(QDialog, SignedChanges):
         self.saved.emit(f"{self.therapy_name}: {text}")
 
     def _work_failed(self, error: BaseException) -> bool:
-        from clinic_app.services.therapy_edits import TherapyEditError
-
         self._busy = False
         self._update_buttons()
         if not isinstance(error, ClinicAppError):
             return False
-        if isinstance(error, TherapyEditError):
+        if isinstance(error, self._error_type()):
             self._set_problems(error.problems)
             fields = [p for p in self._problems if p]
-            if fields and self._current_path not in fields:
-                self.choose_field(fields[0])
-            self.tabs.setCurrentIndex(0)
+            texts = [p for p in fields if p not in LIST_PATHS]
+            if texts and self._current_path not in texts:
+                self.choose_field(texts[0])
+            self.tabs.setCurrentIndex(0 if texts or not fields else 1)
             count = len(self.problems())
             where = ", ".join(field_label(p) for p in fields)
             text = f"Nothing was saved: {count} problem{'s' if count > 1 else ''}"
@@ -660,7 +819,7 @@ class TherapyEditDialog(QDialog, SignedChanges):
 
     def _show_revision(self) -> None:
         entry = self.chosen_revision()
-        self.diff_view.setHtml(entry_html(entry) if entry else "<p>No revisions stored for this therapy.</p>")
+        self.diff_view.setHtml(entry_html(entry) if entry else f"<p>No revisions stored for this {self.ENTRY}.</p>")
         tip = "Put back this revision's text as a new revision, with who and why"
         if entry is not None and entry.origin == PENDING_ORIGIN:
             tip = "A newer shipped text waiting for review: keep or take it in the banner above"
