@@ -67,6 +67,7 @@ bench: $(TEST_STAMP)
 	$(BIN)/python bench/upgrade.py
 	$(BIN)/python bench/write.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/gui_gaps.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/rooms.py
 
 wheel: $(TEST_STAMP)
 	$(BIN)/python -m build --wheel --outdir dist .

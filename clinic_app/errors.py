@@ -99,3 +99,12 @@ def write_traceback(directory: Path, error: BaseException) -> Path | None:
         if handle is not None:
             os.close(handle)
     return path
+
+
+class ConflictError(ClinicAppError):
+    """Another room saved the same thing since this one read it: nothing was written, and both
+    versions are kept on the error (``mine``, ``theirs``) to be shown side by side."""
+
+    def __init__(self, message: str, mine: object = None, theirs: object = None) -> None:
+        super().__init__(message)
+        self.mine, self.theirs = mine, theirs

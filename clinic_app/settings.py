@@ -7,6 +7,7 @@ data directory from platformdirs. ``--database-url`` wins over ``--data-dir``.
 from __future__ import annotations
 
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,15 @@ from clinic_app.errors import ConfigurationError
 
 ENV_DATA_DIR = "CLINIC_APP_DATA_DIR"
 ENV_DATABASE_URL = "CLINIC_APP_DATABASE_URL"
+ENV_ROOM = "CLINIC_APP_ROOM"
+
+
+def room_name() -> str:
+    """What this room (this computer) is called where another room is told it saved something:
+    ``CLINIC_APP_ROOM`` if set (e.g. "Room 2"), else the computer's name."""
+    import socket
+
+    return " ".join((os.environ.get(ENV_ROOM) or socket.gethostname() or "another room").split())[:100]
 DATABASE_FILE = "clinic.sqlite3"
 # In a folder's path these would be read as part of the database URL (a query, a fragment, an
 # escape), so the store would be looked for, or made, somewhere else.
@@ -47,6 +57,16 @@ class Location:
                     return None
                 return Path(rest)
         return None
+
+    @property
+    def is_server(self) -> bool:
+        """True when the store is a PostgreSQL server shared by the clinic's rooms."""
+        return self.database_url.startswith(SERVER_PREFIX)
+
+    @property
+    def shown_url(self) -> str:
+        """The database URL for messages, with any password left out."""
+        return _without_password(self.database_url)
 
     @property
     def backup_dir(self) -> Path:
@@ -147,6 +167,26 @@ def _check_file_path(path: Path, what: str, hint: str) -> None:
         raise ConfigurationError(f"{what} {shown(path)} cannot be used: {exc.strerror or exc}. {hint}") from exc
 
 
+SERVER_PREFIX = "postgresql+psycopg://"
+
+
+def _without_password(url: str) -> str:
+    return re.sub(r"^([a-z0-9+]+://[^:/@]*):[^@/]*@", r"\1:***@", url)
+
+
+def _server_url(url: str, origin: str) -> str:
+    """A PostgreSQL URL with the app's driver named (psycopg), or a message naming what is wrong."""
+    for prefix in ("postgresql://", "postgres://", "postgresql+psycopg://"):
+        if url.startswith(prefix):
+            rest = url[len(prefix):]
+            if not rest.split("?", 1)[0].strip("/") or "/" not in rest.split("?", 1)[0]:
+                raise ConfigurationError(f"{origin} '{shown(_without_password(url))}' names no database; give "
+                                         "postgresql+psycopg://USER@HOST/DATABASE")
+            return SERVER_PREFIX + rest
+    raise ConfigurationError(f"{origin} '{shown(_without_password(url))}' uses a driver this app does not have; use "
+                             "postgresql+psycopg://USER@HOST/DATABASE")
+
+
 def _check_url(url: str, origin: str) -> None:
     if "\0" in url:
         raise ConfigurationError(f"{origin} '{shown(url)}' holds a NUL character; give a URL such as "
@@ -184,11 +224,13 @@ def resolve(data_dir: str | os.PathLike | None = None, database_url: str | None 
                                      "URL would read as its own (the store would be made somewhere else); choose "
                                      "or rename a folder without ?, # or % in its path")
         url = f"sqlite:///{_resolved(directory / DATABASE_FILE, 'the database file')}"
+    if url.startswith("postgres"):
+        url = _server_url(url, url_origin)
     location = Location(data_dir=directory, database_url=url, origin=origin)
-    if location.sqlite_path is None and not url.startswith("sqlite"):
+    if location.sqlite_path is None and not location.is_server:
         raise ConfigurationError(
-            f"database URL '{shown(url)}' is not supported: this version stores its data in SQLite "
-            f"(use sqlite:///PATH or leave {ENV_DATABASE_URL} unset)"
+            f"database URL '{shown(_without_password(url))}' is not supported: use sqlite:///PATH (one room) or "
+            f"postgresql+psycopg://USER@HOST/DATABASE (a clinic's server), or leave {ENV_DATABASE_URL} unset"
         )
     if location.sqlite_path is not None:
         hint = f"Check {url_origin}." if database_url or env_url else HINT

@@ -23,6 +23,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     db_cmds.add_parser("backups", help="list the backups in the backups folder")
     restore = db_cmds.add_parser("restore", help="replace the database with a backup (the current one is backed up first)")
     restore.add_argument("backup_file", type=Path)
+    move = db_cmds.add_parser("migrate-to", help="move this one-room store onto the clinic's PostgreSQL server (an "
+                              "empty database): one transaction, verified by counts and hashes, this file kept as it was")
+    move.add_argument("server_url", metavar="URL", help="postgresql+psycopg://USER@HOST/DATABASE (the owner's role)")
+    grant = db_cmds.add_parser("grant-rooms", help="on a clinic's PostgreSQL server, run as the database's owner: give "
+                               "the rooms' login role its rights (read all, edit the library, add records, never "
+                               "change or delete one)")
+    grant.add_argument("role", metavar="ROLE", help="an existing login role, e.g. clinic_room")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -30,11 +37,20 @@ def run(args: argparse.Namespace) -> int:
 
     location = location_of(args)
     action = args.db_command
+    if location.is_server and action in ("backup", "backups", "restore"):
+        print(f"the clinic's data is on the server {location.shown_url}: it is backed up there, with pg_dump or "
+              "continuous archiving (point-in-time recovery), not from a room; see the README's section on the "
+              "clinic's server")
+        return 1
+    if action == "grant-rooms":
+        return _grant_rooms(location, args.role)
+    if action == "migrate-to":
+        return _migrate_to(location, args.server_url)
     if action == "upgrade":
         from clinic_app.services import store_setup
 
         result = store_setup.prepare(location)
-        print(f"database {location.sqlite_path or location.database_url} at schema revision {result.revision}; "
+        print(f"database {location.sqlite_path or location.shown_url} at schema revision {result.revision}; "
               f"content library {result.library_version}")
         for label, slugs in (("added", result.added), ("updated", result.updated),
                              ("kept the clinic's own edits of", result.kept_clinic_edits)):
@@ -65,3 +81,39 @@ def run(args: argparse.Namespace) -> int:
         return 0
     raise AssertionError(action)
 
+
+
+def _grant_rooms(location, role: str) -> int:  # noqa: ANN001 - settings.Location
+    if not location.is_server:
+        print("grant-rooms is for a clinic's PostgreSQL server (--database-url postgresql+psycopg://...); "
+              "a one-room SQLite store has no roles")
+        return 1
+    from clinic_app.services import store_setup
+    from clinic_app.storage.server_roles import grant_rooms
+
+    store = store_setup.open_store(location)
+    for statement in grant_rooms(store.database(), role):
+        print(statement)
+    print(f"the role {role} may now read everything, edit the library and add records; it cannot change or delete "
+          "a record, upgrade the schema or purge")
+    return 0
+
+
+def _migrate_to(location, server_url: str) -> int:  # noqa: ANN001 - settings.Location
+    from clinic_app import settings
+    from clinic_app.services.server_move import migrate_to
+
+    if location.is_server:
+        print("migrate-to moves a one-room SQLite store: give its --data-dir (or --database-url sqlite:///...), "
+              "not the server's URL")
+        return 1
+    target = settings.resolve(data_dir=location.data_dir, database_url=server_url)
+    moved = migrate_to(location, target)
+    width = max(len(name) for name in moved.tables)
+    for name, count in moved.tables.items():
+        print(f"  {name:<{width}}  {count:>8,} rows  sha256 {moved.hashes[name][:16]}…  equal")
+    print(f"moved {moved.rows:,} rows in {len(moved.tables)} tables to {target.shown_url}; counts and hashes equal on "
+          f"both sides; record chain of {moved.chain_entries} entries verified on the server")
+    print(f"{location.sqlite_path} was only read and is unchanged. Next: 'db grant-rooms ROLE' on the server, then "
+          "start every room with CLINIC_APP_DATABASE_URL set to the server (see the README)")
+    return 0

@@ -6,12 +6,13 @@ at most 2 MB, between 32 and 4000 pixels a side. A refused logo leaves the store
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import struct
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from clinic_app.errors import ClinicAppError
+from clinic_app.errors import ClinicAppError, ConflictError
 from clinic_app.storage.reader import Reader
 from clinic_app.storage.store import Store
 
@@ -37,6 +38,10 @@ class ClinicProfileData:
     paper_size: str = "a4"
     large_print: bool = False
     keep_patient_names: bool = False
+    # which save this is (0: never saved), where and when: a save from an older version is refused
+    version: int = 0
+    updated_in: str = ""
+    updated_at: dt.datetime | None = None
 
     def print_choices(self, paper: str | None = None, large_print: bool | None = None) -> tuple[str, bool]:
         """(paper, large print) for one print: what was chosen for it, else the clinic's defaults."""
@@ -101,6 +106,8 @@ def load_profile(reader: Reader) -> ClinicProfileData:
         hours=r["hours"],
         clinicians=tuple(clinicians), disclaimer=r["disclaimer"], paper_size=r["paper_size"],
         large_print=bool(r["large_print"]), keep_patient_names=bool(r["keep_patient_names"]),
+        version=r["version"], updated_in=r["updated_in"],
+        updated_at=dt.datetime.fromisoformat(r["updated_at"]) if r["updated_at"] else None,
     )
 
 
@@ -133,19 +140,44 @@ def validate(profile: ClinicProfileData) -> ClinicProfileData:
                    clinicians=clinicians)
 
 
+PROFILE_FIELDS = ("name", "address", "phone", "hours", "website", "clinicians", "disclaimer", "paper_size",
+                  "large_print", "keep_patient_names")  # and the logo
+
+
+def changed_fields(mine: ClinicProfileData, theirs: ClinicProfileData) -> list[str]:
+    """The fields in which two versions of the profile differ."""
+    names = [name for name in PROFILE_FIELDS if getattr(mine, name) != getattr(theirs, name)]
+    return names + (["logo"] if mine.logo != theirs.logo else [])
+
+
 def save_profile(store: Store, profile: ClinicProfileData) -> ClinicProfileData:
-    """Validate and store the profile (one row); nothing is written when a field is refused."""
+    """Validate and store the profile (one row); nothing is written when a field is refused. A
+    profile read before another room saved it (``profile.version`` older than the stored one) is
+    refused with a :class:`ConflictError` carrying both versions, nothing written; to save it over
+    theirs, save it again with their version."""
+    from clinic_app.settings import room_name
     from clinic_app.storage.models import ClinicProfile
 
     profile = validate(profile)
     with store.write() as session:
-        row = session.query(ClinicProfile).order_by(ClinicProfile.id).first()
+        row = session.query(ClinicProfile).order_by(ClinicProfile.id).with_for_update().first()
+        if row is not None and row.version != profile.version:
+            theirs = load_profile(store)
+            when = f"{theirs.updated_at:%H:%M on %d %b}" if theirs.updated_at else "meanwhile"
+            raise ConflictError(
+                f"the clinic profile was changed in {theirs.updated_in or 'another room'} at {when}, after you "
+                f"opened it ({', '.join(changed_fields(profile, theirs)) or 'no field'} differ); nothing was saved. "
+                "Compare the two, then save yours over it or take theirs.", mine=profile, theirs=theirs)
         if row is None:
-            row = ClinicProfile()
+            row = ClinicProfile(version=0)
             session.add(row)
         row.name, row.address, row.phone, row.website = profile.name, profile.address, profile.phone, profile.website
         row.hours = profile.hours
         row.logo_png, row.clinicians, row.disclaimer = profile.logo, list(profile.clinicians), profile.disclaimer
         row.paper_size, row.large_print = profile.paper_size, profile.large_print
         row.keep_patient_names = profile.keep_patient_names
-    return profile
+        row.version = (row.version or 0) + 1
+        row.updated_in = room_name()
+        row.updated_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        saved = replace(profile, version=row.version, updated_in=row.updated_in, updated_at=row.updated_at)
+    return saved

@@ -420,7 +420,7 @@ def list_clinic_therapies(reader: Reader) -> list[ClinicTherapy]:
     rows = reader.query(
         "SELECT t.id, t.slug, t.name, t.origin, r.created_at, r.author, r.reason FROM therapy t "
         "JOIN content_revision r ON r.therapy_id = t.id AND r.revision = 1 WHERE r.origin = ? "
-        "ORDER BY t.name COLLATE NOCASE, t.slug", (CLINIC_ADDED,))
+        f"ORDER BY {reader.sql.nocase('t.name')}, t.slug", (CLINIC_ADDED,))
     out = []
     for row in rows:
         keys = reader.query(
@@ -521,7 +521,7 @@ def remove_therapy(store: Store, slug: str, by: str, why: str) -> RemovedTherapy
 def list_removed(reader: Reader) -> list[RemovedTherapy]:
     """The therapies the clinic removed, by name: restorable with :func:`restore_therapy`."""
     rows = reader.query("SELECT slug, name, withdrawn_at, withdrawn_by, reason, revisions FROM withdrawn_therapy "
-                        "ORDER BY name COLLATE NOCASE, slug")
+                        f"ORDER BY {reader.sql.nocase('name')}, slug")
     return [RemovedTherapy(row["slug"], row["name"], _when(row["withdrawn_at"]), row["withdrawn_by"], row["reason"],
                            len(json.loads(row["revisions"]))) for row in rows]
 

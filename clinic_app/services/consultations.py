@@ -34,6 +34,7 @@ from clinic_app.services.comparison_export import _safe_csv
 from clinic_app.services.handout_log import get_print, keeps_patient_names, load_snapshot
 from clinic_app.services.library import check_known, therapy_slugs
 from clinic_app.storage import chain
+from clinic_app.storage.dialect import Sql
 from clinic_app.storage.reader import Reader
 from clinic_app.storage.store import Store
 
@@ -183,11 +184,13 @@ def record(store: Store, draft: ConsultationDraft, corrects: int | None = None) 
                                 f"{LIST_HINT}") from exc
 
 
-_SELECT = (
-    "SELECT c.*, (SELECT n.id FROM consultation n WHERE n.corrects = c.id) AS corrected_by, "
-    "(SELECT json_group_array(json_array(h.handout_print_id, h.sha256)) FROM (SELECT * FROM consultation_handout "
-    "WHERE consultation_id = c.id ORDER BY handout_print_id) h) AS handouts FROM consultation c"
-)
+def _select(sql: Sql) -> str:
+    return (
+        "SELECT c.*, (SELECT n.id FROM consultation n WHERE n.corrects = c.id) AS corrected_by, "
+        f"(SELECT {sql.json_rows('h.handout_print_id, h.sha256', 'h.handout_print_id')} FROM (SELECT * "
+        "FROM consultation_handout WHERE consultation_id = c.id ORDER BY handout_print_id) h) AS handouts "
+        "FROM consultation c"
+    )
 
 
 def _when(value: str | None) -> dt.datetime | None:
@@ -206,7 +209,7 @@ def _item(row) -> ConsultationItem:  # noqa: ANN001
 
 
 def get(reader: Reader, consultation_id: int) -> ConsultationItem:
-    rows = reader.query(f"{_SELECT} WHERE c.id = ?", (consultation_id,))
+    rows = reader.query(f"{_select(reader.sql)} WHERE c.id = ?", (consultation_id,))
     if not rows:
         raise NotFoundError(f"no consultation with id {consultation_id}; {LIST_HINT}")
     return _item(rows[0])
@@ -223,7 +226,7 @@ def list_consultations(reader: Reader, since: dt.date | None = None, until: dt.d
     """Consultations newest first, by the day they started (``until`` included); the clinician
     matches any part of the name, ignoring case; the therapy is a slug that was discussed.
     Records that a correction replaced are left out unless ``include_superseded``."""
-    where, params = ["1"], []
+    where, params = ["1 = 1"], []
     if since is not None:
         where.append("c.started_at >= ?")
         params.append(_day(since))
@@ -231,12 +234,12 @@ def list_consultations(reader: Reader, since: dt.date | None = None, until: dt.d
         where.append("c.started_at < ?")
         params.append(_day(until + dt.timedelta(days=1)))
     if therapy:
-        where.append("EXISTS (SELECT 1 FROM json_each(c.therapies) WHERE value = ?)")
+        where.append(f"EXISTS (SELECT 1 FROM {reader.sql.json_values('c.therapies', 'j')} WHERE j.value = ?)")
         params.append(therapy.strip())
     if not include_superseded:
         where.append("NOT EXISTS (SELECT 1 FROM consultation n WHERE n.corrects = c.id)")
     wanted = (clinician or "").strip().casefold()
-    rows = reader.query(f"{_SELECT} WHERE {' AND '.join(where)} ORDER BY c.started_at DESC, c.id DESC", tuple(params))
+    rows = reader.query(f"{_select(reader.sql)} WHERE {' AND '.join(where)} ORDER BY c.started_at DESC, c.id DESC", tuple(params))
     items = (_item(r) for r in rows if wanted in r["clinician"].casefold())
     return list(islice(items, limit))
 
@@ -272,12 +275,16 @@ class _HandoutChange:
     file_name: bool
 
 
+def _json(value: object) -> object:
+    """A JSON column's value, from its text (SQLite) or as the server's driver already read it."""
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
 def _handout_changes(rows: Iterable) -> list[_HandoutChange]:
     """From rows of :data:`_HANDOUTS_BEFORE`: the handout records a purge changes, and how."""
     changes = []
     for print_id, kind, destination, therapies, options, name, notes in rows:
-        kept = handout_log.purged_destination(kind, destination, json.loads(therapies),
-                                              bool(json.loads(options).get("one_page")))
+        kept = handout_log.purged_destination(kind, destination, _json(therapies), bool(_json(options).get("one_page")))
         if name or notes or kept != destination:
             changes.append(_HandoutChange(print_id, kept, bool(name), bool(notes), kept != destination))
     return changes
@@ -307,13 +314,16 @@ def purge(store: Store, before: dt.date) -> PurgeResult:
     handed out stays, for the counts, and every stored handout still matches its SHA-256. The text
     is overwritten in the database file and the write-ahead log is emptied, unless another program
     is reading just then (``log_emptied`` says)."""
-    from clinic_app.storage.database import outside_transaction
+    from clinic_app.storage.database import outside_transaction, vacuum_on_server
+    from clinic_app.storage.dialect import driver_sql
     from clinic_app.storage.models import _utcnow
 
+    server = store.location.is_server
     kept_in_documents = _kept_in_documents(store, before)  # only read: these documents never change
     with store.write() as session:
-        run = session.connection().exec_driver_sql
-        run("PRAGMA secure_delete = ON")  # the old text is overwritten in the file, not just unlinked
+        run = driver_sql(session.connection())
+        if not server:
+            run("PRAGMA secure_delete = ON")  # the old text is overwritten in the file, not just unlinked
         now = _utcnow().isoformat(sep=" ")
         consultations = run("UPDATE consultation SET patient_label = NULL, notes = NULL, purged_at = ? "
                             f"WHERE {_PURGE_CONSULTATIONS}", (now, _day(before)))
@@ -323,6 +333,8 @@ def purge(store: Store, before: dt.date) -> PurgeResult:
                 "destination = ? WHERE id = ?", [(c.destination, c.id) for c in changes])
         result = _result(consultations.rowcount, changes, kept_in_documents)
         chain.append_purge(session.connection(), before.isoformat(), now, asdict(result))  # the purge is a record too
+    if server:  # the old row versions are cleared from the tables' pages
+        return replace(result, log_emptied=vacuum_on_server(store.database(), ("consultation", "handout_print")))
     with store.database().engine.connect() as connection:  # and the write-ahead log holding the old pages is emptied
         busy = outside_transaction(connection, "PRAGMA wal_checkpoint(TRUNCATE)")[0][0]
     return replace(result, log_emptied=not busy)
@@ -343,12 +355,14 @@ def usage(reader: Reader, months: int = 12, today: dt.date | None = None) -> lis
     end = dt.date(today.year + today.month // 12, today.month % 12 + 1, 1)
     bounds = (_day(start), _day(end))
     counts: dict[tuple[str, str], list[int]] = {}
+    said = reader.sql
     for column, sql in enumerate((
-        "SELECT strftime('%Y-%m', c.started_at), j.value, COUNT(*) FROM consultation c, json_each(c.therapies) j "
-        "WHERE c.started_at >= ? AND c.started_at < ? AND NOT EXISTS "
+        f"SELECT {said.month('c.started_at')}, j.value, COUNT(*) FROM consultation c, "
+        f"{said.json_values('c.therapies', 'j')} WHERE c.started_at >= ? AND c.started_at < ? AND NOT EXISTS "
         "(SELECT 1 FROM consultation n WHERE n.corrects = c.id) GROUP BY 1, 2",
-        "SELECT strftime('%Y-%m', p.printed_at), j.value, COUNT(*) FROM handout_print p, json_each(p.therapies) j "
-        "WHERE p.printed_at >= ? AND p.printed_at < ? AND p.reprint_of IS NULL GROUP BY 1, 2",
+        f"SELECT {said.month('p.printed_at')}, j.value, COUNT(*) FROM handout_print p, "
+        f"{said.json_values('p.therapies', 'j')} WHERE p.printed_at >= ? AND p.printed_at < ? "
+        "AND p.reprint_of IS NULL GROUP BY 1, 2",
     )):
         for month, slug, count in reader.query(sql, bounds):
             counts.setdefault((month, slug), [0, 0])[column] = count

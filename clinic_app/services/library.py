@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from clinic_app.errors import DatabaseError, NotFoundError
+from clinic_app.storage.dialect import Sql
 from clinic_app.storage.reader import Reader
 
 CATEGORY_LABELS = {
@@ -291,12 +292,15 @@ class TherapyDetail:
 
 
 _CATEGORY_ORDER = " ".join(f"WHEN '{key}' THEN {index}" for index, key in enumerate(CATEGORY_LABELS))
-_LIST_SQL = (
-    "SELECT t.slug, t.name, t.patient_name, t.category, t.status, t.evidence_grade, "
-    "(SELECT group_concat(c.slug, ' ') FROM therapy_condition tc JOIN condition c ON c.id = tc.condition_id "
-    " WHERE tc.therapy_id = t.id), t.last_reviewed, t.pending_shipped_version FROM therapy t "
-    f"ORDER BY CASE t.category {_CATEGORY_ORDER} ELSE 9 END, t.name COLLATE NOCASE"
-)
+
+
+def _list_sql(sql: Sql) -> str:
+    return (
+        "SELECT t.slug, t.name, t.patient_name, t.category, t.status, t.evidence_grade, "
+        f"(SELECT {sql.joined('c.slug', ' ')} FROM therapy_condition tc JOIN condition c ON c.id = tc.condition_id "
+        " WHERE tc.therapy_id = t.id), t.last_reviewed, t.pending_shipped_version FROM therapy t "
+        f"ORDER BY CASE t.category {_CATEGORY_ORDER} ELSE 9 END, {sql.nocase('t.name')}"
+    )
 
 
 def list_therapies(reader: Reader, patient_facing: bool = False) -> list[TherapyListItem]:
@@ -308,7 +312,7 @@ def list_therapies(reader: Reader, patient_facing: bool = False) -> list[Therapy
     items = [TherapyListItem(*row[:6], conditions=tuple((row[6] or "").split()),
                              review_due=bool(row[7]) and is_review_due(str(row[7])[:10], today),
                              shipped_changed=row[8] is not None)
-             for row in reader.query(_LIST_SQL)]
+             for row in reader.query(_list_sql(reader.sql))]
     if patient_facing:
         from clinic_app.services.clinic_fields import not_offered
 

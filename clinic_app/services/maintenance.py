@@ -90,11 +90,12 @@ def _check_chain(conn: sqlite3.Connection, report: CheckReport) -> None:
     report.problems.append(_first_of(verified.problems, "record chain broken; the first broken link") + f"; {BACKUPS_HINT}")
 
 
-def _check_snapshots(conn: sqlite3.Connection, report: CheckReport, batch: int = 100) -> None:
+def _check_snapshots(conn, report: CheckReport, batch: int = 100) -> None:  # noqa: ANN001 - a connection or a store
     """Every stored handout, decompressed and hashed, against the SHA-256 recorded with it."""
+    read = conn.query if hasattr(conn, "query") else (lambda sql, params: conn.execute(sql, params).fetchall())
     checked, bad, last = 0, [], 0
-    while rows := conn.execute("SELECT id, snapshot, sha256 FROM handout_print WHERE id > ? ORDER BY id LIMIT ?",
-                               (last, batch)).fetchall():
+    while rows := read("SELECT id, snapshot, sha256 FROM handout_print WHERE id > ? ORDER BY id LIMIT ?",
+                       (last, batch)):
         for print_id, blob, digest in rows:
             checked += 1
             try:
@@ -113,6 +114,8 @@ def _check_snapshots(conn: sqlite3.Connection, report: CheckReport, batch: int =
 
 def check_database(location: Location) -> CheckReport:
     report = CheckReport(location)
+    if location.is_server:
+        return _check_server(location, report)
     path = location.sqlite_path
     report.facts.append(("database", str(path or location.database_url)))
     if path is None or not path.exists():
@@ -162,3 +165,74 @@ def check_database(location: Location) -> CheckReport:
     if problem:
         report.problems.append(f"last automatic backup failed: {problem}")
     return report
+
+
+# On a clinic's server ------------------------------------------------------------------------------
+
+_SERVER_RULES = ("SELECT t.tgname, c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                 "JOIN pg_proc p ON p.oid = t.tgfoid WHERE NOT t.tgisinternal AND t.tgenabled <> 'D' "
+                 "AND p.proname = 'clinic_refuse' AND c.relnamespace = current_schema()::regnamespace")
+RECORD_TABLES = ("consultation", "consultation_handout", "handout_print", "record_chain")
+
+
+def _check_server(location: Location, report: CheckReport) -> CheckReport:
+    """The same checks on a PostgreSQL server: reached, its revision, the library, the role's rights
+    on the records, the rules that keep them, the chain and every stored handout. The server checks
+    its own pages (checksums, ``amcheck``); backups are the server's (``pg_dump``, archiving)."""
+    from clinic_app.errors import DatabaseError
+    from clinic_app.storage.store import Store
+
+    report.facts.append(("database", location.shown_url))
+    store = Store.of(location)
+    try:
+        version, user = store.query("SELECT current_setting('server_version'), current_user")[0]
+    except DatabaseError as exc:
+        report.problems.append(str(exc))
+        return report
+    report.facts.append(("server", f"PostgreSQL {version}, connected as {user}"))
+    revision = store.query("SELECT version_num FROM alembic_version") if _has_table(store, "alembic_version") else []
+    report.facts.append(("schema revision", f"{revision[0][0] if revision else 'none'} "
+                                            f"(this version: {preflight.head_revision()})"))
+    if not revision or revision[0][0] != preflight.head_revision():
+        report.problems.append("the schema is not at this version's revision; run 'clinic-app db upgrade' as the "
+                               "database's owner")
+        return report
+    meta = store.meta()
+    report.facts.append(("content library", meta.get("library_version", "not loaded")))
+    report.facts.append(("therapies", str(store.query("SELECT count(*) FROM therapy")[0][0])))
+    report.facts.append(("references", str(store.query("SELECT count(*) FROM reference")[0][0])))
+    for label, origin in (("edited by the clinic", "clinic"), ("added by the clinic", "clinic-added")):
+        slugs = [r[0] for r in store.query("SELECT slug FROM therapy WHERE origin = ? ORDER BY slug", (origin,))]
+        report.facts.append((label, ", ".join(slugs) or "none"))
+    for label, sql in DOMAIN_CHECKS:
+        bad = [r[0] for r in store.query(sql)]
+        if bad:
+            report.problems.append(f"{label}: {', '.join(bad)}")
+    rights = {table: [right for right in ("UPDATE", "DELETE")
+                      if store.query("SELECT has_table_privilege(current_user, ?, ?)", (table, right))[0][0]]
+              for table in RECORD_TABLES}
+    may = sorted({right.lower() for granted in rights.values() for right in granted})
+    report.facts.append(("role rights on records", "add and read only" if not may else
+                         f"may also {' and '.join(may)} (the owner's role; rooms should use a role made with "
+                         "'clinic-app db grant-rooms')"))
+    found = {name: table for name, table in store.query(_SERVER_RULES)}
+    missing = [f"{name} (it stops {stops})" for name, table, stops in APPEND_ONLY_RULES if found.get(name) != table]
+    report.facts.append(("append-only rules", f"all {len(APPEND_ONLY_RULES)} in place" if not missing
+                         else f"{len(missing)} of {len(APPEND_ONLY_RULES)} missing"))
+    if missing:
+        report.problems.append("the database rules that keep records unchanged are missing or altered: "
+                               f"{', '.join(missing)}; records could be changed without the app")
+    verified = chain.verify(store.query)
+    records = f"{verified.entries} record{'' if verified.entries == 1 else 's'}"
+    report.facts.append(("chain", f"{records}, verified" if verified.ok else f"{records}, broken"))
+    if not verified.ok:
+        report.problems.append(_first_of(verified.problems, "record chain broken; the first broken link")
+                               + "; compare with the server's backups (pg_dump, point-in-time recovery)")
+    _check_snapshots(store, report)
+    report.facts.append(("backups", "kept by the server (pg_dump or continuous archiving; see the README)"))
+    return report
+
+
+def _has_table(store, name: str) -> bool:  # noqa: ANN001 - a ServerStore
+    return bool(store.query("SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() "
+                            "AND table_name = ?", (name,)))

@@ -63,7 +63,7 @@ def _fit(reader: Reader, name: str, slugs: Sequence[str], rows: Sequence[str], b
 
 def _saved_rows(reader: Reader) -> list:
     return reader.query("SELECT name, therapy_slugs, row_keys, created_at FROM comparison_preset "
-                        "ORDER BY name COLLATE NOCASE")
+                        f"ORDER BY {reader.sql.nocase('name')}")
 
 
 def list_presets(reader: Reader) -> list[ComparisonPresetItem]:

@@ -1,4 +1,5 @@
-"""Search over therapies and conditions (SQLite FTS5), built to find what people type.
+"""Search over therapies and conditions (SQLite FTS5, or PostgreSQL full-text search on a clinic's
+server), built to find what people type.
 
 - Every word typed is matched as a prefix (``plat`` finds platelet), all words must match, and
   diacritics are folded by the index's tokenizer.
@@ -32,17 +33,48 @@ REFERENCE_NOTE = "In the sources: "
 # top rows' snippets are cut here from their stored text (see _snippet), which costs less than
 # asking FTS5 to rank and snip in one pass.
 SNIPPETS = 12
-_TOP = ("SELECT rowid FROM search_index WHERE search_index MATCH ? "
-        "ORDER BY bm25(search_index, 0.0, 10.0, 8.0, 4.0, 1.0) LIMIT ?")
-_TOP_REFS = "SELECT rowid FROM search_refs WHERE search_refs MATCH ? ORDER BY bm25(search_refs) LIMIT ?"
+
+
+@dataclass(frozen=True)
+class _Queries:
+    """The queries that differ between the two stores' search indexes."""
+
+    top: str  # (match, limit) -> rowid, best first
+    top_refs: str
+    listing: str
+    condition_therapies: str
+
+
+# SQLite: FTS5, BM25 with the column weights (slug, name, aliases, summary, body), sorted by SQLite;
+# the top rows' snippets are cut here from their stored text (see _snippet), which costs less than
+# asking FTS5 to rank and snip in one pass.
+_SQLITE = _Queries(
+    top=("SELECT rowid FROM search_index WHERE search_index MATCH ? "
+         "ORDER BY bm25(search_index, 0.0, 10.0, 8.0, 4.0, 1.0) LIMIT ?"),
+    top_refs="SELECT rowid FROM search_refs WHERE search_refs MATCH ? ORDER BY bm25(search_refs) LIMIT ?",
+    listing="SELECT id, slug, name, category, status, evidence_grade FROM therapy INDEXED BY ix_therapy_listing",
+    condition_therapies=("SELECT t.id, c.name FROM therapy t JOIN therapy_condition tc ON tc.therapy_id = t.id "
+                         "JOIN condition c ON c.id = tc.condition_id WHERE c.slug = ? ORDER BY t.name COLLATE NOCASE"),
+)
+# PostgreSQL: the stored tsvector (weights A-D for name, aliases, summary, body, in the proportions of
+# the BM25 weights above), ranked by ts_rank with a rank scaled down for long texts as BM25 does.
+_RANK = "'{0.1, 0.4, 0.8, 1.0}'"
+_SERVER = _Queries(
+    top=("SELECT rowid FROM search_index, to_tsquery('simple', clinic_fold(?)) AS q WHERE document @@ q "
+         f"ORDER BY ts_rank_cd({_RANK}, document, q, 2) DESC, rowid LIMIT ?"),
+    top_refs=("SELECT rowid FROM search_refs, to_tsquery('simple', clinic_fold(?)) AS q WHERE document @@ q "
+              "ORDER BY ts_rank_cd(document, q, 2) DESC, rowid LIMIT ?"),
+    listing="SELECT id, slug, name, category, status, evidence_grade FROM therapy",
+    condition_therapies=("SELECT t.id, c.name FROM therapy t JOIN therapy_condition tc ON tc.therapy_id = t.id "
+                         "JOIN condition c ON c.id = tc.condition_id WHERE c.slug = ? ORDER BY lower(t.name)"),
+)
 _TEXT = "SELECT rowid, name, aliases, summary, body FROM search_index WHERE rowid IN ({ids})"
 _TEXT_REFS = "SELECT rowid, refs FROM search_refs WHERE rowid IN ({ids})"
-_LISTING = "SELECT id, slug, name, category, status, evidence_grade FROM therapy INDEXED BY ix_therapy_listing"
 _CONDITIONS = "SELECT slug, name, patient_name, aliases FROM condition ORDER BY position"
-_CONDITION_THERAPIES = (
-    "SELECT t.id, c.name FROM therapy t JOIN therapy_condition tc ON tc.therapy_id = t.id "
-    "JOIN condition c ON c.id = tc.condition_id WHERE c.slug = ? ORDER BY t.name COLLATE NOCASE"
-)
+
+
+def _queries(reader: Reader) -> _Queries:
+    return _SERVER if reader.sql.is_server else _SQLITE
 
 
 class SearchHit(NamedTuple):
@@ -90,8 +122,11 @@ def singular(word: str) -> str:
     return word
 
 
-def match_expression(query: str) -> str:
-    """The FTS5 query for what a user typed: each word a quoted prefix, all required."""
+def match_expression(query: str, server: bool = False) -> str:
+    """The index's query for what a user typed: each word a prefix, all required (FTS5's words, or
+    PostgreSQL's ``tsquery`` when ``server``)."""
+    if server:
+        return " & ".join(f"{singular(word)}:*" for word in words_of(query))
     return " ".join(f'"{singular(word)}"*' for word in words_of(query))
 
 
@@ -114,17 +149,18 @@ def search_results(reader: Reader, query: str, limit: int = 50, highlight: tuple
 
 
 def _run(reader: Reader, query: str, limit: int, highlight: tuple[str, str], snippets: int) -> SearchResults:
-    match = match_expression(query)
+    queries = _queries(reader)
+    match = match_expression(query, reader.sql.is_server)
     if not match:
         return SearchResults([])
-    found: list[tuple[int, str]] = [(row[0], "") for row in reader.query(_TOP, (match, limit))]
+    found: list[tuple[int, str]] = [(row[0], "") for row in reader.query(queries.top, (match, limit))]
     conditions = conditions_named(reader, query)
     notes: dict[int, str] = {}
     if conditions:
         # the condition's options come after any therapy the query names, in the order they matched
         members: dict[int, str] = {}
         for condition in conditions:
-            for rowid, condition_name in reader.query(_CONDITION_THERAPIES, (condition,)):
+            for rowid, condition_name in reader.query(queries.condition_therapies, (condition,)):
                 members.setdefault(rowid, f"An option for {condition_name.lower()}")
         named = [hit for hit in found[:3] if hit[0] not in members and _names(reader, hit[0], query)]
         matched = [(rowid, "condition") for rowid, _ in found if rowid in members]
@@ -135,7 +171,7 @@ def _run(reader: Reader, query: str, limit: int, highlight: tuple[str, str], sni
         found = named + matched + rest + others
     if len(found) < limit:
         seen = {rowid for rowid, _ in found}
-        found += [(row[0], "references") for row in reader.query(_TOP_REFS, (match, limit)) if row[0] not in seen]
+        found += [(row[0], "references") for row in reader.query(queries.top_refs, (match, limit)) if row[0] not in seen]
     found = found[:limit]
     if not found:
         return SearchResults([], conditions=conditions)
@@ -228,7 +264,7 @@ def _listing(reader: Reader) -> dict[int, tuple]:
     key = _version(reader)
     found = _LISTINGS.get(key)
     if found is None:
-        found = {row[0]: tuple(row) for row in reader.query(_LISTING)}
+        found = {row[0]: tuple(row) for row in reader.query(_queries(reader).listing)}
         _LISTINGS.clear()
         _LISTINGS[key] = found
     return found

@@ -26,8 +26,29 @@ class PrepareResult:
 
 def is_ready(location: Location) -> bool:
     """True when the store is at the head revision and holds the shipped content. Raises a
-    :class:`~clinic_app.errors.DatabaseError` for a file that is not usable."""
+    :class:`~clinic_app.errors.DatabaseError` for a file that is not usable (or a server that
+    cannot be reached)."""
+    if location.is_server:
+        return _server_ready(location) is not None
     return _ready_state(location) is not None
+
+
+def _server_ready(location: Location) -> PrepareResult | None:
+    """The server's revision and library version when it is up to date (else None), read with
+    two small queries through the read connection (no migration tool)."""
+    store = Store.of(location)
+    tables = {row[0] for row in store.query(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
+        "AND table_name IN ('alembic_version', 'app_meta')")}
+    if tables != {"alembic_version", "app_meta"}:
+        return None
+    revision = store.query("SELECT version_num FROM alembic_version")
+    if not revision or revision[0][0] != preflight.head_revision():
+        return None
+    meta = store.meta()
+    if meta.get("content_fingerprint") != content_fingerprint(shipped_content_dir()):
+        return None
+    return PrepareResult(revision=revision[0][0], library_version=meta.get("library_version", ""))
 
 
 def _ready_state(location: Location) -> preflight.StoreState | None:
@@ -47,7 +68,11 @@ def prepare(location: Location) -> PrepareResult:
     migration tool, no content check), so an up-to-date 'db upgrade' costs about a search. A new
     store is migrated and loaded under a temporary name and appears under its own name complete;
     an empty store file is refused (:mod:`~clinic_app.storage.preflight`), never filled."""
-    state = _ready_state(location)
+    if location.is_server:
+        ready = _server_ready(location)
+        if ready is not None:
+            return ready
+    state = None if location.is_server else _ready_state(location)
     if state is not None:
         preflight.remove_stale_new_stores(location.sqlite_path)  # what a first start cut short left beside it
         daily_backup(location)
@@ -125,6 +150,8 @@ def daily_backup(location: Location) -> str | None:
     from clinic_app.errors import ClinicAppError
     from clinic_app.storage import backup
 
+    if location.is_server:  # a server is backed up on the server (pg_dump, archiving), not from a room
+        return None
     marker = location.data_dir / BACKUP_PROBLEM_FILE
     try:
         backup.daily(location)

@@ -16,11 +16,14 @@ records a clinic already had; ``tests/unit/test_chain.py`` keeps both copies equ
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from .dialect import driver_sql, is_server
 
 GENESIS = "0" * 64  # the "previous hash" of the first entry
 
@@ -38,18 +41,28 @@ HANDOUTS_SQL = f"SELECT {', '.join(HANDOUT_FIELDS)} FROM handout_print"
 ENTRIES_SQL = ("SELECT id, kind, record_id, recorded_at, content_hash, previous_hash, chain_hash, detail "
                "FROM record_chain ORDER BY id")
 
+def stored_time(value: dt.datetime) -> str:
+    """A timestamp as SQLite holds it (and the chain hashes it): ``YYYY-MM-DD HH:MM:SS.ffffff``."""
+    return f"{value:%Y-%m-%d %H:%M:%S}.{value.microsecond:06d}"
+
+
 Run = Callable[..., list]  # (sql, params) -> rows, on whichever connection is at hand
+
+
+CHAIN_LOCK = 0x636861696E  # on a server, the advisory lock held while an entry is appended
 
 
 def runner(connection: Any) -> Run:
     """A function running one query on ``connection`` (a SQLAlchemy connection or a stdlib one)."""
-    execute = getattr(connection, "exec_driver_sql", None) or connection.execute
+    execute = driver_sql(connection)
     return lambda sql, params=(): execute(sql, params).fetchall()
 
 
 def _value(name: str, value: Any) -> Any:
     if isinstance(value, bytes):
         return value.hex()
+    if isinstance(value, dt.datetime):  # as a server gives it: in the words SQLite stores it in
+        return stored_time(value)
     if name in _JSON_FIELDS and isinstance(value, str):
         try:
             return json.loads(value)
@@ -125,11 +138,13 @@ def append(connection: Any, kind: str, record_id: int | None, content: dict, det
     """Add the entry of one record after the last one, on ``connection`` (in the transaction that
     writes the record); returns its chain hash."""
     run = runner(connection)
+    if is_server(connection):  # rooms append one at a time (a SQLite writer holds the file's lock already)
+        run(f"SELECT pg_advisory_xact_lock({CHAIN_LOCK})")
     digest = content_hash(content)
     last = run("SELECT chain_hash FROM record_chain ORDER BY id DESC LIMIT 1")
     previous = last[0][0] if last else GENESIS
     chained = link_hash(previous, digest)
-    connection.exec_driver_sql(
+    driver_sql(connection)(
         "INSERT INTO record_chain (kind, record_id, recorded_at, content_hash, previous_hash, chain_hash, detail) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)", (kind, record_id, content[_TIME[kind]], digest, previous, chained, detail))
     return chained

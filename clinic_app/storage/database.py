@@ -23,7 +23,7 @@ from typing import TypeVar
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
 from clinic_app.errors import DatabaseError, DatabaseLockedError
@@ -79,7 +79,29 @@ def outside_transaction(connection, statement: str) -> list:  # noqa: ANN001 - s
     return connection.connection.driver_connection.execute(statement).fetchall()
 
 
+def vacuum_on_server(database: Database, tables: tuple[str, ...]) -> bool:
+    """VACUUM ``tables`` on a PostgreSQL server (outside a transaction, as it must run), so the
+    row versions a purge replaced leave the tables' pages; False when the server refused (another
+    transaction still sees them, or this role may not)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql(f"VACUUM {', '.join(tables)}")
+    except SQLAlchemyError:
+        return False
+    return True
+
+
+MIGRATION_LOCK = 0x636C696E6963  # the advisory lock rooms take on a server while one of them upgrades it
+
+
 def make_engine(url: str) -> Engine:
+    if url.startswith("postgresql"):  # a dropped connection is noticed before a write, not during it
+        from .server_reader import PROCESS_TAG
+
+        return create_engine(url, future=True, pool_pre_ping=True,
+                             connect_args={"connect_timeout": 5, "application_name": PROCESS_TAG})
     engine = create_engine(url, future=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _set_pragmas)
@@ -211,6 +233,8 @@ class Database:
                     outside_transaction(connection, "PRAGMA foreign_keys=OFF")
                 try:
                     with connection.begin():
+                        if not sqlite:  # two rooms starting at once: one upgrades, the other waits, then finds it done
+                            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
                         step(alembic_config(connection))
                         if fill is not None:
                             with Session(bind=connection, join_transaction_mode="create_savepoint") as session:
@@ -228,6 +252,13 @@ class Database:
                         outside_transaction(connection, "PRAGMA foreign_keys=ON")
         except OperationalError as exc:
             raise _translate(exc, self.location) from exc
+        except ProgrammingError as exc:
+            if self.location.is_server and getattr(exc.orig, "sqlstate", "") == "42501":  # insufficient privilege
+                raise DatabaseError(
+                    f"this room's role may not upgrade the clinic's database {self.location.shown_url} to this version "
+                    "of the app; the database's owner runs 'clinic-app db upgrade' once (ask the clinic's IT), then "
+                    "every room starts as before") from exc
+            raise
 
     def revision(self) -> str | None:
         with self.engine.connect() as connection:
@@ -245,6 +276,13 @@ class Database:
         except OperationalError as exc:
             session.rollback()
             raise _translate(exc, self.location) from exc
+        except ProgrammingError as exc:
+            session.rollback()
+            if self.location.is_server and getattr(exc.orig, "sqlstate", "") == "42501":  # insufficient privilege
+                from .server_roles import refused_message
+
+                raise refused_message(str(exc.orig).strip().splitlines()[0]) from exc
+            raise
         except BaseException:
             session.rollback()
             raise
@@ -257,6 +295,9 @@ class Database:
 
 def _translate(exc: OperationalError, location: Location) -> DatabaseError:
     message = str(exc.orig)
+    if location.is_server:
+        first = (message.strip().splitlines() or [type(exc.orig).__name__])[0]
+        return DatabaseError(f"the clinic's database server {location.shown_url} could not be used: {first}")
     where = location.sqlite_path or location.database_url
     if "locked" in message or "busy" in message:
         return DatabaseLockedError(f"the database {where} is busy in another program; try again in a moment")

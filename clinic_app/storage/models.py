@@ -209,6 +209,9 @@ class ClinicProfile(Base):
     paper_size: Mapped[str] = mapped_column(String(10), default="a4")
     large_print: Mapped[bool] = mapped_column(Boolean, default=False)
     keep_patient_names: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # counted up by every save
+    updated_in: Mapped[str] = mapped_column(String(200), default="", server_default="")  # the room that saved it
+    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class ContentRevision(Base):
@@ -276,6 +279,9 @@ class ComparisonPreset(Base):
     therapy_slugs: Mapped[list] = mapped_column(JSON)
     row_keys: Mapped[list] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # counted up by every save
+    updated_in: Mapped[str] = mapped_column(String(200), default="", server_default="")  # the room that saved it
+    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class Consultation(Base):

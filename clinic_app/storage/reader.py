@@ -17,11 +17,15 @@ from pathlib import Path
 from clinic_app.errors import DatabaseError, DatabaseLockedError, InputError
 from clinic_app.settings import shown
 
+from .dialect import SQLITE
+
 _TOKENS = itertools.count(1)
 
 
 class Reader:
     """One read connection per thread to the store's SQLite file."""
+
+    sql = SQLITE  # how this store says what SQLite and PostgreSQL say differently
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)

@@ -24,6 +24,7 @@ from clinic_app.errors import DatabaseError
 from clinic_app.settings import Location
 
 from .reader import Reader
+from .server_reader import ServerReader
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -46,12 +47,14 @@ class Store(Reader):
 
     @classmethod
     def of(cls, location: Location) -> Store:
-        """This process's store for ``location`` (made on first use, then the same object)."""
+        """This process's store for ``location`` (made on first use, then the same object): the
+        SQLite file, or the clinic's PostgreSQL server (:class:`ServerStore`)."""
         key = location.database_url
         with cls._open_lock:
             store = cls._open.get(key)
             if store is None:
-                store = cls._open[key] = cls(location)
+                kind = ServerStore if location.is_server else cls
+                store = cls._open[key] = kind(location)
             return store
 
     @classmethod
@@ -98,3 +101,21 @@ class Store(Reader):
         if database is not None:
             database.close()
 
+
+
+class ServerStore(ServerReader, Store):
+    """The clinic's PostgreSQL server: read through psycopg (:class:`~.server_reader.ServerReader`),
+    written through the same SQLAlchemy engine, sessions and migrations as a SQLite file."""
+
+    def __init__(self, location: Location) -> None:
+        ServerReader.__init__(self, location.database_url)
+        self.location = location
+        self._database = None
+        self._database_lock = threading.Lock()
+
+    def close(self) -> None:
+        ServerReader.close(self)
+        with self._database_lock:
+            database, self._database = self._database, None
+        if database is not None:
+            database.close()

@@ -99,6 +99,7 @@ class Startup(QObject):
         self.guard = guard
         self.runner: TaskRunner | None = None  # made when the work starts, after the first paint
         self.store: Store | None = None
+        self.room_changes = None  # on a clinic's server: other rooms' saves (ui.room_changes.RoomChanges)
         self.failed = False
         self._painted = False
         self._begun = False
@@ -170,6 +171,10 @@ class Startup(QObject):
         from clinic_app.services.store_setup import backup_problem
 
         self.window.show_warning(backup_problem(self.location) or "")
+        if self.location.is_server and self.room_changes is None:  # other rooms' saves reach this window
+            from clinic_app.ui.room_changes import RoomChanges
+
+            self.room_changes = RoomChanges(self.location.database_url, self.window.show_warning, self)
         if self.window.detail_view.detail is None:
             self.window.detail_view.show_message("")
         viewport = self.window.search_panel.list_view.viewport()
@@ -212,6 +217,9 @@ class Startup(QObject):
         QApplication.exit(1)
 
     def close(self) -> None:
+        if self.room_changes is not None:
+            self.room_changes.stop()
+            self.room_changes = None
         if self.runner is not None:
             self.runner.wait()
         if self.store is not None:

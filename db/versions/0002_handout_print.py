@@ -11,6 +11,7 @@ patient name (privacy purge), and rows cannot be deleted.
 
 import sqlalchemy as sa
 from alembic import op
+from clinic_app.migrations import dialects
 
 revision = "0002"
 down_revision = "0001"
@@ -39,23 +40,19 @@ def upgrade() -> None:
                                 name=op.f("fk_handout_print_reprint_of_handout_print"), ondelete="RESTRICT"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_handout_print")),
     )
-    op.execute(
-        "CREATE TRIGGER handout_print_unchanged BEFORE UPDATE ON handout_print "
-        "WHEN NEW.id IS NOT OLD.id OR NEW.printed_at IS NOT OLD.printed_at OR NEW.kind IS NOT OLD.kind "
+    dialects.refuse(
+        "handout_print_unchanged", "handout_print", "UPDATE", "handout print records cannot be changed",
+        "NEW.id IS NOT OLD.id OR NEW.printed_at IS NOT OLD.printed_at OR NEW.kind IS NOT OLD.kind "
         "OR NEW.destination IS NOT OLD.destination OR NEW.therapies IS NOT OLD.therapies "
         "OR NEW.content_versions IS NOT OLD.content_versions OR NEW.library_version IS NOT OLD.library_version "
         "OR NEW.paper IS NOT OLD.paper OR NEW.options IS NOT OLD.options OR NEW.clinician IS NOT OLD.clinician "
         "OR NEW.snapshot IS NOT OLD.snapshot OR NEW.sha256 IS NOT OLD.sha256 OR NEW.reprint_of IS NOT OLD.reprint_of "
-        "OR (NEW.patient_name IS NOT OLD.patient_name AND NEW.patient_name IS NOT NULL) "
-        "BEGIN SELECT RAISE(ABORT, 'handout print records cannot be changed'); END"
+        "OR (NEW.patient_name IS NOT OLD.patient_name AND NEW.patient_name IS NOT NULL)"
     )
-    op.execute(
-        "CREATE TRIGGER handout_print_kept BEFORE DELETE ON handout_print "
-        "BEGIN SELECT RAISE(ABORT, 'handout print records cannot be deleted'); END"
-    )
+    dialects.refuse("handout_print_kept", "handout_print", "DELETE", "handout print records cannot be deleted")
 
 
 def downgrade() -> None:
-    op.execute("DROP TRIGGER IF EXISTS handout_print_kept")
-    op.execute("DROP TRIGGER IF EXISTS handout_print_unchanged")
+    dialects.drop_refusal("handout_print_kept", "handout_print")
+    dialects.drop_refusal("handout_print_unchanged", "handout_print")
     op.drop_table("handout_print")

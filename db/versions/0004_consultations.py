@@ -13,6 +13,7 @@ which blanks the patient label and notes and stamps ``purged_at``.
 
 import sqlalchemy as sa
 from alembic import op
+from clinic_app.migrations import dialects
 
 revision = "0004"
 down_revision = "0003"
@@ -57,31 +58,25 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("consultation_id", "handout_print_id", name=op.f("pk_consultation_handout")),
     )
     changed = " OR ".join(f"NEW.{column} IS NOT OLD.{column}" for column in _FIXED)
-    op.execute(
-        f"CREATE TRIGGER consultation_unchanged BEFORE UPDATE ON consultation WHEN {changed} "
+    dialects.refuse(
+        "consultation_unchanged", "consultation", "UPDATE", "consultation records cannot be changed",
+        f"{changed} "
         "OR (NEW.patient_label IS NOT OLD.patient_label AND NEW.patient_label IS NOT NULL) "
         "OR (NEW.notes IS NOT OLD.notes AND NEW.notes IS NOT NULL) "
-        "OR (NEW.purged_at IS NOT OLD.purged_at AND (NEW.purged_at IS NULL OR OLD.purged_at IS NOT NULL)) "
-        "BEGIN SELECT RAISE(ABORT, 'consultation records cannot be changed'); END"
+        "OR (NEW.purged_at IS NOT OLD.purged_at AND (NEW.purged_at IS NULL OR OLD.purged_at IS NOT NULL))"
     )
-    op.execute(
-        "CREATE TRIGGER consultation_kept BEFORE DELETE ON consultation "
-        "BEGIN SELECT RAISE(ABORT, 'consultation records cannot be deleted'); END"
-    )
-    op.execute(
-        "CREATE TRIGGER consultation_handout_unchanged BEFORE UPDATE ON consultation_handout "
-        "BEGIN SELECT RAISE(ABORT, 'consultation records cannot be changed'); END"
-    )
-    op.execute(
-        "CREATE TRIGGER consultation_handout_kept BEFORE DELETE ON consultation_handout "
-        "BEGIN SELECT RAISE(ABORT, 'consultation records cannot be deleted'); END"
-    )
+    dialects.refuse("consultation_kept", "consultation", "DELETE", "consultation records cannot be deleted")
+    dialects.refuse("consultation_handout_unchanged", "consultation_handout", "UPDATE",
+                    "consultation records cannot be changed")
+    dialects.refuse("consultation_handout_kept", "consultation_handout", "DELETE",
+                    "consultation records cannot be deleted")
 
 
 def downgrade() -> None:
-    for trigger in ("consultation_handout_kept", "consultation_handout_unchanged", "consultation_kept",
-                    "consultation_unchanged"):
-        op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+    for trigger, table in (("consultation_handout_kept", "consultation_handout"),
+                           ("consultation_handout_unchanged", "consultation_handout"),
+                           ("consultation_kept", "consultation"), ("consultation_unchanged", "consultation")):
+        dialects.drop_refusal(trigger, table)
     op.drop_table("consultation_handout")
     op.drop_index(op.f("ix_consultation_clinician"), table_name="consultation")
     op.drop_index(op.f("ix_consultation_recorded_at"), table_name="consultation")

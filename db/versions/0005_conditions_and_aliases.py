@@ -22,6 +22,7 @@ hits show, so neither reads the long texts of every therapy row.
 
 import sqlalchemy as sa
 from alembic import op
+from clinic_app.migrations import dialects
 
 revision = "0005"
 down_revision = "0004"
@@ -63,16 +64,19 @@ def upgrade() -> None:
     op.create_index("ix_therapy_listing", "therapy",
                     ["id", "slug", "name", "category", "status", "evidence_grade", "patient_name"])
     op.execute("DROP TABLE IF EXISTS search_index")
-    op.execute(
-        "CREATE VIRTUAL TABLE search_index USING fts5("
-        "slug UNINDEXED, name, aliases, summary, body, "
-        "tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4')"
-    )
-    op.execute(f"INSERT INTO search_index(search_index, rank) VALUES ('rank', '{RANK}')")
-    op.execute(
-        "CREATE VIRTUAL TABLE search_refs USING fts5("
-        "slug UNINDEXED, refs, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4')"
-    )
+    if dialects.is_postgresql():
+        dialects.create_postgres_search_tables()
+    else:
+        op.execute(
+            "CREATE VIRTUAL TABLE search_index USING fts5("
+            "slug UNINDEXED, name, aliases, summary, body, "
+            "tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4')"
+        )
+        op.execute(f"INSERT INTO search_index(search_index, rank) VALUES ('rank', '{RANK}')")
+        op.execute(
+            "CREATE VIRTUAL TABLE search_refs USING fts5("
+            "slug UNINDEXED, refs, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4')"
+        )
     op.execute("DELETE FROM app_meta WHERE key = 'content_fingerprint'")
 
 
@@ -80,11 +84,12 @@ def downgrade() -> None:
     op.drop_index("ix_therapy_listing", "therapy")
     op.execute("DROP TABLE IF EXISTS search_refs")
     op.execute("DROP TABLE IF EXISTS search_index")
-    op.execute(
-        "CREATE VIRTUAL TABLE search_index USING fts5("
-        "slug UNINDEXED, name, summary, body, refs, "
-        "tokenize = 'porter unicode61 remove_diacritics 2', prefix = '2 3')"
-    )
+    if not dialects.is_postgresql():  # a server has no search tables below this revision
+        op.execute(
+            "CREATE VIRTUAL TABLE search_index USING fts5("
+            "slug UNINDEXED, name, summary, body, refs, "
+            "tokenize = 'porter unicode61 remove_diacritics 2', prefix = '2 3')"
+        )
     op.execute("DELETE FROM app_meta WHERE key = 'content_fingerprint'")
     op.drop_table("condition_reference")
     with op.batch_alter_table("condition") as batch:

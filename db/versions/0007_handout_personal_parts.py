@@ -21,6 +21,7 @@ since this revision (their stored documents print without those parts).
 
 import sqlalchemy as sa
 from alembic import op
+from clinic_app.migrations import dialects
 
 revision = "0007"
 down_revision = "0006"
@@ -40,39 +41,37 @@ _DESTINATION = (
     "(NEW.destination IS NOT OLD.destination AND NOT (OLD.kind = 'pdf' AND NEW.destination = "
     f"substr(OLD.destination, 1, length(NEW.destination) - {len(FILE_NAME_REMOVED)}) || '{FILE_NAME_REMOVED}'))"
 )
-_KEPT = ("CREATE TRIGGER handout_print_kept BEFORE DELETE ON handout_print "
-         "BEGIN SELECT RAISE(ABORT, 'handout print records cannot be deleted'); END")
 
 
-def _unchanged(fixed: tuple[str, ...], blanked: tuple[str, ...], extra: tuple[str, ...] = ()) -> str:
+def _unchanged(fixed: tuple[str, ...], blanked: tuple[str, ...], extra: tuple[str, ...] = ()) -> None:
     """The trigger refusing any change to ``fixed`` columns, any change of a ``blanked`` column but
     to NULL, and whatever ``extra`` conditions say."""
     changed = [f"NEW.{column} IS NOT OLD.{column}" for column in fixed]
     changed += [f"(NEW.{column} IS NOT OLD.{column} AND NEW.{column} IS NOT NULL)" for column in blanked]
-    return (f"CREATE TRIGGER handout_print_unchanged BEFORE UPDATE ON handout_print WHEN {' OR '.join([*changed, *extra])} "
-            "BEGIN SELECT RAISE(ABORT, 'handout print records cannot be changed'); END")
+    dialects.refuse("handout_print_unchanged", "handout_print", "UPDATE", "handout print records cannot be changed",
+                    " OR ".join([*changed, *extra]))
 
 
 def upgrade() -> None:
-    op.execute("DROP TRIGGER IF EXISTS handout_print_unchanged")
+    dialects.drop_refusal("handout_print_unchanged", "handout_print")
     with op.batch_alter_table("handout_print") as batch:
         batch.add_column(sa.Column("personal_notes", sa.Text(), nullable=True))
         batch.add_column(sa.Column("personal_next_steps", sa.Text(), nullable=True))
-    op.execute(_unchanged(_FIXED, _BLANKED, (_DESTINATION,)))
+    _unchanged(_FIXED, _BLANKED, (_DESTINATION,))
     _keep_rows()
 
 
 def downgrade() -> None:
-    op.execute("DROP TRIGGER IF EXISTS handout_print_unchanged")
+    dialects.drop_refusal("handout_print_unchanged", "handout_print")
     # SQLite drops a column by copying the table, which takes its triggers with it: both are made again.
     with op.batch_alter_table("handout_print") as batch:
         batch.drop_column("personal_next_steps")
         batch.drop_column("personal_notes")
-    op.execute(_unchanged(_FIXED_BEFORE, _BLANKED_BEFORE))
+    _unchanged(_FIXED_BEFORE, _BLANKED_BEFORE)
     _keep_rows()
 
 
 def _keep_rows() -> None:
     """The trigger refusing deletes, as 0002 made it (a table copied by SQLite loses it)."""
-    op.execute("DROP TRIGGER IF EXISTS handout_print_kept")
-    op.execute(_KEPT)
+    dialects.drop_refusal("handout_print_kept", "handout_print")
+    dialects.refuse("handout_print_kept", "handout_print", "DELETE", "handout print records cannot be deleted")

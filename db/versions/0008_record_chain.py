@@ -24,6 +24,7 @@ import json
 
 import sqlalchemy as sa
 from alembic import op
+from clinic_app.migrations import dialects
 
 revision = "0008"
 down_revision = "0007"
@@ -37,11 +38,9 @@ HANDOUT_FIELDS = ("id", "printed_at", "kind", "clinician", "therapies", "content
                   "options", "sha256", "reprint_of")
 _JSON_FIELDS = frozenset({"therapies", "rows", "content_versions", "options"})
 
-_TRIGGERS = (
-    "CREATE TRIGGER record_chain_unchanged BEFORE UPDATE ON record_chain "
-    "BEGIN SELECT RAISE(ABORT, 'the record chain cannot be changed'); END",
-    "CREATE TRIGGER record_chain_kept BEFORE DELETE ON record_chain "
-    "BEGIN SELECT RAISE(ABORT, 'entries of the record chain cannot be deleted'); END",
+_TRIGGERS = (  # name, event, message
+    ("record_chain_unchanged", "UPDATE", "the record chain cannot be changed"),
+    ("record_chain_kept", "DELETE", "entries of the record chain cannot be deleted"),
 )
 
 
@@ -108,13 +107,15 @@ def upgrade() -> None:
         entries.append((kind, record_id, when, digest, previous, chained))
         previous = chained
     if entries:
-        bind.exec_driver_sql("INSERT INTO record_chain (kind, record_id, recorded_at, content_hash, previous_hash, "
-                             "chain_hash) VALUES (?, ?, ?, ?, ?, ?)", entries)
-    for trigger in _TRIGGERS:
-        op.execute(trigger)
+        columns = ("kind", "record_id", "recorded_at", "content_hash", "previous_hash", "chain_hash")
+        bind.execute(sa.text(f"INSERT INTO record_chain ({', '.join(columns)}) "
+                             f"VALUES ({', '.join(':' + column for column in columns)})"),
+                     [dict(zip(columns, entry)) for entry in entries])
+    for name, event, message in _TRIGGERS:
+        dialects.refuse(name, "record_chain", event, message)
 
 
 def downgrade() -> None:
-    op.execute("DROP TRIGGER IF EXISTS record_chain_kept")
-    op.execute("DROP TRIGGER IF EXISTS record_chain_unchanged")
+    dialects.drop_refusal("record_chain_kept", "record_chain")
+    dialects.drop_refusal("record_chain_unchanged", "record_chain")
     op.drop_table("record_chain")

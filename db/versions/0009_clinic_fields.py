@@ -20,17 +20,16 @@ else stays as it was.
 
 import sqlalchemy as sa
 from alembic import op
+from clinic_app.migrations import dialects
 
 revision = "0009"
 down_revision = "0008"
 branch_labels = None
 depends_on = None
 
-_TRIGGERS = (
-    "CREATE TRIGGER clinic_field_revision_unchanged BEFORE UPDATE ON clinic_field_revision "
-    "BEGIN SELECT RAISE(ABORT, 'a revision of the clinic''s fields cannot be changed'); END",
-    "CREATE TRIGGER clinic_field_revision_kept BEFORE DELETE ON clinic_field_revision "
-    "BEGIN SELECT RAISE(ABORT, 'revisions of the clinic''s fields cannot be deleted'); END",
+_TRIGGERS = (  # name, event, message
+    ("clinic_field_revision_unchanged", "UPDATE", "a revision of the clinic's fields cannot be changed"),
+    ("clinic_field_revision_kept", "DELETE", "revisions of the clinic's fields cannot be deleted"),
 )
 
 
@@ -66,13 +65,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("clinic_field_revision", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_clinic_field_revision_therapy_slug"), ["therapy_slug"], unique=False)
-    for trigger in _TRIGGERS:
-        op.execute(trigger)
+    for name, event, message in _TRIGGERS:
+        dialects.refuse(name, "clinic_field_revision", event, message)
 
 
 def downgrade() -> None:
-    op.execute("DROP TRIGGER IF EXISTS clinic_field_revision_kept")
-    op.execute("DROP TRIGGER IF EXISTS clinic_field_revision_unchanged")
+    dialects.drop_refusal("clinic_field_revision_kept", "clinic_field_revision")
+    dialects.drop_refusal("clinic_field_revision_unchanged", "clinic_field_revision")
     with op.batch_alter_table("clinic_field_revision", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_clinic_field_revision_therapy_slug"))
     op.drop_table("clinic_field_revision")

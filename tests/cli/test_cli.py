@@ -122,8 +122,14 @@ def test_gui_without_a_display_prints_one_clear_line(data_dir, monkeypatch, caps
 
 
 def test_unsupported_database_url(capsys):
-    assert run("--database-url", "postgresql://clinic/db", "db", "check") == 2
-    assert "postgresql://clinic/db" in capsys.readouterr().err
+    assert run("--database-url", "mysql://clinic/db", "db", "check") == 2
+    assert "mysql://clinic/db" in capsys.readouterr().err
+
+
+def test_a_server_that_cannot_be_reached_is_named(capsys):
+    assert run("--database-url", "postgresql://clinic@127.0.0.1:1/db", "search", "prp") == 1
+    err = capsys.readouterr().err
+    assert "cannot reach the clinic's database server" in err and "Traceback" not in err
 
 
 def test_module_entry_point_without_traceback(tmp_path):

@@ -7,6 +7,7 @@ left as it was.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,6 +39,7 @@ from clinic_app.ui.operations import Change, Operation
 from clinic_app.ui.window_place import place
 
 if TYPE_CHECKING:
+    from clinic_app.errors import ConflictError
     from clinic_app.services.clinic import ClinicProfileData
     from clinic_app.storage.store import Store
 
@@ -52,6 +54,16 @@ class LogoFileDialog:
         return Path(name) if name else None
 
 
+def _shown(value: object) -> str:
+    if isinstance(value, bytes):
+        return f"an image of {len(value):,} bytes"
+    if isinstance(value, tuple):
+        return ", ".join(value) or "(none)"
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return str(value) if value not in (None, "") else "(empty)"
+
+
 class ClinicProfileDialog(QDialog):
     saved = Signal()
 
@@ -62,6 +74,7 @@ class ClinicProfileDialog(QDialog):
         self.store = store
         self.setWindowTitle(f"Clinic profile — {APP_NAME}")
         profile = load_profile(store)
+        self._loaded = profile  # the version this edit started from: another room's later save is not overwritten
         self.logo: bytes | None = profile.logo
         self.name_field = QLineEdit(profile.name, self)
         self.name_field.setMaxLength(200)
@@ -220,11 +233,25 @@ class ClinicProfileDialog(QDialog):
         if index.isValid():
             self.clinicians_model.removeRows(index.row(), 1)
 
-    def profile(self) -> ClinicProfileData:
-        from clinic_app.services.clinic import ClinicProfileData
+    def show_profile(self, profile: ClinicProfileData) -> None:
+        """Put ``profile`` in the form (another room's version, taken in place of this one's)."""
+        self._loaded = profile
+        self.name_field.setText(profile.name)
+        self.address_field.setPlainText(profile.address)
+        self.phone_field.setText(profile.phone)
+        self.hours_field.setText(profile.hours)
+        self.website_field.setText(profile.website)
+        self.logo = profile.logo
+        self._show_logo()
+        self.clinicians_model.setStringList(list(profile.clinicians))
+        self.disclaimer_field.setPlainText(profile.disclaimer)
+        self.paper_combo.setCurrentIndex(max(0, self.paper_combo.findData(profile.paper_size)))
+        self.large_print_box.setChecked(profile.large_print)
+        self.keep_names_box.setChecked(profile.keep_patient_names)
 
-        return ClinicProfileData(
-            name=self.name_field.text(), address=self.address_field.toPlainText().strip(),
+    def profile(self) -> ClinicProfileData:
+        return replace(
+            self._loaded, name=self.name_field.text(), address=self.address_field.toPlainText().strip(),
             phone=self.phone_field.text().strip(), hours=self.hours_field.text().strip(),
             website=self.website_field.text().strip(), logo=self.logo,
             clinicians=tuple(self.clinicians_model.stringList()), disclaimer=self.disclaimer_field.toPlainText().strip(),
@@ -234,7 +261,9 @@ class ClinicProfileDialog(QDialog):
 
     def save(self) -> None:
         """Store the profile off the GUI thread; every open window that shows it follows. A refused
-        field is named under the form and nothing is stored."""
+        field is named under the form and nothing is stored. When another room saved the profile
+        since this form was opened, both versions are shown side by side to choose from."""
+        from clinic_app.errors import ConflictError
         from clinic_app.services.clinic import ProfileError, save_profile
 
         save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
@@ -246,6 +275,9 @@ class ClinicProfileDialog(QDialog):
 
         def failed(error: BaseException) -> bool:
             save_button.setEnabled(True)
+            if isinstance(error, ConflictError):
+                self.resolve(error)
+                return True
             if not isinstance(error, ProfileError):
                 return False
             self.show_error(error.message)
@@ -255,3 +287,24 @@ class ClinicProfileDialog(QDialog):
         save_button.setEnabled(False)
         Operation(self, "Cannot save the clinic profile", save_profile, self.store, self.profile(),
                   changes={Change.CLINIC_PROFILE}, on_done=done, on_failed=failed).run()
+
+    def resolve(self, conflict: ConflictError) -> None:
+        """Another room saved first: show both versions; save this one over theirs, take theirs into
+        the form, or go back to this edit. Nothing is lost until the user chooses."""
+        from clinic_app.services.clinic import PROFILE_FIELDS, changed_fields
+        from clinic_app.ui.profile.conflict_dialog import Choice, ConflictDialog
+
+        mine, theirs = conflict.mine, conflict.theirs
+        labels = dict(zip((*PROFILE_FIELDS, "logo"), ("Name", "Address", "Phone", "Hours", "Website", "Clinicians",
+                                                      "Disclaimer", "Paper", "Large print", "Keep patient names",
+                                                      "Logo"), strict=True))
+        rows = [(labels[name], _shown(getattr(mine, name)), _shown(getattr(theirs, name)))
+                for name in changed_fields(mine, theirs)]
+        dialog = ConflictDialog(conflict.message, rows, theirs.updated_in or "another room", self)
+        dialog.exec()
+        if dialog.choice is Choice.MINE:
+            self._loaded = replace(self._loaded, version=theirs.version)  # over theirs, and only theirs
+            self.save()
+        elif dialog.choice is Choice.THEIRS:
+            self.show_profile(theirs)
+            self.show_error("Their version is in the form now; Save keeps it, or change it first.")

@@ -1,0 +1,58 @@
+"""Other rooms' saves, shown here at once: the server's change notices as this window's changes.
+
+On a clinic's PostgreSQL server, a :class:`~clinic_app.storage.server_notices.ChangeListener`
+hears which tables another room changed; this turns them into the same :class:`Change` events
+this window's own operations announce, so the records window, the profile, presets, fields and
+therapy texts refresh whoever saved them. A lost server is shown in the status bar until it is back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Signal
+
+from clinic_app.ui.operations import Change, store_events
+
+TABLE_CHANGES = {
+    "consultation": Change.CONSULTATIONS, "consultation_handout": Change.CONSULTATIONS,
+    "handout_print": Change.HANDOUTS, "comparison_preset": Change.PRESETS, "clinic_profile": Change.CLINIC_PROFILE,
+    "clinic_field": Change.CLINIC_FIELDS, "clinic_field_revision": Change.CLINIC_FIELDS,
+    "therapy": Change.THERAPY_TEXT, "content_revision": Change.THERAPY_TEXT, "withdrawn_therapy": Change.THERAPY_TEXT,
+    "condition": Change.CONDITION_TEXT, "condition_revision": Change.CONDITION_TEXT,
+}
+
+
+def changes_of(tables: frozenset[str]) -> frozenset[Change]:
+    if "*" in tables:
+        return frozenset(Change)
+    return frozenset(TABLE_CHANGES[table] for table in tables if table in TABLE_CHANGES)
+
+
+class RoomChanges(QObject):
+    """Lives on the GUI thread; the listener's thread reaches it through queued signals."""
+
+    _heard = Signal(object)
+    _lost = Signal(object)
+
+    def __init__(self, url: str, show_warning: Callable[[str], None], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        from clinic_app.storage.server_notices import ChangeListener
+
+        self._show_warning = show_warning
+        self._heard.connect(self._announce)
+        self._lost.connect(self._say_lost)
+        self.listener = ChangeListener(url, self._heard.emit, self._lost.emit).start()
+
+    def _announce(self, tables: frozenset[str]) -> None:
+        changes = changes_of(tables)
+        if changes:
+            store_events().changed.emit(changes)
+
+    def _say_lost(self, message: str | None) -> None:
+        self._show_warning("" if message is None else
+                           "The clinic's server cannot be reached: what you see may be out of date, and nothing "
+                           "can be saved until it is back.")
+
+    def stop(self) -> None:
+        self.listener.stop()
