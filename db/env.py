@@ -3,7 +3,6 @@
 
 from alembic import context
 
-from clinic_app.content import clinic_tables  # noqa: F401 - its tables are on the same metadata
 from clinic_app.storage.models import Base
 
 config = context.config

@@ -31,6 +31,7 @@ from clinic_app.storage.models import (
     AttributeValue,
     Condition,
     ConditionReference,
+    ConditionRevision,
     ContentRevision,
     Reference,
     Therapy,
@@ -38,7 +39,6 @@ from clinic_app.storage.models import (
 )
 
 from .check import ContentBundle, load_content
-from .clinic_tables import ConditionRevision
 from .schema import ConditionFile, TherapyFile
 
 SHIPPED_AUTHOR = "Clinic Reference shipped content"

@@ -38,7 +38,7 @@ shipped references and therapies.
 
 Removing a therapy the clinic added (never a shipped one) withdraws it rather than deleting it: its
 last state and every revision of its text move whole into ``withdrawn_therapy`` (see
-:mod:`clinic_app.content.clinic_tables`), in one transaction. It is then in no therapy table, so no
+:mod:`clinic_app.storage.models`), in one transaction. It is then in no therapy table, so no
 list, search, comparison, preset or new handout holds it, while handouts printed with it reprint
 exactly (each keeps its own copy of the document) and its references, clinic fields and log entries
 stay. Restoring puts it back with its revisions, numbers and dates unchanged, plus one revision
@@ -494,9 +494,8 @@ def remove_therapy(store: Store, slug: str, by: str, why: str) -> RemovedTherapy
     therapy is refused by name, and nothing is changed."""
     from sqlalchemy import select
 
-    from clinic_app.content.clinic_tables import WithdrawnTherapy
     from clinic_app.content.loader import rebuild_search_index
-    from clinic_app.storage.models import Therapy
+    from clinic_app.storage.models import Therapy, WithdrawnTherapy
 
     by, why = _signed(by, why, "removing a therapy")
     _removable(store, slug)
@@ -536,12 +535,11 @@ def restore_therapy(store: Store, slug: str, by: str, why: str, today: dt.date |
     now or its text no longer passes the checks here (a reference or condition the library dropped)."""
     from sqlalchemy import select
 
-    from clinic_app.content.clinic_tables import WithdrawnTherapy
     from clinic_app.content.loader import PENDING_ORIGIN, apply_therapy_file, rebuild_search_index, write_therapy_file
     from clinic_app.errors import NotFoundError
     from clinic_app.services.revisions import name_clashes
     from clinic_app.services.therapy_edits import names_in_use
-    from clinic_app.storage.models import Attribute, Condition, ContentRevision, Reference, Therapy
+    from clinic_app.storage.models import Attribute, Condition, ContentRevision, Reference, Therapy, WithdrawnTherapy
 
     by, why = _signed(by, why, "restoring a therapy")
     today = today or dt.date.today()

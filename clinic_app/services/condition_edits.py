@@ -12,7 +12,7 @@ overwritten by a newer shipped library.
 The rules are those of ``content check`` for a condition (:func:`clinic_app.content.check.condition_problems`):
 patient text US grade 8 or lower per field, citations that resolve to the condition's own references,
 no placeholder or unverified text; and a name or alias may not name another therapy or condition. The
-revisions live in ``condition_revision`` (see :mod:`clinic_app.content.clinic_tables`); the latest one
+revisions live in ``condition_revision`` (see :mod:`clinic_app.storage.models`); the latest one
 that is not a newer shipped text waiting for review says whose text the condition holds.
 """
 

@@ -367,3 +367,43 @@ class ClinicFieldRevision(Base):
     reason: Mapped[str] = mapped_column(Text)
     reverts: Mapped[int | None] = mapped_column(ForeignKey("clinic_field_revision.id", ondelete="RESTRICT"),
                                                 nullable=True)
+
+# The clinic's condition edits and removed therapies (migration 0010).
+# ``condition_revision``: every saved version of a condition's text, shipped loads and clinic edits
+# alike (as ``content_revision`` is for therapies); a condition's latest revision that is not a newer
+# shipped text waiting for review says whose text it holds, and ``base_hash`` the shipped text it is
+# based on. ``withdrawn_therapy``: a therapy the clinic added and then removed, whole (its last state
+# and every revision), so it can be put back exactly; while there it is in no therapy table.
+
+
+class ConditionRevision(Base):
+    """One saved version of a condition's text: who, when, why, where it came from, the whole text."""
+
+    __tablename__ = "condition_revision"
+    __table_args__ = (UniqueConstraint("condition_slug", "revision"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    condition_slug: Mapped[str] = mapped_column(String(80), index=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_utcnow)
+    author: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text)
+    origin: Mapped[str] = mapped_column(String(20))  # shipped | clinic | shipped-pending
+    content_hash: Mapped[str] = mapped_column(String(64))
+    base_hash: Mapped[str] = mapped_column(String(64))  # the shipped text this version is based on
+    snapshot: Mapped[dict] = mapped_column(JSON)
+
+
+class WithdrawnTherapy(Base):
+    """A therapy the clinic added and removed, kept whole until it is restored."""
+
+    __tablename__ = "withdrawn_therapy"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    withdrawn_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_utcnow)
+    withdrawn_by: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text)
+    state: Mapped[dict] = mapped_column(JSON)  # the therapy row's own columns: origin, shipped_hash, ...
+    revisions: Mapped[list] = mapped_column(JSON)  # every content_revision row, oldest first

@@ -10,7 +10,6 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from clinic_app.content import clinic_tables  # noqa: F401 - the tables it declares are models too
 from clinic_app.errors import DatabaseTooNewError
 from clinic_app.storage import preflight
 from clinic_app.storage.database import Database, alembic_config
