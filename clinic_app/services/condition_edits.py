@@ -30,6 +30,7 @@ from clinic_app.errors import ClinicAppError, ContentError, NotFoundError
 from clinic_app.services.revisions import (
     FieldChange,
     changed_fields,
+    check_based_on,
     check_who_and_why,
     copied,
     lines,
@@ -304,10 +305,14 @@ def write_edited(session, slug: str, snapshot: dict, base_hash: str, by: str, wh
     return _write(session, slug, _checked(session, slug, snapshot), CLINIC, by, why, base_hash)
 
 
-def edit_condition(store: Store, slug: str, changes: Mapping[str, str], by: str, why: str) -> EditResult:
+def edit_condition(store: Store, slug: str, changes: Mapping[str, str], by: str, why: str,
+                   based_on: int | None = None) -> EditResult:
     """Apply ``changes`` (dotted field path -> new text) to the condition's current text and store the
-    result as the clinic's, a revision, in one transaction; one problem and nothing is written."""
+    result as the clinic's, a revision, in one transaction; one problem and nothing is written.
+    ``based_on``: the revision the edit started from; a newer one saved since is a conflict."""
     by, why = check_who_and_why(by, why, WHAT)
+    current = _current(_revisions(store, slug))
+    check_based_on(current, based_on, f"the text of condition {slug}", snapshot_fields(current["snapshot"]), changes)
     snapshot, changed, base_hash = plan_edit(store, slug, changes)
     with store.write() as session:
         number = write_edited(session, slug, snapshot, base_hash, by, why)

@@ -13,7 +13,7 @@ import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
-from clinic_app.errors import ClinicAppError
+from clinic_app.errors import ClinicAppError, ConflictError
 
 SHORT = 60  # characters of a value quoted in a message
 KEY = re.compile(r"^[A-Z][0-9]{1,2}$")  # the schema's reference key pattern
@@ -130,3 +130,18 @@ def name_clashes(names: Mapping[str, str], taken: Mapping[str, str], owner: str)
     condition (``taken``: folded name -> "therapy SLUG" or "condition SLUG"; ``owner`` is this one)."""
     return [f"{path} {quoted(name)}: already names {taken[name.casefold()]}" for path, name in names.items()
             if taken.get(name.casefold(), owner) != owner]
+
+
+def check_based_on(current: Mapping, based_on: int | None, what: str, fields_now: Mapping[str, str],
+                   changes: Mapping[str, str]) -> None:
+    """Refuse an edit made from revision ``based_on`` when the text has a newer revision since (another
+    room, or another window, saved first): a :class:`ConflictError` naming who and when, with the
+    edited fields as typed (``mine``) and as stored now (``theirs``); nothing is written."""
+    if based_on is None or current["revision"] == based_on:
+        return
+    saved = when(current["created_at"])
+    raise ConflictError(
+        f"{what} was changed by {current['author']} at {saved:%H:%M on %d %b} (revision {current['revision']}) "
+        f"after you opened it at revision {based_on}; nothing was saved. Compare the two, then save yours over it "
+        "or take theirs.",
+        mine=dict(changes), theirs={path: fields_now.get(path, "") for path in changes})

@@ -35,6 +35,7 @@ from clinic_app.services.revisions import (  # noqa: F401 - this module's interf
     SHORT,
     FieldChange,
     changed_fields,
+    check_based_on,
     check_who_and_why,
     copied,
     dotted,
@@ -357,14 +358,17 @@ def write_edited(session, slug: str, snapshot: dict, by: str, why: str) -> int: 
     return _write(session, slug, check_snapshot(session, slug, snapshot), CLINIC, by, why)
 
 
-def edit_therapy(store: Store, slug: str, changes: Mapping[str, str], by: str, why: str) -> EditResult:
+def edit_therapy(store: Store, slug: str, changes: Mapping[str, str], by: str, why: str,
+                 based_on: int | None = None) -> EditResult:
     """Apply ``changes`` (dotted field path -> new text) to the therapy's current text and store the
     result as the clinic's, with a revision, in one transaction. Everything is checked first: an
-    unknown field, an unchanged text or any problem with the edited therapy, and nothing is written."""
+    unknown field, an unchanged text or any problem with the edited therapy, and nothing is written.
+    ``based_on``: the revision the edit started from; a newer one saved since is a conflict."""
     by, why = _check_who_and_why(by, why)
     revisions = _revisions(store, slug)
     current = _current(revisions, slug)
     fields = snapshot_fields(current["snapshot"])
+    check_based_on(current, based_on, f"the text of {slug}", fields, changes)
     if not changes:
         raise ClinicAppError(f"nothing to change in {slug}: give a field and its new text")
     unknown = [path for path in changes if path not in fields]

@@ -279,3 +279,57 @@ def test_labels_and_problems_read_as_the_clinic_reads_them():
     assert split_problem("clinician.recovery \"It's TBD\": placeholder 'TBD'") == (
         "clinician.recovery", "placeholder 'TBD'")
     assert split_problem("references: K1 is listed but not cited") == ("references", "K1 is listed but not cited")
+
+
+def _answer_conflict(button: str, seen: dict) -> None:
+    """When the two versions are shown, note the rows and press ``button``."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from clinic_app.ui.profile.conflict_dialog import ConflictDialog
+
+    def press() -> None:
+        dialog = next((w for w in QApplication.topLevelWidgets() if isinstance(w, ConflictDialog) and w.isVisible()),
+                      None)
+        if dialog is None:
+            QTimer.singleShot(20, press)
+            return
+        seen["rows"] = [tuple(dialog.model.index(r, c).data() for c in range(3)) for r in range(dialog.model.rowCount())]
+        seen["message"] = dialog.message_label.text()
+        getattr(dialog, f"{button}_button").click()
+
+    QTimer.singleShot(0, press)
+
+
+def test_an_edit_saved_elsewhere_first_is_shown_beside_mine_and_mine_saves_over_it(qtbot, open_dialog, store, errors):
+    dialog = open_dialog()
+    theirs = edit_recovery(store)  # another room (or window) saves first
+    mine = f"{shipped_recovery()} Ask at the front desk."
+    dialog.choose_field("patient.recovery")
+    dialog.editor.setPlainText(mine)
+    sign(dialog)
+    settled(qtbot, dialog)
+    seen: dict = {}
+    _answer_conflict("mine", seen)
+    with qtbot.waitSignal(dialog.saved, timeout=WAIT_MS):
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert seen["rows"] == [("Patient · Recovery", mine, f"{shipped_recovery()} {LOCAL}")]
+    assert "changed by Dr Lee" in seen["message"] and f"(revision {theirs.revision})" in seen["message"]
+    history = therapy_edits.history(store, SLUG)
+    assert history[0].revision == theirs.revision + 1 and history[1].revision == theirs.revision  # both kept
+    assert therapy_edits.editable_fields(store, SLUG)["patient.recovery"] == mine
+    assert errors == []
+
+
+def test_taking_theirs_shows_their_text_and_saves_nothing(qtbot, open_dialog, store, errors):
+    dialog = open_dialog()
+    theirs = edit_recovery(store)
+    dialog.choose_field("patient.recovery")
+    dialog.editor.setPlainText(f"{shipped_recovery()} Ask at the front desk.")
+    sign(dialog)
+    settled(qtbot, dialog)
+    _answer_conflict("theirs", {})
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Their text is shown now" in dialog.message_label.text(), timeout=WAIT_MS)
+    assert dialog.editor.toPlainText() == f"{shipped_recovery()} {LOCAL}"
+    assert therapy_edits.history(store, SLUG)[0].revision == theirs.revision  # nothing of mine stored

@@ -463,3 +463,26 @@ def test_a_therapy_the_clinic_adds_removes_and_restores_on_both_stores(any_store
     assert fixture.SLUG not in [item.slug for item in library.list_therapies(any_store)]
     clinic_therapies.restore_therapy(any_store, fixture.SLUG, by="Dr Lee", why="class again")
     assert [t.slug for t in clinic_therapies.list_clinic_therapies(any_store)] == [fixture.SLUG]
+
+
+def test_a_text_edit_from_an_older_revision_is_refused_on_both_stores(any_store):
+    from clinic_app.errors import ConflictError
+    from clinic_app.services import condition_edits
+
+    opened_at = therapy_edits.history(any_store, "yoga")[0].revision
+    shipped = therapy_edits.editable_fields(any_store, "yoga")["patient.recovery"]
+    therapy_edits.edit_therapy(any_store, "yoga", {"patient.recovery": f"{shipped} Ask our front desk."},
+                               by="Dr B", why="room 2", based_on=opened_at)
+    with pytest.raises(ConflictError, match="changed by Dr B at .*nothing was saved") as refused:
+        therapy_edits.edit_therapy(any_store, "yoga", {"patient.recovery": f"{shipped} Call us."},
+                                   by="Dr A", why="room 1", based_on=opened_at)
+    assert refused.value.theirs == {"patient.recovery": f"{shipped} Ask our front desk."}
+    assert therapy_edits.editable_fields(any_store, "yoga")["patient.recovery"] == f"{shipped} Ask our front desk."
+    condition = "sciatica"
+    opened = condition_edits.history(any_store, condition)[0].revision
+    text = condition_edits.editable_fields(any_store, condition)["description"]
+    condition_edits.edit_condition(any_store, condition, {"description": f"{text} Room 2."}, by="Dr B",
+                                   why="room 2", based_on=opened)
+    with pytest.raises(ConflictError):
+        condition_edits.edit_condition(any_store, condition, {"description": f"{text} Room 1."}, by="Dr A",
+                                       why="room 1", based_on=opened)

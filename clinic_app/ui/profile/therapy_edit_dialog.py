@@ -55,7 +55,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_app.errors import ClinicAppError
+from clinic_app.errors import ClinicAppError, ConflictError
 from clinic_app.ui.operations import Change, Operation
 from clinic_app.ui.profile.clinic_fields_dialog import diff_html, local_time
 from clinic_app.ui.profile.signed_changes import ERROR_COLOUR, GOOD_COLOUR, SignedChanges, sentence
@@ -564,6 +564,8 @@ class TherapyEditDialog(QDialog, SignedChanges):
         self._show_banner()
         self._load_history()
         self._mark_fields()
+        current = self._current_entry()
+        self._based_on = current.revision if current is not None else None  # a later save elsewhere is a conflict
 
     def _show_banner(self) -> None:
         change = self._shipped
@@ -743,8 +745,8 @@ class TherapyEditDialog(QDialog, SignedChanges):
             return
         self._start_work()
         Operation(self, f"Cannot save the {self.ENTRY}'s text", self._edit_function(), self.store, self.slug,
-                  self.changed_values(), self.who(), self.why(), changes={self._change_kind()},
-                  on_done=self._saved, on_failed=self._work_failed).run()
+                  self.changed_values(), self.who(), self.why(), based_on=self._based_on,
+                  changes={self._change_kind()}, on_done=self._saved, on_failed=self._work_failed).run()
 
     def _saved(self, result) -> None:  # noqa: ANN001 - therapy_edits.EditResult
         labels = ", ".join(field_label(p) for p in result.changed)
@@ -791,11 +793,32 @@ class TherapyEditDialog(QDialog, SignedChanges):
         self._update_buttons()
         self.saved.emit(f"{self.therapy_name}: {text}")
 
+    def resolve(self, conflict: ConflictError) -> None:
+        """The text was saved elsewhere since this dialog read it: both versions of the fields edited
+        here, side by side; save these over theirs, take theirs (these edits are dropped), or go back
+        to the edits. Nothing is lost until the user chooses."""
+        from clinic_app.ui.profile.conflict_dialog import Choice, ConflictDialog
+
+        rows = [(field_label(path), conflict.mine[path], conflict.theirs.get(path, "")) for path in conflict.mine]
+        dialog = ConflictDialog(conflict.message, rows, "saved since", self)
+        dialog.exec()
+        if dialog.choice is Choice.MINE:
+            self._load()  # their text under these edits, and their revision as the one this edit is based on
+            self.save()
+        elif dialog.choice is Choice.THEIRS:
+            self._load(keep_edits=False)
+            self.show_message("Their text is shown now; your changes were not saved.")
+        else:
+            self.show_message(conflict.message, error=True)
+
     def _work_failed(self, error: BaseException) -> bool:
         self._busy = False
         self._update_buttons()
         if not isinstance(error, ClinicAppError):
             return False
+        if isinstance(error, ConflictError):
+            self.resolve(error)
+            return True
         if isinstance(error, self._error_type()):
             self._set_problems(error.problems)
             fields = [p for p in self._problems if p]
