@@ -486,3 +486,20 @@ def test_a_text_edit_from_an_older_revision_is_refused_on_both_stores(any_store)
     with pytest.raises(ConflictError):
         condition_edits.edit_condition(any_store, condition, {"description": f"{text} Room 1."}, by="Dr A",
                                        why="room 1", based_on=opened)
+
+
+def test_a_preset_replaced_in_another_room_meanwhile_is_not_overwritten(any_store, monkeypatch):
+    from clinic_app.errors import ConflictError
+    from clinic_app.services import presets
+
+    monkeypatch.setenv(settings.ENV_ROOM, "Room 2")
+    first = presets.save_preset(any_store, "Back pain", ["nsaids", "self-care"])
+    assert first.version == 1 and first.updated_in == "Room 2"
+    seen = presets.get_preset(any_store, "Back pain").version  # both rooms list it at version 1
+    presets.save_preset(any_store, "Back pain", ["nsaids", "yoga"], replace=True, based_on=seen)
+    monkeypatch.setenv(settings.ENV_ROOM, "Room 1")
+    with pytest.raises(ConflictError, match="changed in Room 2 at .*Theirs: nsaids, yoga. Yours: nsaids, heat"):
+        presets.save_preset(any_store, "Back pain", ["nsaids", "heat"], replace=True, based_on=seen)
+    assert presets.get_preset(any_store, "Back pain").slugs == ("nsaids", "yoga")
+    again = presets.save_preset(any_store, "Back pain", ["nsaids", "heat"], replace=True, based_on=2)
+    assert again.version == 3 and presets.get_preset(any_store, "Back pain").updated_in == "Room 1"

@@ -224,9 +224,10 @@ class CompareView(CompareControls):
         if not name:
             return
         replace = name.casefold() in {n.casefold() for n in saved}
+        seen = next((p.version for p in self._presets if not p.built_in and p.name.casefold() == name.casefold()), None)
         rows = self.row_model.chosen()
         rows = [] if rows == self.row_model.all_keys() else rows
-        self.output.run(presets.save_preset, self.store, name, list(self._slugs), rows, replace,
+        self.output.run(presets.save_preset, self.store, name, list(self._slugs), rows, replace, seen,
                         done=lambda item: self._on_preset_saved(item.name), title="Cannot save the preset",
                         changes={Change.PRESETS})
 
