@@ -40,6 +40,12 @@ class DatabaseLockedError(DatabaseError):
     pass
 
 
+class ServerUnreachableError(DatabaseError):
+    """The clinic's database server cannot be reached: the connection could not be made, or it
+    dropped. Nothing was written by the failed transaction; a record can be held in the room's
+    outbox and delivered when the server is back."""
+
+
 class ContentError(ClinicAppError):
     """Content files failed validation; ``problems`` lists each one."""
 

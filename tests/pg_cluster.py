@@ -9,6 +9,7 @@ instead (a database the URL's user may create databases on).
 from __future__ import annotations
 
 import glob
+import itertools
 import os
 import pwd
 import shutil
@@ -60,10 +61,23 @@ class Cluster:
             self.folder.chmod(0o700)
         self._run("initdb", "-D", str(self.data), "-U", ADMIN, "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8",
                   "--no-sync")
+        self.start()
+        self.url = f"postgresql+psycopg://{ADMIN}@127.0.0.1:{self.port}/postgres"
+
+    def start(self) -> None:
+        """Start the server (again, after :meth:`halt`: the same data folder and port)."""
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.folder / "server.log"), "-w", "-t", "60", "-o",
                   f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories='{self.folder}' "
                   "-c fsync=off -c max_connections=200", "start")
-        self.url = f"postgresql+psycopg://{ADMIN}@127.0.0.1:{self.port}/postgres"
+
+    def halt(self) -> None:
+        """Stop the server, as a clinic's server going down does (its clients are disconnected),
+        keeping its data for :meth:`start`."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    @property
+    def running(self) -> bool:
+        return (self.data / "postmaster.pid").exists()
 
     def _run(self, program: str, *args: str) -> None:
         kwargs = {"user": self.user.pw_uid, "group": self.user.pw_gid} if self.user else {}
@@ -117,3 +131,21 @@ def wait_until_accepting(url: str, seconds: float = 30) -> None:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.1)
+
+
+_NAMES = itertools.count(1)
+
+
+def new_database(admin_url: str, template: str | None = None) -> str:
+    """A new database on the test server (a copy of ``template`` if given); returns its URL."""
+    name = f"clinic_test_{os.getpid()}_{next(_NAMES)}"
+    execute(admin_url, f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
+    return with_database(admin_url, name)
+
+
+def drop_database(admin_url: str, url: str) -> None:
+    """Drop the test database at ``url`` (this process's stores on it closed first)."""
+    from clinic_app.storage.store import Store
+
+    Store.close_all()
+    execute(admin_url, f"DROP DATABASE IF EXISTS {url.rsplit('/', 1)[1]} WITH (FORCE)")

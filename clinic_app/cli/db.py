@@ -1,4 +1,4 @@
-"""``clinic-app db``: upgrade, check, back up, list backups, restore."""
+"""``clinic-app db``: upgrade, check, back up, list backups, restore, deliver a room's held records."""
 
 from __future__ import annotations
 
@@ -26,6 +26,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     move = db_cmds.add_parser("migrate-to", help="move this one-room store onto the clinic's PostgreSQL server (an "
                               "empty database): one transaction, verified by counts and hashes, this file kept as it was")
     move.add_argument("server_url", metavar="URL", help="postgresql+psycopg://USER@HOST/DATABASE (the owner's role)")
+    db_cmds.add_parser("deliver", help="on a clinic's PostgreSQL server: send the records this room held while the "
+                       "server could not be reached (each exactly once, in order); exits 1 while any are still held")
     grant = db_cmds.add_parser("grant-rooms", help="on a clinic's PostgreSQL server, run as the database's owner: give "
                                "the rooms' login role its rights (read all, edit the library, add records, never "
                                "change or delete one)")
@@ -44,6 +46,8 @@ def run(args: argparse.Namespace) -> int:
         return 1
     if action == "grant-rooms":
         return _grant_rooms(location, args.role)
+    if action == "deliver":
+        return _deliver(location)
     if action == "migrate-to":
         return _migrate_to(location, args.server_url)
     if action == "upgrade":
@@ -81,6 +85,28 @@ def run(args: argparse.Namespace) -> int:
         return 0
     raise AssertionError(action)
 
+
+
+def _deliver(location) -> int:  # noqa: ANN001 - settings.Location
+    from clinic_app.errors import ServerUnreachableError
+    from clinic_app.services import delivery, store_setup
+
+    if not location.is_server:
+        print(f"the database {location.sqlite_path} is this computer's own file: nothing is ever held to deliver")
+        return 0
+    try:
+        result = delivery.deliver(store_setup.open_store(location))
+    except ServerUnreachableError as exc:
+        print(f"{exc.message}; {delivery.held_count(location)} record(s) still held in this room")
+        return 1
+    for item in result.delivered:
+        print(f"delivered {item.kind} #{item.id} (key {item.key})")
+    if not result.delivered and result.ok:
+        print("nothing held in this room: nothing to deliver")
+    if not result.ok:
+        print(f"{result.problem}; {result.held} record(s) still held in this room")
+        return 1
+    return 0
 
 
 def _grant_rooms(location, role: str) -> int:  # noqa: ANN001 - settings.Location

@@ -31,6 +31,7 @@ from clinic_app.printing.paged import (
     render_pages,
 )
 from clinic_app.services import comparison, handout_log, one_page
+from clinic_app.services.handout_log import Logged
 from clinic_app.services.handouts import Handout, HandoutDocument, HandoutRequest, compose_handout
 from clinic_app.settings import shown
 from clinic_app.storage.reader import Reader
@@ -43,12 +44,17 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class HandoutResult:
-    record_id: int
+    record_id: int | None  # None: the log record is held in this room's outbox until the server is back
     pages: int
     sha256: str
     destination: str
     body_pt: int = 0
     alternatives: tuple[str, ...] = ()  # standard options printed beside unproven ones
+    record_key: str = ""  # the log record's key (a consultation links a held record by it)
+
+    @property
+    def held(self) -> bool:
+        return self.record_id is None
 
 
 def printable(doc: HandoutDocument) -> Printable:
@@ -115,7 +121,7 @@ def fitted(handout: Handout, grid: str = "") -> HandoutDocument:
 # out, the log must already hold what was on it.
 
 
-def _logged(record: Callable[[], int], not_made: str, left: str) -> int:
+def _logged(record: Callable[[], Logged], not_made: str, left: str) -> Logged:
     """Make the log record; if the log cannot take it, say plainly that the handout was not made."""
     try:
         return record()
@@ -126,37 +132,37 @@ def _logged(record: Callable[[], int], not_made: str, left: str) -> int:
                    exc.detail) from exc
 
 
-def _pdf_logged(path: Path, paint_into: Callable[[Path], int], record: Callable[[], int]) -> tuple[int, int]:
+def _pdf_logged(path: Path, paint_into: Callable[[Path], int], record: Callable[[], Logged]) -> tuple[int, Logged]:
     """Paint the PDF into a temporary file beside ``path`` (``paint_into``), make the record, then
-    give the file its name; returns (pages, record id)."""
+    give the file its name; returns (pages, the record)."""
     existed = path.is_file()
-    record_id = None
+    logged = None
     try:
         with pdf_in_place(path) as tmp:
             pages = paint_into(tmp)
             if tmp.stat().st_size == 0:  # refused before anything is recorded
                 raise PrintError(f"cannot write {shown(path)}: the PDF was not produced (is the disk full?)")
             left = f"No PDF was written to {path}" + ("; the file already there was left as it was." if existed else ".")
-            record_id = _logged(record, "The handout was not saved", left)
+            logged = _logged(record, "The handout was not saved", left)
     except PrintError as exc:
-        if record_id is None:
+        if logged is None:
             raise
-        raise PrintError(f"The handout was recorded in the handout log as #{record_id}, but the PDF could not be "
+        raise PrintError(f"The handout was recorded in the handout log as {logged.said()}, but the PDF could not be "
                          f"put in place: {exc.message}. Make it again from the handout log "
-                         f"(clinic-app handout reprint {record_id} -o FILE.pdf).") from exc
-    return pages, record_id
+                         f"(clinic-app handout reprint {logged.id or 'ID'} -o FILE.pdf).") from exc
+    return pages, logged
 
 
-def _printed_logged(printer: str, send: Callable[[], int], record: Callable[[], int]) -> tuple[int, int]:
-    """Make the record, then send the pages to ``printer``; returns (pages, record id)."""
+def _printed_logged(printer: str, send: Callable[[], int], record: Callable[[], Logged]) -> tuple[int, Logged]:
+    """Make the record, then send the pages to ``printer``; returns (pages, the record)."""
     where = f"the printer {printer}" if printer else "the printer"
-    record_id = _logged(record, "The handout was not printed", f"Nothing was sent to {where}.")
+    logged = _logged(record, "The handout was not printed", f"Nothing was sent to {where}.")
     try:
-        return send(), record_id
+        return send(), logged
     except Exception as exc:
         reason = exc.message if isinstance(exc, ClinicAppError) else (getattr(exc, "strerror", None) or str(exc))
-        again = f"clinic-app handout reprint {record_id} --printer {shlex.quote(printer) if printer else 'NAME'}"
-        raise PrintError(f"The handout was recorded in the handout log as #{record_id}, but printing on {where} "
+        again = f"clinic-app handout reprint {logged.id or 'ID'} --printer {shlex.quote(printer) if printer else 'NAME'}"
+        raise PrintError(f"The handout was recorded in the handout log as {logged.said()}, but printing on {where} "
                          f"failed: {reason}. Part of it or none of it may have come out; print it again from the "
                          f"handout log ({again}).") from exc
 
@@ -171,34 +177,34 @@ def _known_printer(name: str) -> None:
 
 
 def _deliver(doc: HandoutDocument, output: Path | None, printer: str | None,
-             record: Callable[[str, str], int]) -> tuple[int, str, str, int]:
+             record: Callable[[str, str], Logged]) -> tuple[int, str, str, Logged]:
     """Print ``doc`` or write it as a PDF, logged by ``record(kind, destination)`` as described
     above; returns (pages, kind, destination, record id)."""
     item = printable(doc)
     if printer:
         _known_printer(printer)
-        pages, record_id = _printed_logged(printer, lambda: print_to(item, printer, title=doc.title),
-                                           lambda: record("printer", printer))
-        return pages, "printer", printer, record_id
+        pages, logged = _printed_logged(printer, lambda: print_to(item, printer, title=doc.title),
+                                        lambda: record("printer", printer))
+        return pages, "printer", printer, logged
     path = Path(output)
     problem = target_problem(path)  # before resolve(): a loop of links or a name too long stops here, said
     if problem:
         raise PrintError(f"cannot write {shown(path)}: {problem}")
     destination = str(path.resolve())
-    pages, record_id = _pdf_logged(path, lambda tmp: paint_pdf(item, tmp, doc.title or path.stem),
-                                   lambda: record("pdf", destination))
-    return pages, "pdf", destination, record_id
+    pages, logged = _pdf_logged(path, lambda tmp: paint_pdf(item, tmp, doc.title or path.stem),
+                                lambda: record("pdf", destination))
+    return pages, "pdf", destination, logged
 
 
-def _result(handout: Handout, doc: HandoutDocument, pages: int, destination: str, record_id: int) -> HandoutResult:
-    return HandoutResult(record_id=record_id, pages=pages, sha256=doc.sha256, destination=destination,
-                         body_pt=doc.body_pt, alternatives=tuple(a.slug for a in handout.alternatives))
+def _result(handout: Handout, doc: HandoutDocument, pages: int, destination: str, logged: Logged) -> HandoutResult:
+    return HandoutResult(record_id=logged.id, pages=pages, sha256=doc.sha256, destination=destination,
+                         body_pt=doc.body_pt, alternatives=tuple(a.slug for a in handout.alternatives),
+                         record_key=logged.key)
 
 
-def _recorder(store: Store, handout: Handout, doc: HandoutDocument) -> Callable[[str, str], int]:
-    def record(kind: str, destination: str) -> int:
-        return handout_log.record(store, handout, doc, kind=kind, destination=destination,
-                                  keep_patient_name=handout_log.keeps_patient_names(store))
+def _recorder(store: Store, handout: Handout, doc: HandoutDocument) -> Callable[[str, str], Logged]:
+    def record(kind: str, destination: str) -> Logged:  # the patient's name kept as the clinic's profile says
+        return handout_log.log(store, handout, doc, kind=kind, destination=destination, keep_patient_name=None)
 
     return record
 
@@ -208,8 +214,8 @@ def produce(store: Store, request: HandoutRequest, output: Path | None = None,
     """Write the handout to ``output`` (PDF) or send it to the named ``printer``, logged first:
     the PDF takes its name only once its record is committed; a printer gets it after the record."""
     handout, doc = build_document(store, request)
-    pages, _, destination, record_id = _deliver(doc, output, printer, _recorder(store, handout, doc))
-    return _result(handout, doc, pages, destination, record_id)
+    pages, _, destination, logged = _deliver(doc, output, printer, _recorder(store, handout, doc))
+    return _result(handout, doc, pages, destination, logged)
 
 
 def print_on(store: Store, request: HandoutRequest, printer: QPrinter) -> HandoutResult:
@@ -227,11 +233,11 @@ def print_on(store: Store, request: HandoutRequest, printer: QPrinter) -> Handou
             finally:
                 printer.setOutputFileName(file)
 
-        pages, record_id = _pdf_logged(Path(file), paint_into, lambda: record("pdf", file))
-        return _result(handout, doc, pages, file, record_id)
+        pages, logged = _pdf_logged(Path(file), paint_into, lambda: record("pdf", file))
+        return _result(handout, doc, pages, file, logged)
     name = printer.printerName()
-    pages, record_id = _printed_logged(name, lambda: paint(item, printer), lambda: record("printer", name))
-    return _result(handout, doc, pages, name, record_id)
+    pages, logged = _printed_logged(name, lambda: paint(item, printer), lambda: record("printer", name))
+    return _result(handout, doc, pages, name, logged)
 
 
 def reprint(store: Store, print_id: int, output: Path | None = None,
@@ -241,11 +247,12 @@ def reprint(store: Store, print_id: int, output: Path | None = None,
     item = handout_log.get_print(store, print_id)
     original = handout_log.load_snapshot(store, print_id)
 
-    def record(kind: str, destination: str) -> int:
-        return handout_log.record_reprint(store, item, original, kind=kind, destination=destination)
+    def record(kind: str, destination: str) -> Logged:
+        return handout_log.log_reprint(store, item, original, kind=kind, destination=destination)
 
-    pages, _, destination, record_id = _deliver(handout_log.as_reprint(original, item), output, printer, record)
-    return HandoutResult(record_id=record_id, pages=pages, sha256=original.sha256, destination=destination)
+    pages, _, destination, logged = _deliver(handout_log.as_reprint(original, item), output, printer, record)
+    return HandoutResult(record_id=logged.id, pages=pages, sha256=original.sha256, destination=destination,
+                         record_key=logged.key)
 
 
 @dataclass(frozen=True)

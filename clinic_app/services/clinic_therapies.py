@@ -470,18 +470,24 @@ def _signed(by: str, why: str, what: str) -> tuple[str, str]:
     return check_who_and_why(by, why, what)
 
 
+def added_by_clinic(reader: Reader, slug: str) -> bool:
+    """Whether ``slug`` is in the library as a therapy the clinic added itself (its first revision's
+    origin is "clinic-added", also once the clinic has edited it since): the kind that can be removed."""
+    first = reader.query("SELECT r.origin FROM therapy t JOIN content_revision r ON r.therapy_id = t.id "
+                         "WHERE t.slug = ? AND r.revision = 1", (slug,))
+    return bool(first) and first[0][0] == CLINIC_ADDED
+
+
 def _removable(reader: Reader, slug: str) -> None:
     """Nothing when ``slug`` is a therapy the clinic added; else the refusal naming it."""
     from clinic_app.services.library import unknown_therapies
 
-    first = reader.query("SELECT r.origin FROM therapy t JOIN content_revision r ON r.therapy_id = t.id "
-                         "WHERE t.slug = ? AND r.revision = 1", (slug,))
-    if first and first[0][0] == CLINIC_ADDED:
+    if added_by_clinic(reader, slug):
         return
     if reader.query("SELECT 1 FROM withdrawn_therapy WHERE slug = ?", (slug,)):
         raise ClinicAppError(f"{slug} was removed already; 'clinic-app therapy list --removed' lists removed "
                              "therapies; nothing was changed")
-    if first or reader.query("SELECT 1 FROM therapy WHERE slug = ?", (slug,)):
+    if reader.query("SELECT 1 FROM therapy WHERE slug = ?", (slug,)):
         raise ClinicAppError(f"{slug} is a shipped therapy and cannot be removed: only a therapy the clinic added "
                              "itself can be; to keep it off patients' lists, set its clinic field 'offered' to "
                              "'no'; nothing was changed")

@@ -23,11 +23,12 @@ import csv
 import datetime as dt
 import io
 import json
+import uuid
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from itertools import islice
 
-from clinic_app.errors import ClinicAppError, NotFoundError
+from clinic_app.errors import ClinicAppError, NotFoundError, ServerUnreachableError
 from clinic_app.services import handout_log
 from clinic_app.services.comparison import check_rows
 from clinic_app.services.comparison_export import _safe_csv
@@ -35,6 +36,7 @@ from clinic_app.services.handout_log import get_print, keeps_patient_names, load
 from clinic_app.services.library import check_known, therapy_slugs
 from clinic_app.storage import chain
 from clinic_app.storage.dialect import Sql
+from clinic_app.storage.outbox import Outbox
 from clinic_app.storage.reader import Reader
 from clinic_app.storage.store import Store
 
@@ -61,6 +63,7 @@ class ConsultationDraft:
     notes: str = ""
     started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     handout_print_ids: tuple[int, ...] = ()
+    handout_keys: tuple[str, ...] = ()  # handouts whose log record was held in this room's outbox, by key
 
 
 @dataclass(frozen=True)
@@ -144,9 +147,86 @@ def _check_corrects(reader: Reader, corrects: int) -> None:
                                 f"#{latest}, correct that one instead")
 
 
-def record(store: Store, draft: ConsultationDraft, corrects: int | None = None) -> int:
-    """Store one consultation (or a correction of record ``corrects``); returns its id. Nothing is
-    written when a field, therapy, row, handout or the record to correct is refused."""
+@dataclass(frozen=True)
+class Recorded:
+    """A consultation's record: on the server (``id``), or held in this room's outbox (``id``
+    None) while the server cannot be reached, to be delivered with its ``key`` when it is back."""
+
+    id: int | None
+    key: str
+
+    @property
+    def held(self) -> bool:
+        return self.id is None
+
+
+class _WaitsForHeld(Exception):
+    """A handout the consultation gave is still held in this room's outbox: the consultation is held after it."""
+
+
+def record(store: Store, draft: ConsultationDraft, corrects: int | None = None) -> int | None:
+    """Store one consultation (or a correction of record ``corrects``); returns its id, or None
+    when it was held in this room's outbox (see :func:`save`). Nothing is written when a field,
+    therapy, row, handout or the record to correct is refused."""
+    return save(store, draft, corrects).id
+
+
+def save(store: Store, draft: ConsultationDraft, corrects: int | None = None) -> Recorded:
+    """Store one consultation, as :func:`record`. On a clinic's server that cannot be reached (or
+    while a handout the consultation gave is still held in this room), the consultation is held in
+    this room's outbox with its key, and checked and written when it is delivered."""
+    clinician = _text(draft.clinician, "clinician name", MAX_CLINICIAN)
+    _text(draft.patient_label, "patient label", MAX_PATIENT_LABEL)
+    _text(draft.notes, "visit notes", MAX_NOTES)
+    key = str(uuid.uuid4())
+    recorded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    try:
+        return Recorded(_write(store, draft, corrects, key, recorded_at), key)
+    except (ServerUnreachableError, _WaitsForHeld):
+        if not store.location.is_server:
+            raise
+    payload = {"clinician": clinician, "patient_label": draft.patient_label, "therapies": list(draft.therapies),
+               "rows": list(draft.rows), "notes": draft.notes, "started_at": draft.started_at.astimezone(dt.UTC).isoformat(),
+               "handout_print_ids": list(draft.handout_print_ids), "handout_keys": list(draft.handout_keys),
+               "corrects": corrects, "recorded_at": recorded_at.isoformat()}
+    Outbox.of(store.location).hold(key, "consultation", payload)
+    return Recorded(None, key)
+
+
+def deliver_held(store: Store, key: str, payload: dict) -> int:
+    """Check and write a consultation held in the outbox (as :func:`save` held it) with its key;
+    returns its id (the one already there when it was delivered before)."""
+    draft = ConsultationDraft(
+        clinician=payload["clinician"], patient_label=payload["patient_label"], therapies=tuple(payload["therapies"]),
+        rows=tuple(payload["rows"]), notes=payload["notes"], started_at=dt.datetime.fromisoformat(payload["started_at"]),
+        handout_print_ids=tuple(payload["handout_print_ids"]), handout_keys=tuple(payload["handout_keys"]))
+    there = store.query("SELECT id FROM consultation WHERE record_key = ?", (key,))
+    if there:
+        return there[0][0]
+    try:
+        return _write(store, draft, payload["corrects"], key, dt.datetime.fromisoformat(payload["recorded_at"]))
+    except _WaitsForHeld as exc:
+        raise ConsultationError(f"a handout this consultation gave (key {exc}) is neither on the server nor held "
+                                "in this room") from exc
+
+
+def _handouts(store: Store, draft: ConsultationDraft) -> list[tuple[int, str]]:
+    """(handout id, SHA-256) of each handout the consultation gave, those held by key found on the server."""
+    handouts = [(print_id, get_print(store, print_id).sha256) for print_id in dict.fromkeys(draft.handout_print_ids)]
+    keys = list(dict.fromkeys(draft.handout_keys))
+    if keys:
+        found = {row[0]: (row[1], row[2]) for row in store.query(
+            f"SELECT record_key, id, sha256 FROM handout_print WHERE record_key IN ({','.join('?' * len(keys))})",
+            tuple(keys))}
+        missing = [k for k in keys if k not in found]
+        if missing:
+            raise _WaitsForHeld(missing[0])
+        handouts += [found[k] for k in keys if found[k][0] not in dict(handouts)]
+    return handouts
+
+
+def _write(store: Store, draft: ConsultationDraft, corrects: int | None, key: str, recorded_at: dt.datetime) -> int:
+    from sqlalchemy import select
     from sqlalchemy.exc import IntegrityError
 
     from clinic_app.storage.models import Consultation, ConsultationHandout
@@ -156,19 +236,23 @@ def record(store: Store, draft: ConsultationDraft, corrects: int | None = None) 
     notes = _text(draft.notes, "visit notes", MAX_NOTES)
     slugs = _check_therapies(store, draft.therapies)
     rows = check_rows(store, draft.rows) if draft.rows else []
-    handouts = [(print_id, get_print(store, print_id).sha256) for print_id in dict.fromkeys(draft.handout_print_ids)]
+    handouts = _handouts(store, draft)
     if corrects is not None:
         _check_corrects(store, corrects)
     marks = ",".join("?" * len(slugs))
     versions = dict(store.query(f"SELECT slug, content_version FROM therapy WHERE slug IN ({marks})", tuple(slugs)))
     library_version = store.meta().get("library_version", "")
+    keep_label = keeps_patient_names(store)
     try:
         with store.write() as session:
+            there = session.execute(select(Consultation.id).where(Consultation.record_key == key)).scalar()
+            if there is not None:  # delivered before (a delivery cut short after the server committed)
+                return there
             row = Consultation(
                 started_at=draft.started_at.astimezone(dt.UTC).replace(tzinfo=None), clinician=clinician,
-                patient_label=(label or None) if keeps_patient_names(store) else None, therapies=slugs, rows=rows,
+                patient_label=(label or None) if keep_label else None, therapies=slugs, rows=rows,
                 notes=notes or None, content_versions={s: versions[s] for s in slugs},
-                library_version=library_version, corrects=corrects,
+                library_version=library_version, corrects=corrects, record_key=key, recorded_at=recorded_at,
             )
             session.add(row)
             session.flush()

@@ -20,13 +20,15 @@ import hashlib
 import json
 import os
 import re
+import uuid
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from clinic_app.errors import DatabaseError, NotFoundError
+from clinic_app.errors import DatabaseError, NotFoundError, ServerUnreachableError
 from clinic_app.services.handouts import Handout, HandoutDocument, without_personal_parts
 from clinic_app.storage import chain
+from clinic_app.storage.outbox import Outbox
 from clinic_app.storage.reader import Reader
 from clinic_app.storage.store import Store
 
@@ -58,29 +60,89 @@ def keeps_patient_names(reader: Reader) -> bool:
     return bool(rows and rows[0][0])
 
 
-def _insert(store: Store, **fields) -> int:
-    """One record and its entry in the record chain, committed together when this returns. Anything
+@dataclass(frozen=True)
+class Logged:
+    """A handout's log record: on the server (``id``), or held in this room's outbox (``id`` None)
+    while the server cannot be reached, to be delivered with its ``key`` when it is back."""
+
+    id: int | None
+    key: str
+
+    @property
+    def held(self) -> bool:
+        return self.id is None
+
+    def said(self) -> str:
+        return f"#{self.id}" if self.id is not None else "a record held in this room until the server is back"
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def _write(store: Store, key: str, fields: dict) -> int:
+    """One record with ``key`` and its entry in the record chain, committed together when this
+    returns; a record already there with that key (delivered before) is not written again. Anything
     the database refuses (a text it cannot store, a broken rule) is a :class:`DatabaseError` naming
     the database; nothing is kept then."""
+    from sqlalchemy import select
     from sqlalchemy.exc import SQLAlchemyError
 
     from clinic_app.storage.models import HandoutPrint
 
     try:
         with store.write() as session:
-            row = HandoutPrint(**fields)
+            there = session.execute(select(HandoutPrint.id).where(HandoutPrint.record_key == key)).scalar()
+            if there is not None:
+                return there
+            row = HandoutPrint(record_key=key, **fields)
             session.add(row)
             session.flush()
             chain.append_handout(session.connection(), row.id)  # in the same transaction: both or neither
             return row.id
     except (SQLAlchemyError, UnicodeError) as exc:
         reason = getattr(exc, "orig", None) or exc
-        raise DatabaseError(f"the database {store.path} refused the handout log record ({reason})") from exc
+        where = store.path or store.location.shown_url
+        raise DatabaseError(f"the database {where} refused the handout log record ({reason})") from exc
 
 
-def record(store: Store, handout: Handout, doc: HandoutDocument, kind: str, destination: str,
-           keep_patient_name: bool = False) -> int:
-    """Store one print/export; returns its id."""
+def _insert(store: Store, decide_name: bool = False, **fields) -> Logged:
+    """Write the record, or, when the clinic's server cannot be reached, hold it in this room's
+    outbox (the handout is never left out of the log): ``decide_name`` keeps the patient's name
+    until delivery, where the clinic's setting decides."""
+    key = str(uuid.uuid4())
+    fields.setdefault("printed_at", _utcnow())
+    if not decide_name:  # else the server was out of reach a moment ago: held at once
+        try:
+            return Logged(_write(store, key, fields), key)
+        except ServerUnreachableError:
+            if not store.location.is_server:
+                raise
+    Outbox.of(store.location).hold(key, "handout", dict(_payload(fields), decide_name=decide_name))
+    return Logged(None, key)
+
+
+def _payload(fields: dict) -> dict:
+    payload = dict(fields, snapshot=base64.b64encode(fields["snapshot"]).decode("ascii"))
+    payload["printed_at"] = fields["printed_at"].isoformat()
+    return payload
+
+
+def deliver_held(store: Store, key: str, payload: dict) -> int:
+    """Write a record held in the outbox (as :func:`_insert` held it) with its key; returns its id
+    (the one already there when it was delivered before)."""
+    fields = dict(payload)
+    decide_name = fields.pop("decide_name", False)
+    fields["snapshot"] = base64.b64decode(fields["snapshot"])
+    fields["printed_at"] = dt.datetime.fromisoformat(fields["printed_at"])
+    if decide_name and not keeps_patient_names(store):
+        fields["patient_name"] = None
+    return _write(store, key, fields)
+
+
+def log(store: Store, handout: Handout, doc: HandoutDocument, kind: str, destination: str,
+        keep_patient_name: bool | None = False) -> Logged:
+    """Store one print/export (``keep_patient_name`` None: as the clinic's profile says)."""
     blob, digest = snapshot(doc)
     request = handout.request
     options = {"include_comparison": request.include_comparison, "comparison_rows": list(request.comparison_rows),
@@ -95,12 +157,27 @@ def record(store: Store, handout: Handout, doc: HandoutDocument, kind: str, dest
         options["clinic_field_revisions"] = revisions
     if request.alternatives_left_out.strip():  # the doctor left the standard options out, and why
         options["alternatives_left_out"] = request.alternatives_left_out.strip()
+    decide_name = False
+    if keep_patient_name is None:
+        try:
+            keep_patient_name = keeps_patient_names(store)
+        except ServerUnreachableError:
+            if not store.location.is_server:
+                raise
+            keep_patient_name = decide_name = True
     return _insert(
-        store, kind=kind, destination=destination, therapies=[t.slug for t in handout.therapies],
-        content_versions=handout.content_versions, library_version=handout.library_version, paper=request.paper,
-        options=options, patient_name=(request.patient_name.strip() or None) if keep_patient_name else None,
+        store, decide_name=decide_name, kind=kind, destination=destination,
+        therapies=[t.slug for t in handout.therapies], content_versions=handout.content_versions,
+        library_version=handout.library_version, paper=request.paper, options=options,
+        patient_name=(request.patient_name.strip() or None) if keep_patient_name else None,
         clinician=request.clinician, snapshot=blob, sha256=digest, reprint_of=None, **_personal(doc),
     )
+
+
+def record(store: Store, handout: Handout, doc: HandoutDocument, kind: str, destination: str,
+           keep_patient_name: bool | None = False) -> int | None:
+    """Store one print/export; returns its id (None: held in this room's outbox, see :func:`log`)."""
+    return log(store, handout, doc, kind, destination, keep_patient_name).id
 
 
 def _personal(doc: HandoutDocument) -> dict[str, str | None]:
@@ -110,7 +187,13 @@ def _personal(doc: HandoutDocument) -> dict[str, str | None]:
 
 
 def record_reprint(store: Store, item: HandoutPrintItem, original: HandoutDocument, kind: str,
-                   destination: str) -> int:
+                   destination: str) -> int | None:
+    """A reprint's record id (None: held in this room's outbox, see :func:`log_reprint`)."""
+    return log_reprint(store, item, original, kind, destination).id
+
+
+def log_reprint(store: Store, item: HandoutPrintItem, original: HandoutDocument, kind: str,
+                destination: str) -> Logged:
     """A reprint is its own record, pointing at the original and holding the same document."""
     blob, digest = snapshot(original)
     return _insert(

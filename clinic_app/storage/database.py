@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
-from clinic_app.errors import DatabaseError, DatabaseLockedError
+from clinic_app.errors import DatabaseError, DatabaseLockedError, ServerUnreachableError
 from clinic_app.settings import Location
 
 from . import backup, notices, preflight
@@ -296,8 +296,11 @@ class Database:
 def _translate(exc: OperationalError, location: Location) -> DatabaseError:
     message = str(exc.orig)
     if location.is_server:
+        from .server_reader import is_unreachable
+
         first = (message.strip().splitlines() or [type(exc.orig).__name__])[0]
-        return DatabaseError(f"the clinic's database server {location.shown_url} could not be used: {first}")
+        kind = ServerUnreachableError if is_unreachable(exc.orig) else DatabaseError
+        return kind(f"the clinic's database server {location.shown_url} could not be used: {first}")
     where = location.sqlite_path or location.database_url
     if "locked" in message or "busy" in message:
         return DatabaseLockedError(f"the database {where} is busy in another program; try again in a moment")

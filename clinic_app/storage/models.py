@@ -267,6 +267,8 @@ class HandoutPrint(Base):
     reprint_of: Mapped[int | None] = mapped_column(ForeignKey("handout_print.id", ondelete="RESTRICT"), nullable=True)
     personal_notes: Mapped[str | None] = mapped_column(Text, nullable=True)
     personal_next_steps: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # made with the record, in the room (a UUID): a record held in a room's outbox is delivered once
+    record_key: Mapped[str | None] = mapped_column(String(36), nullable=True, unique=True, index=True)
 
 
 class ComparisonPreset(Base):
@@ -304,6 +306,8 @@ class Consultation(Base):
     corrects: Mapped[int | None] = mapped_column(ForeignKey("consultation.id", ondelete="RESTRICT"), nullable=True,
                                                  unique=True)
     purged_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    # made with the record, in the room (a UUID): a record held in a room's outbox is delivered once
+    record_key: Mapped[str | None] = mapped_column(String(36), nullable=True, unique=True, index=True)
 
 
 class ConsultationHandout(Base):

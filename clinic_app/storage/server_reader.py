@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from clinic_app.errors import DatabaseError, InputError
+from clinic_app.errors import DatabaseError, InputError, ServerUnreachableError
 
 from .dialect import POSTGRESQL, server_placeholders
 from .reader import Reader
@@ -63,7 +63,7 @@ def connect(url: str, read_only: bool = True):  # noqa: ANN201 - psycopg.Connect
         conn = psycopg.connect(driver_url(url), autocommit=True, connect_timeout=CONNECT_TIMEOUT_S,
                                application_name=PROCESS_TAG)
     except psycopg.OperationalError as exc:
-        raise DatabaseError(f"cannot reach the clinic's database server ({_first_line(exc)}); check that it runs "
+        raise ServerUnreachableError(f"cannot reach the clinic's database server ({_first_line(exc)}); check that it runs "
                             "and that this room's network reaches it") from exc
     for type_name in ("json", "jsonb", "date"):  # as SQLite gives them: the services parse the text
         conn.adapters.register_loader(type_name, TextLoader)
@@ -88,6 +88,21 @@ def _stored_time_class():  # noqa: ANN202 - a psycopg Loader class, made when ps
             return f"{whole}.{fraction.ljust(6, '0')}"
 
     return StoredTime
+
+
+# SQLSTATEs of a connection that failed or was ended by the server (class 08; shutdown, crash, starting up)
+_GONE_STATES = ("57P01", "57P02", "57P03")
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    """Is ``exc`` (a driver error) a server that cannot be reached: the connection could not be
+    made or it dropped? A refusal, a timeout or a deadlock of a reachable server is not."""
+    import psycopg
+
+    if not isinstance(exc, psycopg.OperationalError):  # a cancelled query (57014) or a deadlock (40P01) is not
+        return False
+    state = exc.sqlstate
+    return state is None or state.startswith("08") or state in _GONE_STATES
 
 
 def _first_line(exc: Exception) -> str:
@@ -127,14 +142,22 @@ class ServerReader(Reader):
         if statement is None:
             statement = _STATEMENTS[sql] = server_placeholders(sql)
         try:
-            return self.connection().execute(statement, _values(params)).fetchall()
+            try:
+                kept = getattr(self._local, "conn", None) is not None
+                return self.connection().execute(statement, _values(params)).fetchall()
+            except psycopg.OperationalError as exc:
+                if not (kept and is_unreachable(exc)):
+                    raise
+                self.close()  # a connection from before the server restarted: a read is asked once more
+                return self.connection().execute(statement, _values(params)).fetchall()
         except psycopg.errors.NumericValueOutOfRange as exc:
             raise InputError(f"a number is out of range: ids and counts are whole numbers up to {2**63 - 1}") from exc
         except psycopg.DataError as exc:
             raise InputError(f"the value could not be read: {_first_line(exc)}") from exc
         except psycopg.OperationalError as exc:
             self.close()  # the next query connects again
-            raise DatabaseError(f"lost the connection to the clinic's database server ({_first_line(exc)}); "
+            kind = ServerUnreachableError if is_unreachable(exc) else DatabaseError
+            raise kind(f"lost the connection to the clinic's database server ({_first_line(exc)}); "
                                 "try again in a moment") from exc
         except (psycopg.errors.UndefinedTable, psycopg.errors.InsufficientPrivilege) as exc:
             raise DatabaseError(f"could not read the clinic's database: {_first_line(exc)}") from exc

@@ -174,12 +174,31 @@ class Startup(QObject):
         if self.location.is_server and self.room_changes is None:  # other rooms' saves reach this window
             from clinic_app.ui.room_changes import RoomChanges
 
-            self.room_changes = RoomChanges(self.location.database_url, self.window.show_warning, self)
+            self.room_changes = RoomChanges(self.location.database_url, self.window.show_warning, self,
+                                            on_back=self._deliver_held)
+            self._deliver_held()  # what this room held when it last ran without the server
         if self.window.detail_view.detail is None:
             self.window.detail_view.show_message("")
         viewport = self.window.search_panel.list_view.viewport()
         viewport.installEventFilter(self)  # "ready" once the filled list has painted (see eventFilter)
         viewport.update()
+
+    def _deliver_held(self) -> None:
+        """Send the records this room held while the server could not be reached, off the GUI thread."""
+        from clinic_app.services.delivery import deliver, held_count
+
+        if self.store is None or self.runner is None or not held_count(self.location):
+            return
+        self.runner.run(deliver, self.store, on_done=self._on_delivered, on_error=lambda _error: self.window.show_held())
+
+    def _on_delivered(self, result) -> None:  # noqa: ANN001 - services.delivery.Delivery
+        from clinic_app.ui.operations import Change, store_events
+
+        if result.delivered:
+            self.window.show_status(f"{len(result.delivered)} record(s) held in this room were delivered to the "
+                                    "clinic's server.")
+            store_events().changed.emit(frozenset({Change.CONSULTATIONS, Change.HANDOUTS}))
+        self.window.show_held()
 
     def _on_list_painted(self) -> None:
         _probe("ready")

@@ -72,7 +72,7 @@ class PresetNameDialog(QDialog):
 class ConfirmDialog(QDialog):
     """A yes/no question with a named action button."""
 
-    def __init__(self, parent: QWidget | None, title: str, text: str, action: str) -> None:
+    def __init__(self, parent: QWidget | None, title: str, text: str, action: str, keep: str = "") -> None:
         super().__init__(parent)
         self.setWindowTitle(f"{title} — {APP_NAME}")
         message = QLabel(text, self)
@@ -83,6 +83,8 @@ class ConfirmDialog(QDialog):
         # The safe choice is the default: Enter (or a stray key press) cancels; the action that
         # throws something away needs its own click or its own key.
         self.cancel_button = buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        if keep:  # the safe choice in words ("Keep it"), when "Cancel" would not say what it keeps
+            self.cancel_button.setText(keep)
         self.action_button.setAutoDefault(False)
         self.action_button.setDefault(False)
         self.cancel_button.setAutoDefault(True)
@@ -95,8 +97,8 @@ class ConfirmDialog(QDialog):
         layout.addWidget(buttons)
 
     @classmethod
-    def ask(cls, parent: QWidget | None, title: str, text: str, action: str) -> bool:
-        dialog = cls(parent, title, text, action)
+    def ask(cls, parent: QWidget | None, title: str, text: str, action: str, keep: str = "") -> bool:
+        dialog = cls(parent, title, text, action, keep)
         try:
             return dialog.exec() == QDialog.DialogCode.Accepted
         finally:

@@ -35,11 +35,13 @@ class RoomChanges(QObject):
     _heard = Signal(object)
     _lost = Signal(object)
 
-    def __init__(self, url: str, show_warning: Callable[[str], None], parent: QObject | None = None) -> None:
+    def __init__(self, url: str, show_warning: Callable[[str], None], parent: QObject | None = None,
+                 on_back: Callable[[], None] | None = None) -> None:
         super().__init__(parent)
         from clinic_app.storage.server_notices import ChangeListener
 
         self._show_warning = show_warning
+        self._on_back = on_back or (lambda: None)
         self._heard.connect(self._announce)
         self._lost.connect(self._say_lost)
         self.listener = ChangeListener(url, self._heard.emit, self._lost.emit).start()
@@ -51,8 +53,10 @@ class RoomChanges(QObject):
 
     def _say_lost(self, message: str | None) -> None:
         self._show_warning("" if message is None else
-                           "The clinic's server cannot be reached: what you see may be out of date, and nothing "
-                           "can be saved until it is back.")
+                           "The clinic's server cannot be reached: what you see may be out of date; consultations "
+                           "and handouts are held in this room until it is back, other changes cannot be saved.")
+        if message is None:  # back: what this room held meanwhile is delivered
+            self._on_back()
 
     def stop(self) -> None:
         self.listener.stop()

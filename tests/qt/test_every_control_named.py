@@ -39,7 +39,7 @@ def test_the_main_window_names_every_control(window):
 
 
 @pytest.mark.parametrize("action", ["compare_action", "handout_action", "records_action", "clinic_fields_action",
-                                    "therapy_text_action", "content_packs_action"])
+                                    "therapy_text_action", "content_packs_action", "removed_therapies_action"])
 def test_each_window_names_every_control(qtbot, window, action):
     window.search_panel.select_slug("nsaids")
     window.search_panel._open_current()
@@ -84,7 +84,7 @@ def test_the_search_fields_clear_button_is_named_once_it_shows(qtbot, window):
 
 
 @pytest.mark.parametrize("action", ["compare_action", "handout_action", "records_action", "clinic_fields_action",
-                                    "therapy_text_action", "content_packs_action"])
+                                    "therapy_text_action", "content_packs_action", "removed_therapies_action"])
 def test_each_window_names_what_a_screen_reader_meets_in_it(qtbot, window, action):
     window.search_panel.select_slug("nsaids")
     window.search_panel._open_current()
@@ -130,3 +130,34 @@ def test_the_clinic_profile_dialog_names_every_control(qtbot, window):
     QTimer.singleShot(0, inspect)
     window.profile_action.trigger()  # returns once the dialog is closed
     assert seen == [(True, [], [])]
+
+
+def test_a_clinic_therapy_s_remove_button_and_the_removed_therapies_list_are_named(qtbot, store, tmp_path,
+                                                                                    make_window):
+    """With a therapy the clinic added: its edit dialog (with Remove), then the list of removed
+    therapies holding it (the table shows only when something was removed)."""
+    import importlib.util
+    from pathlib import Path
+
+    from clinic_app.services import clinic_therapies
+
+    spec = importlib.util.spec_from_file_location(
+        "clinic_therapy_fixture", Path(__file__).parents[1] / "unit" / "test_clinic_therapies.py")
+    fixture = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fixture)
+    fixture.add(store, fixture.write_file(tmp_path, fixture.clinic_document()))
+    window = make_window()
+    window.search_panel.select_slug(fixture.SLUG)
+    window.search_panel._open_current()
+    edit = opened(qtbot, window, "therapy_text_action")
+    qtbot.waitExposed(edit)
+    assert edit.remove_button is not None and edit.remove_button.isVisible()
+    assert (unnamed_controls(edit), unnamed_in_tree(edit)) == ([], [])
+    edit.close()
+    clinic_therapies.remove_therapy(store, fixture.SLUG, by="Dr Lee", why="the class has stopped")
+    removed = opened(qtbot, window, "removed_therapies_action")
+    qtbot.waitExposed(removed)
+    QApplication.processEvents()
+    assert removed.view.isVisible() and removed.model.rowCount() == 1
+    assert (unnamed_controls(removed), unnamed_in_tree(removed)) == ([], [])
+    removed.close()

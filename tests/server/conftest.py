@@ -7,26 +7,45 @@ TEMPLATE``), dropped afterwards. Where no server can be started the tests are sk
 
 from __future__ import annotations
 
-import itertools
 import os
 
 import pg_cluster
 import pytest
+from pg_cluster import drop_database, new_database
 
 from clinic_app import settings
 
-_NAMES = itertools.count(1)
-
 
 @pytest.fixture(scope="session")
-def pg_admin_url():
+def pg_server():
+    """(superuser URL, the private cluster or None when the environment names a server of its own)."""
     try:
         url, cluster = pg_cluster.admin_url()
     except pg_cluster.NoServer as exc:
         pytest.skip(f"no PostgreSQL server for these tests: {exc}")
-    yield url
+    yield url, cluster
     if cluster is not None:
         cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url(pg_server):
+    return pg_server[0]
+
+
+@pytest.fixture
+def pg_cluster_control(pg_server):
+    """The session's private cluster, for a test that stops and starts the server; it runs again
+    after the test whatever happened in it."""
+    url, cluster = pg_server
+    if cluster is None:
+        pytest.skip(f"the server named by {pg_cluster.ENV_URL} is not this session's to stop")
+    try:
+        yield cluster
+    finally:
+        if not cluster.running:
+            cluster.start()
+        pg_cluster.wait_until_accepting(url)
 
 
 @pytest.fixture(scope="session")
@@ -43,20 +62,6 @@ def pg_template(pg_admin_url, tmp_path_factory) -> str:
     Store.forget(location)  # a template database must have no one connected
     yield name
     pg_cluster.execute(pg_admin_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-
-def new_database(admin_url: str, template: str | None = None) -> str:
-    """A new database on the test server (a copy of ``template`` if given); returns its URL."""
-    name = f"clinic_test_{os.getpid()}_{next(_NAMES)}"
-    pg_cluster.execute(admin_url, f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
-    return pg_cluster.with_database(admin_url, name)
-
-
-def drop_database(admin_url: str, url: str) -> None:
-    from clinic_app.storage.store import Store
-
-    Store.close_all()
-    pg_cluster.execute(admin_url, f"DROP DATABASE IF EXISTS {url.rsplit('/', 1)[1]} WITH (FORCE)")
 
 
 @pytest.fixture

@@ -91,6 +91,10 @@ class MainWindow(QMainWindow):
         self.warning_label.setWordWrap(False)
         self.warning_label.hide()
         self.statusBar().addPermanentWidget(self.warning_label)
+        self.held_label = QLabel(self)  # on a clinic's server: records this room holds until it is back
+        self.held_label.setStyleSheet("color: #8a4b00; font-weight: 600;")
+        self.held_label.hide()
+        self.statusBar().addPermanentWidget(self.held_label)
         self.library_label = QLabel(self)
         self.statusBar().addPermanentWidget(self.library_label)
         self._build_menus()
@@ -180,6 +184,9 @@ class MainWindow(QMainWindow):
         self.content_packs_action = self._action("Content pac&ks…", [], self._on_content_packs_requested,
                                                  "Export the clinic's own content to a pack, or import one from "
                                                  "another install")
+        self.removed_therapies_action = self._action("Re&moved therapies…", [], self._on_removed_therapies_requested,
+                                                     "Therapies the clinic added and then removed: when, who and "
+                                                     "why, and restore one")
         self.detail_view.page_changed.connect(self._update_clinic_fields_action)
         self.detail_view.set_clinic_fields_source(self._clinic_fields_of)
         file_menu.addAction(self.handout_action)
@@ -187,6 +194,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.clinic_fields_action)
         file_menu.addAction(self.therapy_text_action)
         file_menu.addAction(self.condition_text_action)
+        file_menu.addAction(self.removed_therapies_action)
         file_menu.addAction(self.content_packs_action)
         file_menu.addAction(self.profile_action)
         file_menu.addSeparator()
@@ -316,6 +324,27 @@ class MainWindow(QMainWindow):
 
         return guarded(self, self._store, "importing or exporting the clinic's content", make)
 
+    # -- removed therapies (File menu) ------------------------------------------------------------
+    @Slot()
+    def _on_removed_therapies_requested(self) -> None:
+        self.open_removed_therapies()
+
+    def open_removed_therapies(self):  # noqa: ANN201 - RemovedTherapiesDialog (or the passphrase dialog first)
+        """The therapies the clinic removed, to restore one; a restore changes the library, so the edit
+        passphrase is asked first when the clinic set one."""
+        from clinic_app.ui.profile.removed_therapies_dialog import open_removed_therapies
+        from clinic_app.ui.profile.therapy_edit_dialog import guarded
+
+        if self._store is None:
+            return None
+
+        def make():  # noqa: ANN202
+            self.removed_therapies_dialog = open_removed_therapies(self, self._store)
+            self.removed_therapies_dialog.saved.connect(self._on_clinic_fields_saved)
+            return self.removed_therapies_dialog
+
+        return guarded(self, self._store, "restoring a removed therapy", make)
+
     # -- the therapy's own text (File menu) --------------------------------------------------
     @Slot()
     def _on_therapy_text_requested(self) -> None:
@@ -359,11 +388,32 @@ class MainWindow(QMainWindow):
         if self.current_condition() and not self._current_slug:
             self._on_condition_changed(self.current_condition())
 
+    def _on_therapies_changed(self) -> None:
+        """A therapy's text changed, or a therapy was removed or restored: the list is read again (the
+        row chosen stays chosen while it is listed) and the page shows the therapy on screen as stored
+        now, or says it was removed."""
+        chosen = self.search_panel.current_slug()
+        self.search_panel.set_store(self._store)
+        if chosen:
+            self.search_panel.select_slug(chosen)
+        self._reopen_shown_therapy()
+
     def _reopen_shown_therapy(self) -> None:
-        """A therapy's text changed: the page shows the therapy on screen again, as stored now."""
+        """The page shows the therapy on screen again, as stored now (a message when it is gone)."""
+        from clinic_app.services.clinic_therapies import list_removed
+
         detail = self.detail_view.detail
-        if detail is not None:
-            self._open(detail.slug, remember=False)
+        if detail is None:
+            return
+        if detail.slug in {removed.slug for removed in list_removed(self._store)}:
+            self.detail_view.show_message(f"{detail.name} was removed from the library. "
+                                          "File → Removed therapies… can restore it.")
+            self._current_slug = None
+            self.setWindowTitle(APP_NAME)
+            if self.settings.last_therapy == detail.slug:
+                self.settings.last_therapy = ""
+            return
+        self._open(detail.slug, remember=False)
 
     # -- data ------------------------------------------------------------------------------
     def set_store(self, store: Store) -> None:
@@ -376,7 +426,9 @@ class MainWindow(QMainWindow):
         self.search_panel.set_store(store)
         self._update_setup_bar()
         on_change(self, {Change.CLINIC_PROFILE}, self._update_setup_bar)
-        on_change(self, {Change.THERAPY_TEXT}, self._reopen_shown_therapy)
+        on_change(self, {Change.THERAPY_TEXT}, self._on_therapies_changed)
+        on_change(self, {Change.CONSULTATIONS, Change.HANDOUTS}, self.show_held)
+        self.show_held()
         on_change(self, {Change.CONDITION_TEXT}, self._reshow_condition)
         self._enable_list_menu()
         info = library.library_info(store)
@@ -565,8 +617,22 @@ class MainWindow(QMainWindow):
         self._update_visit_actions()
 
     @Slot(int)
-    def _on_consultation_recorded(self, record_id: int) -> None:
-        self.show_status(f"Consultation #{record_id} recorded.")  # an open records window reads it by itself
+    def _on_consultation_recorded(self, record_id: int | None) -> None:
+        if record_id is None:
+            self.show_status("The clinic's server cannot be reached: the consultation is held in this room and is "
+                             "delivered when the server is back.")
+        else:
+            self.show_status(f"Consultation #{record_id} recorded.")  # an open records window reads it by itself
+        self.show_held()
+
+    def show_held(self) -> None:
+        """Say in the status bar how many records this room holds for the clinic's server, while any are."""
+        from clinic_app.services.delivery import held_count
+
+        count = held_count(self._store.location) if self._store is not None else 0
+        self.held_label.setText(f"{count} record{'s' if count != 1 else ''} held in this room until the "
+                                "server is back" if count else "")
+        self.held_label.setVisible(bool(count))
         self._update_visit_actions()
 
     @Slot()

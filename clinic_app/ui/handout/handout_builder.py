@@ -104,7 +104,7 @@ def _date(value: QDate) -> dt.date:
 class HandoutBuilder(QDialog):
     """Options on the left, the live preview on the right, print/save along the bottom."""
 
-    printed = Signal(int)  # handout log record id
+    printed = Signal(object)  # handout log record id, or the key of a record held in this room's outbox
     preview_updated = Signal()  # the preview, page count and reading check show the options as they are
 
     def __init__(self, store: Store, therapies=(), include_comparison: bool = False,  # noqa: ANN001
@@ -492,6 +492,11 @@ class HandoutBuilder(QDialog):
 
     def _done(self, result, verb: str) -> None:  # noqa: ANN001
         pages = f"{result.pages} page{'s' if result.pages != 1 else ''}"
+        if result.held:  # the server could not be reached: the log record waits in this room
+            self.show_note(f"{verb} {pages} to {result.destination}. The clinic's server cannot be reached: its "
+                           "handout log record is held in this room and is delivered when the server is back.")
+            self.printed.emit(result.record_key)
+            return
         self.show_note(f"{verb} {pages} to {result.destination}. Logged as handout #{result.record_id}.")
         self.printed.emit(result.record_id)
 

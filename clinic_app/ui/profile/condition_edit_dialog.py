@@ -46,6 +46,9 @@ class ConditionEditDialog(TherapyEditDialog):
     def _shipped_change(self):  # noqa: ANN202 - condition_edits.ShippedChange or None
         return self._service().shipped_change(self.store, self.slug)
 
+    def _removable(self) -> bool:
+        return False  # a condition is always the library's
+
     def _banner_html(self, change) -> str:  # noqa: ANN001, ARG002
         return ("<b>The shipped text changed since your edit.</b> The condition's page and handouts show the "
                 "clinic's text until you keep it or take the shipped text; what the shipped text changed:")

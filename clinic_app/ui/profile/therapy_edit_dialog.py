@@ -353,6 +353,12 @@ class TherapyEditDialog(QDialog, SignedChanges):
     def _shipped_change(self):  # noqa: ANN202 - ShippedChange or None
         return next((c for c in self._service().shipped_changed(self.store) if c.slug == self.slug), None)
 
+    def _removable(self) -> bool:
+        """Whether the entry is one the clinic added itself, which it may remove (a shipped one may not)."""
+        from clinic_app.services.clinic_therapies import added_by_clinic
+
+        return added_by_clinic(self.store, self.slug)
+
     def _banner_html(self, change) -> str:  # noqa: ANN001
         return (f"<b>The shipped text changed since your edit</b> (shipped version {change.based_on_version} "
                 f"\u2192 {change.shipped_version}). The page shows the clinic's text until you keep it or take the "
@@ -441,6 +447,11 @@ class TherapyEditDialog(QDialog, SignedChanges):
                             "The chosen revision's changes", "&Revert to this revision",
                             "Put back this revision's text as a new revision, with who and why")
         self._build_signing(list(load_profile(store).clinicians), "our class times")
+        self.remove_button: QPushButton | None = None  # only for a therapy the clinic added itself
+        if self._removable():
+            self.remove_button = QPushButton(f"Re&move this {self.ENTRY}\u2026", self)
+            self.remove_button.setAutoDefault(False)
+            self.buttons.addButton(self.remove_button, QDialogButtonBox.ButtonRole.ActionRole)
 
         self._lay_out()
         self._load()
@@ -454,6 +465,8 @@ class TherapyEditDialog(QDialog, SignedChanges):
         self.revert_button.clicked.connect(self.revert_chosen)
         self.keep_button.clicked.connect(lambda: self.review(take_shipped=False))
         self.take_button.clicked.connect(lambda: self.review(take_shipped=True))
+        if self.remove_button is not None:
+            self.remove_button.clicked.connect(self.remove)
         if self.field_model.rowCount():
             self.choose_field(self.field_model.paths()[0])
         self._update_buttons()
@@ -736,6 +749,12 @@ class TherapyEditDialog(QDialog, SignedChanges):
         self.revert_button.setEnabled(not self._busy and signed and revertible)
         for button in (self.keep_button, self.take_button):
             button.setEnabled(not self._busy and signed and self._shipped is not None)
+        if self.remove_button is not None:
+            self.remove_button.setEnabled(not self._busy and signed)
+            self.remove_button.setToolTip(
+                f"Withdraw the {self.ENTRY} the clinic added: it leaves every list, search and new handout, "
+                "and File \u2192 Removed therapies\u2026 restores it" if signed
+                else "Say who is removing it and why")
 
     # -- saving, reverting, reviewing --------------------------------------------------------------
     def save(self) -> None:
@@ -783,6 +802,29 @@ class TherapyEditDialog(QDialog, SignedChanges):
                   self.why(), take_shipped, changes={self._change_kind()},
                   on_done=lambda result: self._work_done(done.format(result.revision)),
                   on_failed=self._work_failed).run()
+
+    def remove(self) -> None:
+        """Withdraw the therapy, once the user confirms, off the GUI thread; the dialog closes when done."""
+        from clinic_app.services.clinic_therapies import remove_therapy
+        from clinic_app.ui.dialogs import ConfirmDialog
+
+        self._update_buttons()
+        if self.remove_button is None or not self.remove_button.isEnabled():
+            return
+        question = (f"Remove {self.therapy_name}? It leaves every list, search, comparison and new handout; "
+                    "handouts already printed with it still reprint. It is kept, with every revision, under "
+                    "File \u2192 Removed therapies\u2026, where it can be restored.")
+        if not ConfirmDialog.ask(self, f"Remove {self.therapy_name}", question, "&Remove", f"&Keep {self.therapy_name}"):
+            return
+        self._start_work()
+        Operation(self, f"Cannot remove the {self.ENTRY}", remove_therapy, self.store, self.slug, self.who(),
+                  self.why(), changes={Change.THERAPY_TEXT}, on_done=self._removed,
+                  on_failed=self._work_failed).run()
+
+    def _removed(self, result) -> None:  # noqa: ANN001 - clinic_therapies.RemovedTherapy
+        self._busy = False
+        self.saved.emit(f"Removed {result.name}; File \u2192 Removed therapies\u2026 can restore it.")
+        self.accept()
 
     def _work_done(self, text: str, keep_edits: bool = True) -> None:
         self._busy = False

@@ -125,7 +125,7 @@ def _button(text: str, tip: str, parent: QWidget) -> QPushButton:
 
 
 class ConsultationPanel(QDockWidget):
-    recorded = Signal(int)  # the new consultation record's id
+    recorded = Signal(object)  # the new consultation record's id (None: held in this room's outbox)
 
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__("Consultation", parent)
@@ -292,10 +292,10 @@ class ConsultationPanel(QDockWidget):
         self.end_button.setEnabled(count >= 1)
 
     def _show_handouts(self) -> None:
-        ids = ", ".join(f"#{i}" for i in self.handout_ids)
+        ids = ", ".join(f"#{i}" if isinstance(i, int) else "one held in this room" for i in self.handout_ids)
         self.handouts_label.setText(f"Handouts printed: {ids}." if ids else "No handouts printed yet.")
 
-    def add_handout(self, record_id: int) -> None:
+    def add_handout(self, record_id: int | str) -> None:  # a str: the key of a record held in this room
         if record_id not in self.handout_ids:
             self.handout_ids.append(record_id)
         self._show_handouts()
@@ -338,7 +338,8 @@ class ConsultationPanel(QDockWidget):
         return ConsultationDraft(
             clinician=self.clinician_combo.currentText().strip(), patient_label=self.patient_field.text().strip(),
             therapies=self.working_model.slugs(), rows=self.chosen_rows(), notes=self.notes_field.toPlainText().strip(),
-            started_at=self.started_at, handout_print_ids=tuple(self.handout_ids),
+            started_at=self.started_at, handout_print_ids=tuple(i for i in self.handout_ids if isinstance(i, int)),
+            handout_keys=tuple(i for i in self.handout_ids if isinstance(i, str)),
         )
 
     def end(self, then: Callable[[], object] | None = None) -> None:
@@ -348,7 +349,7 @@ class ConsultationPanel(QDockWidget):
 
         self.end_button.setEnabled(False)
 
-        def done(record_id: int) -> None:
+        def done(record_id: int | None) -> None:
             self.end_button.setEnabled(True)
             self.recorded.emit(record_id)
             self.hide()
