@@ -54,7 +54,7 @@ def locked_log(*args, **kwargs):
 
 
 def test_a_log_that_fails_leaves_no_pdf_no_temporary_file_and_says_why(store, prepared_location, out, monkeypatch):
-    monkeypatch.setattr(handout_log, "record", locked_log)
+    monkeypatch.setattr(handout_log, "log", locked_log)
     target = out / "h.pdf"
     with pytest.raises(DatabaseLockedError) as caught:
         handout_jobs.produce(store, REQUEST, output=target)
@@ -69,7 +69,7 @@ def test_a_log_that_fails_leaves_no_pdf_no_temporary_file_and_says_why(store, pr
 def test_an_older_pdf_at_the_target_stays_as_it_was_when_the_log_fails(store, out, monkeypatch):
     target = out / "h.pdf"
     target.write_bytes(b"%PDF-1.4 the handout given last week")
-    monkeypatch.setattr(handout_log, "record", locked_log)
+    monkeypatch.setattr(handout_log, "log", locked_log)
     with pytest.raises(DatabaseLockedError, match="the file already there was left as it was"):
         handout_jobs.produce(store, REQUEST, output=target)
     assert target.read_bytes() == b"%PDF-1.4 the handout given last week"
@@ -111,14 +111,14 @@ def test_a_record_the_database_refuses_leaves_no_pdf(store, prepared_location, o
 def test_the_record_is_made_after_the_pdf_is_written_and_before_it_takes_its_name(store, out, monkeypatch):
     target = out / "h.pdf"
     seen = []
-    real = handout_log.record
+    real = handout_log.log
 
     def record(*args, **kwargs):
         written = [out / name for name in partials(out)]
         seen.append((target.exists(), [p.stat().st_size > 1000 and p.read_bytes()[:5] == b"%PDF-" for p in written]))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(handout_log, "record", record)
+    monkeypatch.setattr(handout_log, "log", record)
     handout_jobs.produce(store, REQUEST, output=target)
     assert seen == [(False, [True])]  # the whole PDF sat under its temporary name; the target did not exist yet
     assert target.is_file() and partials(out) == []
@@ -155,7 +155,7 @@ def test_a_pdf_that_cannot_take_its_name_after_the_record_says_which_record_to_r
 
 def test_a_reprint_whose_log_fails_leaves_no_pdf(store, prepared_location, out, monkeypatch):
     first = handout_jobs.produce(store, REQUEST, output=out / "first.pdf")
-    monkeypatch.setattr(handout_log, "record_reprint", locked_log)
+    monkeypatch.setattr(handout_log, "log_reprint", locked_log)
     with pytest.raises(DatabaseLockedError, match="not saved"):
         handout_jobs.reprint(store, first.record_id, output=out / "again.pdf")
     assert sorted(p.name for p in out.iterdir()) == ["first.pdf"] and records(prepared_location) == 1
@@ -170,7 +170,7 @@ def test_a_pdf_from_the_print_dialog_is_written_after_its_record_too(store, prep
     printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
     printer.setOutputFileName(str(target))
     with monkeypatch.context() as patch:
-        patch.setattr(handout_log, "record", locked_log)
+        patch.setattr(handout_log, "log", locked_log)
         with pytest.raises(DatabaseLockedError, match="not saved"):
             handout_jobs.print_on(store, REQUEST, printer)
     assert list(out.iterdir()) == [] and records(prepared_location) == 0
@@ -201,9 +201,9 @@ def office_printer(monkeypatch):
 
 def test_a_printer_gets_the_pages_only_after_the_record_is_made(store, prepared_location, office_printer,
                                                                 monkeypatch):
-    real = handout_log.record
+    real = handout_log.log
     order = []
-    monkeypatch.setattr(handout_log, "record", lambda *a, **k: order.append(("record", office_printer[:])) or real(*a, **k))
+    monkeypatch.setattr(handout_log, "log", lambda *a, **k: order.append(("record", office_printer[:])) or real(*a, **k))
     result = handout_jobs.produce(store, REQUEST, printer="Front desk")
     assert order == [("record", [])] and office_printer == ["Front desk"]  # logged, then sent
     assert handout_log.get_print(store, result.record_id).kind == "printer" and records(prepared_location) == 1
@@ -220,7 +220,7 @@ def test_a_printer_that_fails_after_the_record_says_the_handout_was_logged_and_t
 
 
 def test_a_log_that_fails_sends_nothing_to_the_printer(store, prepared_location, office_printer, monkeypatch):
-    monkeypatch.setattr(handout_log, "record", locked_log)
+    monkeypatch.setattr(handout_log, "log", locked_log)
     with pytest.raises(DatabaseLockedError) as caught:
         handout_jobs.produce(store, REQUEST, printer="Front desk")
     assert "The handout was not printed" in caught.value.message
@@ -290,7 +290,7 @@ KILLER = textwrap.dedent("""
         os.kill(os.getpid(), signal.SIGKILL)
 
     real_build, real_paint, real_record, real_replace = (handout_jobs.build_document, handout_jobs.paint_pdf,
-                                                         handout_log.record, os.replace)
+                                                         handout_log.log, os.replace)
     inserted = [False]
 
     @event.listens_for(Engine, "before_cursor_execute")
@@ -326,7 +326,7 @@ KILLER = textwrap.dedent("""
         if step == "after-rename" and Path(destination) == target:
             die()
 
-    handout_jobs.build_document, handout_jobs.paint_pdf, handout_log.record, os.replace = build, paint, record, replace
+    handout_jobs.build_document, handout_jobs.paint_pdf, handout_log.log, os.replace = build, paint, record, replace
     from clinic_app.cli import main
     sys.exit(main(["--data-dir", sys.argv[1], "handout", "--therapy", "nsaids", "-o", str(target)]))
 """)
