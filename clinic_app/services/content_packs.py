@@ -731,21 +731,30 @@ def _check_edits(body: bytes, problems: list[str]) -> dict[str, PackEdit] | None
         if not isinstance(texts, dict) or not texts:
             problems.append(f"{EDITS_FILE}: {slug}: fields must map each edited field's dotted path to its text")
             continue
-        checked: dict[str, str] = {}
-        for path, text in texts.items():
-            where = f"{EDITS_FILE}: {slug}: {shown(path, 60)}"
-            if len(path) > MAX_PATH or not _FIELD_PATH.match(path):
-                problems.append(f"{where}: not a field's dotted path such as patient.recovery")
-            elif not isinstance(text, str):
-                problems.append(f"{where}: must be text, not '{shown(text, 40)}'")
-            elif _CONTROL.search(text):
-                problems.append(f"{where}: the text '{shown(text, 60)}' holds a control character (such as NUL or ESC)")
-            elif len(text) > MAX_EDIT_TEXT:
-                problems.append(f"{where}: the text is {len(text):,} characters long; the most is {MAX_EDIT_TEXT:,}")
-            else:
-                checked[path] = therapy_edits.stored_text(path, text)
+        checked = {path: therapy_edits.stored_text(path, text)
+                   for path, text in _checked_texts(f"{EDITS_FILE}: {slug}", texts, "patient.recovery", problems).items()}
         found[slug] = PackEdit(based_on_version=version if type(version) is int else 0, fields=checked)
     return None if len(problems) > before else found
+
+
+def _checked_texts(owner: str, texts: dict, example: str, problems: list[str]) -> dict[str, str]:
+    """The edited texts of one entry in a pack ({dotted path: text}) that are well formed; each one that
+    is not (a path that is no field's, a value that is not text, a control character, too long) is
+    named in ``problems`` under ``owner`` (the file and the entry)."""
+    checked: dict[str, str] = {}
+    for path, text in texts.items():
+        where = f"{owner}: {shown(path, 60)}"
+        if len(path) > MAX_PATH or not _FIELD_PATH.match(path):
+            problems.append(f"{where}: not a field's dotted path such as {example}")
+        elif not isinstance(text, str):
+            problems.append(f"{where}: must be text, not '{shown(text, 40)}'")
+        elif _CONTROL.search(text):
+            problems.append(f"{where}: the text '{shown(text, 60)}' holds a control character (such as NUL or ESC)")
+        elif len(text) > MAX_EDIT_TEXT:
+            problems.append(f"{where}: the text is {len(text):,} characters long; the most is {MAX_EDIT_TEXT:,}")
+        else:
+            checked[path] = text
+    return checked
 
 
 def _check_conditions(body: bytes, problems: list[str]) -> dict[str, dict[str, str]] | None:
@@ -768,20 +777,7 @@ def _check_conditions(body: bytes, problems: list[str]) -> dict[str, dict[str, s
             problems.append(f"{CONDITIONS_FILE}: {slug}: must be an object holding only 'fields', which maps each "
                             "edited field's dotted path to its text")
             continue
-        checked: dict[str, str] = {}
-        for path, text in item["fields"].items():
-            where = f"{CONDITIONS_FILE}: {slug}: {shown(path, 60)}"
-            if len(path) > MAX_PATH or not _FIELD_PATH.match(path):
-                problems.append(f"{where}: not a field's dotted path such as patient.first_steps")
-            elif not isinstance(text, str):
-                problems.append(f"{where}: must be text, not '{shown(text, 40)}'")
-            elif _CONTROL.search(text):
-                problems.append(f"{where}: the text '{shown(text, 60)}' holds a control character (such as NUL or ESC)")
-            elif len(text) > MAX_EDIT_TEXT:
-                problems.append(f"{where}: the text is {len(text):,} characters long; the most is {MAX_EDIT_TEXT:,}")
-            else:
-                checked[path] = text
-        found[slug] = checked
+        found[slug] = _checked_texts(f"{CONDITIONS_FILE}: {slug}", item["fields"], "patient.first_steps", problems)
     return None if len(problems) > before else found
 
 
