@@ -189,8 +189,23 @@ def save(store: Store, draft: ConsultationDraft, corrects: int | None = None) ->
                "rows": list(draft.rows), "notes": draft.notes, "started_at": draft.started_at.astimezone(dt.UTC).isoformat(),
                "handout_print_ids": list(draft.handout_print_ids), "handout_keys": list(draft.handout_keys),
                "corrects": corrects, "recorded_at": recorded_at.isoformat()}
+    payload.update(_versions_shown(store, draft.therapies))
     Outbox.of(store.location).hold(key, "consultation", payload)
     return Recorded(None, key)
+
+
+def _versions_shown(store: Store, therapies: tuple[str, ...]) -> dict:
+    """The content version of each therapy as the room read it when the consultation was held (from
+    its copy of the library while the server was away), so the record names what was discussed,
+    not what the server holds when it is delivered; nothing when the room could read neither."""
+    slugs = list(dict.fromkeys(therapies))
+    try:
+        found = dict(store.query(f"SELECT slug, content_version FROM therapy WHERE slug IN ({','.join('?' * len(slugs))})",
+                                 tuple(slugs))) if slugs else {}
+        library_version = store.meta().get("library_version", "")
+    except ClinicAppError:
+        return {}
+    return {"content_versions": found, "library_version": library_version}
 
 
 def deliver_held(store: Store, key: str, payload: dict) -> int:
@@ -204,7 +219,8 @@ def deliver_held(store: Store, key: str, payload: dict) -> int:
     if there:
         return there[0][0]
     try:
-        return _write(store, draft, payload["corrects"], key, dt.datetime.fromisoformat(payload["recorded_at"]))
+        return _write(store, draft, payload["corrects"], key, dt.datetime.fromisoformat(payload["recorded_at"]),
+                      shown=(payload.get("content_versions") or {}, payload.get("library_version", "")))
     except _WaitsForHeld as exc:
         raise ConsultationError(f"a handout this consultation gave (key {exc}) is neither on the server nor held "
                                 "in this room") from exc
@@ -225,7 +241,10 @@ def _handouts(store: Store, draft: ConsultationDraft) -> list[tuple[int, str]]:
     return handouts
 
 
-def _write(store: Store, draft: ConsultationDraft, corrects: int | None, key: str, recorded_at: dt.datetime) -> int:
+def _write(store: Store, draft: ConsultationDraft, corrects: int | None, key: str, recorded_at: dt.datetime,
+           shown: tuple[dict, str] = ({}, "")) -> int:
+    """Write one consultation; ``shown``: the content versions and library version the room read
+    when it held the consultation (they win over the server's for the therapies they name)."""
     from sqlalchemy import select
     from sqlalchemy.exc import IntegrityError
 
@@ -241,7 +260,8 @@ def _write(store: Store, draft: ConsultationDraft, corrects: int | None, key: st
         _check_corrects(store, corrects)
     marks = ",".join("?" * len(slugs))
     versions = dict(store.query(f"SELECT slug, content_version FROM therapy WHERE slug IN ({marks})", tuple(slugs)))
-    library_version = store.meta().get("library_version", "")
+    versions.update({slug: version for slug, version in shown[0].items() if slug in versions})
+    library_version = shown[1] or store.meta().get("library_version", "")
     keep_label = keeps_patient_names(store)
     try:
         with store.write() as session:

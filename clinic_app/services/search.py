@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 from itertools import islice
 from typing import NamedTuple
 
+from clinic_app.errors import ServerUnreachableError
 from clinic_app.storage.reader import Reader
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -138,7 +139,15 @@ def search(reader: Reader, query: str, limit: int = 50, highlight: tuple[str, st
 def search_results(reader: Reader, query: str, limit: int = 50, highlight: tuple[str, str] = ("[", "]"),
                    snippets: int = SNIPPETS) -> SearchResults:
     """The ranked hits for ``query``; the first ``snippets`` of them carry a snippet with the match."""
-    results = _run(reader, query, limit, highlight, snippets)
+    asked = reader.sql
+    try:
+        results = _run(reader, query, limit, highlight, snippets)
+    except ServerUnreachableError:
+        if reader.sql is asked:
+            raise
+        # the server went away as this was asked, and the room now reads its own copy of the
+        # library: asked again there, in its words
+        results = _run(reader, query, limit, highlight, snippets)
     if results.hits or not words_of(query):
         return results
     corrected = Vocabulary.of(reader).correct(query)

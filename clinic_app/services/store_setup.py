@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from clinic_app.content.paths import content_fingerprint, shipped_content_dir
+from clinic_app.errors import ServerUnreachableError
 from clinic_app.settings import Location
 from clinic_app.storage import preflight
 from clinic_app.storage.store import Store
@@ -29,7 +30,13 @@ def is_ready(location: Location) -> bool:
     :class:`~clinic_app.errors.DatabaseError` for a file that is not usable (or a server that
     cannot be reached)."""
     if location.is_server:
-        return _server_ready(location) is not None
+        try:
+            return _server_ready(location) is not None
+        except ServerUnreachableError as exc:
+            if Store.of(location).use_copy():  # the room reads its own copy of the library meanwhile
+                return True
+            raise ServerUnreachableError(f"{exc.message}. This room has no copy of the library yet to read meanwhile "
+                                         "(it makes one the first time it opens with the server)") from exc
     return _ready_state(location) is not None
 
 

@@ -20,9 +20,11 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
-from clinic_app.errors import DatabaseError
+from clinic_app.errors import DatabaseError, ServerUnreachableError
 from clinic_app.settings import Location
 
+from . import library_copy, notices
+from .dialect import POSTGRESQL, SQLITE, Sql
 from .reader import Reader
 from .server_reader import ServerReader
 
@@ -105,16 +107,97 @@ class Store(Reader):
 
 class ServerStore(ServerReader, Store):
     """The clinic's PostgreSQL server: read through psycopg (:class:`~.server_reader.ServerReader`),
-    written through the same SQLAlchemy engine, sessions and migrations as a SQLite file."""
+    written through the same SQLAlchemy engine, sessions and migrations as a SQLite file.
+
+    While the server cannot be reached, the room reads its own copy of the library
+    (:mod:`.library_copy`), when it has one: a read that finds the server gone switches to the copy
+    (and answers from it), every later read is answered there, and :meth:`use_server` switches back
+    once the server answers again. ``sql`` follows, so each query is said in the words of the
+    database that answers it. Writes are refused at once while reading the copy
+    (:class:`ServerUnreachableError`): records are then held in the room's outbox by their services,
+    and an edit says it cannot be saved until the server is back."""
 
     def __init__(self, location: Location) -> None:
         ServerReader.__init__(self, location.database_url)
         self.location = location
         self._database = None
         self._database_lock = threading.Lock()
+        self._copy: Reader | None = None
+        self._copy_taken_at = ""
+        self._copy_lock = threading.Lock()
+
+    @property
+    def sql(self) -> Sql:  # type: ignore[override]
+        return SQLITE if self._copy is not None else POSTGRESQL
+
+    @property
+    def copy_taken_at(self) -> str | None:
+        """While the room reads its copy of the library: when the server last held that library
+        (UTC, ISO); None while it reads the server."""
+        return self._copy_taken_at if self._copy is not None else None
+
+    def use_copy(self) -> bool:
+        """Read this room's copy of the library from now on; False (and nothing changes) when the
+        room has no usable copy."""
+        with self._copy_lock:
+            if self._copy is not None:
+                return True
+            path = library_copy.path_of(self.location)
+            facts = library_copy.copy_facts(path)
+            if facts is None:
+                return False
+            self._copy_taken_at = facts[library_copy.TAKEN_KEY]
+            self._copy = Reader(path)
+        notices.say(f"the clinic's server cannot be reached: reading this room's copy of the library, as the server "
+                    f"held it at {self._copy_taken_at.replace('T', ' ')} UTC; nothing can be saved to the server until "
+                    "it is back")
+        return True
+
+    def use_server(self) -> bool:
+        """Read the server again if it answers now (True); else go on with the copy (False)."""
+        try:
+            ServerReader.query(self, "SELECT 1")
+        except ServerUnreachableError:
+            return False
+        with self._copy_lock:
+            copy, self._copy = self._copy, None
+        if copy is not None:
+            copy.close()
+        return True
+
+    def query(self, sql: str, params: tuple | dict = ()) -> list:
+        copy = self._copy
+        if copy is not None:
+            return copy.query(sql, params)
+        try:
+            return ServerReader.query(self, sql, params)
+        except ServerUnreachableError:
+            if not self.use_copy():
+                raise
+            try:
+                return self._copy.query(sql, params)
+            except DatabaseError as exc:  # said in the server's words: the switch came between
+                raise ServerUnreachableError("the clinic's server went away just now: this room reads its own copy of "
+                                             "the library from now on; try again") from exc
+
+    def data_version(self) -> tuple[int, int]:
+        copy = self._copy
+        return copy.data_version() if copy is not None else ServerReader.data_version(self)
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Session]:
+        if self._copy is not None:
+            raise ServerUnreachableError("the clinic's server cannot be reached: this room is reading its own copy of "
+                                         "the library, and this cannot be saved until the server is back")
+        with Store.write(self) as session:
+            yield session
 
     def close(self) -> None:
         ServerReader.close(self)
+        with self._copy_lock:
+            copy, self._copy = self._copy, None
+        if copy is not None:
+            copy.close()
         with self._database_lock:
             database, self._database = self._database, None
         if database is not None:

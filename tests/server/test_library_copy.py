@@ -1,0 +1,116 @@
+"""A room that loses the clinic's server goes on browsing, searching and comparing from its own copy
+of the library, says so, and records what it gives while it does (held in its outbox).
+
+The server is really stopped (``pg_ctl stop``) and started again on the same data folder and port.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import sqlite3
+import time
+
+import pytest
+from sqlalchemy import text
+
+from clinic_app.errors import ServerUnreachableError
+from clinic_app.services import clinic, consultations, delivery, library, library_copy, search, store_setup
+from clinic_app.services.consultations import ConsultationDraft
+from clinic_app.storage import library_copy as copy_file
+from clinic_app.storage.dialect import POSTGRESQL, SQLITE
+from clinic_app.storage.store import Store
+
+
+def admin(store, *statements) -> None:
+    with store.write() as session:
+        for statement in statements:
+            session.execute(text(statement))
+
+
+def test_the_copy_holds_the_library_and_no_record(server_store):
+    store = server_store
+    consultations.record(store, ConsultationDraft(clinician="Dr A. Shah", therapies=("nsaids",),
+                                                  started_at=dt.datetime.now(dt.UTC)))
+    made = library_copy.refresh(store.location)
+    assert made.written and made.path == store.location.data_dir / copy_file.FILE_NAME
+    assert made.tables["therapy"] == store.query("SELECT COUNT(*) FROM therapy")[0][0] > 10
+    assert not set(made.tables) & set(copy_file.RECORD_TABLES)
+    with sqlite3.connect(made.path) as conn:
+        for table in copy_file.RECORD_TABLES:  # no patient's record leaves the server
+            assert conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == 0, table
+        therapies = dict(conn.execute("SELECT slug, content_version FROM therapy").fetchall())
+        revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+    assert therapies == dict(store.query("SELECT slug, content_version FROM therapy"))
+    assert revision == store.query("SELECT version_num FROM alembic_version")[0][0]
+
+    again = library_copy.refresh(store.location)  # nothing changed: the copy is kept, its time renewed
+    assert not again.written and copy_file.copy_facts(made.path)[copy_file.TAKEN_KEY] == again.taken_at
+
+    profile = clinic.load_profile(store)
+    clinic.save_profile(store, dataclasses.replace(profile, name="Riverside Spine Clinic"))
+    changed = library_copy.refresh(store.location)
+    assert changed.written
+    with sqlite3.connect(made.path) as conn:
+        assert conn.execute("SELECT name FROM clinic_profile").fetchone()[0] == "Riverside Spine Clinic"
+
+
+def test_without_the_server_the_room_reads_its_copy_and_says_so(server_store, pg_cluster_control):
+    store = server_store
+    library_copy.refresh(store.location)
+    online = [hit.slug for hit in search.search(store, "platelet")]
+    detail = library.get_therapy(store, "platelet-rich-plasma")
+    assert store.sql is POSTGRESQL and store.copy_taken_at is None
+
+    pg_cluster_control.halt()
+    assert [hit.slug for hit in search.search(store, "platelet")] == online  # the same first answers, from the copy
+    assert store.sql is SQLITE and store.copy_taken_at
+    assert library.get_therapy(store, "platelet-rich-plasma") == detail  # the whole page, as the server had it
+    assert len(library.list_therapies(store)) == len(store.query("SELECT slug FROM therapy"))
+    started = time.monotonic()
+    with pytest.raises(ServerUnreachableError, match="copy of the library"), store.write():
+        pass
+    assert time.monotonic() - started < 1  # refused at once, not after a connection timeout
+    assert not store.use_server()  # still down: the room goes on with its copy
+
+    pg_cluster_control.start()
+    assert store.use_server()
+    assert store.sql is POSTGRESQL and store.copy_taken_at is None
+    assert [hit.slug for hit in search.search(store, "platelet")] == online
+
+
+def test_a_room_starting_while_the_server_is_down_opens_its_copy(server_store, pg_cluster_control):
+    location = server_store.location
+    library_copy.refresh(location)
+    Store.forget(location)
+    pg_cluster_control.halt()
+    assert store_setup.is_ready(location)
+    store = Store.of(location)
+    assert store.copy_taken_at and [hit.slug for hit in search.search(store, "prolotherapy")][:1] == ["prolotherapy"]
+
+
+def test_a_room_without_a_copy_says_so_when_the_server_is_down(server_store, pg_cluster_control):
+    location = server_store.location
+    Store.forget(location)
+    pg_cluster_control.halt()
+    with pytest.raises(ServerUnreachableError, match="no copy of the library yet"):
+        store_setup.is_ready(location)
+
+
+def test_a_consultation_held_while_away_names_the_versions_the_room_showed(server_store, pg_cluster_control):
+    store = server_store
+    library_copy.refresh(store.location)
+    shown = store.query("SELECT content_version FROM therapy WHERE slug = 'nsaids'")[0][0]
+    admin(store, "UPDATE therapy SET content_version = content_version + 1 WHERE slug = 'nsaids'")
+    pg_cluster_control.halt()
+    assert store.query("SELECT content_version FROM therapy WHERE slug = 'nsaids'")[0][0] == shown  # the copy
+    held = consultations.save(store, ConsultationDraft(clinician="Dr A. Shah", therapies=("nsaids",),
+                                                       started_at=dt.datetime.now(dt.UTC)))
+    assert held.held
+
+    pg_cluster_control.start()
+    assert store.use_server()
+    done = delivery.deliver(store)
+    assert done.ok and len(done.delivered) == 1
+    record = consultations.get(store, done.delivered[0].id)
+    assert record.content_versions == {"nsaids": shown}  # what was discussed, not what the server holds now
