@@ -40,6 +40,7 @@ ORGANISATION = "Clinic Reference"
 PROBE_ENV = "CLINIC_APP_STARTUP_PROBE"
 FALLBACK_START_MS = 1000  # start anyway if the window is never exposed (e.g. opened minimised)
 WARM_UP_AFTER_MS = 1500  # after the list is ready, once the doctor is reading
+COPY_AFTER_CHANGE_MS = 20_000  # a room's copy of the library is renewed this long after the library changed
 
 
 def _probe(moment: str) -> None:
@@ -101,6 +102,8 @@ class Startup(QObject):
         self.store: Store | None = None
         self.room_changes = None  # on a clinic's server: other rooms' saves (ui.room_changes.RoomChanges)
         self.failed = False
+        self._copy_timer = QTimer(self, singleShot=True, interval=COPY_AFTER_CHANGE_MS)
+        self._copy_timer.timeout.connect(self._copy_library)
         self._painted = False
         self._begun = False
         self._serving = False
@@ -175,13 +178,59 @@ class Startup(QObject):
             from clinic_app.ui.room_changes import RoomChanges
 
             self.room_changes = RoomChanges(self.location.database_url, self.window.show_warning, self,
-                                            on_back=self._deliver_held)
-            self._deliver_held()  # what this room held when it last ran without the server
+                                            on_back=self._server_back, on_lost=self._server_lost)
+            if self.store.copy_taken_at:  # opened while the server could not be reached
+                self._server_lost()
+            else:
+                self._deliver_held()  # what this room held when it last ran without the server
+            from clinic_app.ui.operations import Change, on_change
+
+            # a library that changed (here or in another room) is copied again, once things are quiet
+            on_change(self, {Change.THERAPY_TEXT, Change.CONDITION_TEXT, Change.CLINIC_PROFILE, Change.CLINIC_FIELDS,
+                             Change.PRESETS}, lambda: self._copy_timer.start())
         if self.window.detail_view.detail is None:
             self.window.detail_view.show_message("")
         viewport = self.window.search_panel.list_view.viewport()
         viewport.installEventFilter(self)  # "ready" once the filled list has painted (see eventFilter)
         viewport.update()
+
+    def _server_lost(self) -> None:
+        """The server cannot be reached: read this room's copy of the library meanwhile, and say so."""
+        from clinic_app.ui.room_changes import LOST, copy_warning
+
+        if self.store is not None and self.store.use_copy():
+            self.window.show_warning(copy_warning(self.store.copy_taken_at))
+        else:
+            self.window.show_warning(LOST)
+
+    def _server_back(self) -> None:
+        """The server answers again: read it (asked off the GUI thread), then deliver what was held."""
+        if self.store is None or self.runner is None:
+            return
+        if self.store.copy_taken_at is None:
+            self._deliver_held()
+            return
+        self.runner.run(self.store.use_server, on_done=self._on_server_answered, on_error=_ignore_known)
+
+    def _on_server_answered(self, reading_server: bool) -> None:
+        from clinic_app.ui.operations import Change, store_events
+
+        if not reading_server:
+            return
+        self.window.show_warning("")
+        self.window.show_status("The clinic's server is back: the window reads it again.")
+        store_events().changed.emit(frozenset(Change))  # everything is read again, from the server
+        self._deliver_held()
+        self._copy_timer.start()
+
+    def _copy_library(self) -> None:
+        """Renew this room's copy of the library from the server, off the GUI thread."""
+        from clinic_app.services import library_copy
+
+        if (self.runner is None or self.store is None or self.failed or self.finished or not self.location.is_server
+                or self.store.copy_taken_at is not None):
+            return
+        self.runner.run(library_copy.refresh, self.location, on_error=_ignore_known)
 
     def _deliver_held(self) -> None:
         """Send the records this room held while the server could not be reached, off the GUI thread."""
@@ -204,6 +253,8 @@ class Startup(QObject):
         _probe("ready")
         QTimer.singleShot(0, self._serve)
         QTimer.singleShot(WARM_UP_AFTER_MS, self._warm_up)
+        if self.location.is_server:  # on a clinic's server: this room's copy of the library, renewed
+            QTimer.singleShot(2 * WARM_UP_AFTER_MS, self._copy_library)
         if os.environ.get(PROBE_ENV) == "1":
             # exit() rather than quit(): quit() asks the platform to end the session, after which a
             # later event loop in the same process (tests reuse the application) stops delivering

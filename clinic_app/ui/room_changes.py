@@ -3,11 +3,13 @@
 On a clinic's PostgreSQL server, a :class:`~clinic_app.storage.server_notices.ChangeListener`
 hears which tables another room changed; this turns them into the same :class:`Change` events
 this window's own operations announce, so the records window, the profile, presets, fields and
-therapy texts refresh whoever saved them. A lost server is shown in the status bar until it is back.
+therapy texts refresh whoever saved them. A lost server is shown in the status bar until it is back
+(with the date of the room's own copy of the library, while the window reads it).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
@@ -23,6 +25,19 @@ TABLE_CHANGES = {
 }
 
 
+LOST = ("The clinic's server cannot be reached: what you see may be out of date; consultations and handouts are "
+        "held in this room until it is back, other changes cannot be saved.")
+
+
+def copy_warning(taken_at: str) -> str:
+    """What the window says while the room reads its own copy of the library (``taken_at``: when the
+    server last held that library, UTC, ISO); its first sentence is the one the bar shows."""
+    when = dt.datetime.fromisoformat(taken_at).replace(tzinfo=dt.UTC).astimezone()
+    return (f"Server not reachable: you are reading this room's copy of the library from {when:%d %b %Y %H:%M}. "
+            "Consultations and handouts are kept in this room and sent when the server is back; other changes "
+            "cannot be saved until then.")
+
+
 def changes_of(tables: frozenset[str]) -> frozenset[Change]:
     if "*" in tables:
         return frozenset(Change)
@@ -36,12 +51,13 @@ class RoomChanges(QObject):
     _lost = Signal(object)
 
     def __init__(self, url: str, show_warning: Callable[[str], None], parent: QObject | None = None,
-                 on_back: Callable[[], None] | None = None) -> None:
+                 on_back: Callable[[], None] | None = None, on_lost: Callable[[], None] | None = None) -> None:
         super().__init__(parent)
         from clinic_app.storage.server_notices import ChangeListener
 
         self._show_warning = show_warning
         self._on_back = on_back or (lambda: None)
+        self._on_lost = on_lost or (lambda: show_warning(LOST))
         self._heard.connect(self._announce)
         self._lost.connect(self._say_lost)
         self.listener = ChangeListener(url, self._heard.emit, self._lost.emit).start()
@@ -52,11 +68,11 @@ class RoomChanges(QObject):
             store_events().changed.emit(changes)
 
     def _say_lost(self, message: str | None) -> None:
-        self._show_warning("" if message is None else
-                           "The clinic's server cannot be reached: what you see may be out of date; consultations "
-                           "and handouts are held in this room until it is back, other changes cannot be saved.")
         if message is None:  # back: what this room held meanwhile is delivered
+            self._show_warning("")
             self._on_back()
+        else:
+            self._on_lost()
 
     def stop(self) -> None:
         self.listener.stop()
