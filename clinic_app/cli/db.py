@@ -1,8 +1,10 @@
-"""``clinic-app db``: upgrade, check, back up, list backups, restore, deliver a room's held records."""
+"""``clinic-app db``: upgrade, check, back up, list backups, restore, deliver a room's held records,
+list them, export one and set aside one the server refused."""
 
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 from clinic_app.cli.common import location_of
@@ -26,8 +28,18 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     move = db_cmds.add_parser("migrate-to", help="move this one-room store onto the clinic's PostgreSQL server (an "
                               "empty database): one transaction, verified by counts and hashes, this file kept as it was")
     move.add_argument("server_url", metavar="URL", help="postgresql+psycopg://USER@HOST/DATABASE (the owner's role)")
+    db_cmds.add_parser("copy-library", help="on a clinic's PostgreSQL server: make or renew this room's own copy of "
+                       "the library (no records), read while the server cannot be reached")
     db_cmds.add_parser("deliver", help="on a clinic's PostgreSQL server: send the records this room held while the "
                        "server could not be reached (each exactly once, in order); exits 1 while any are still held")
+    outbox = db_cmds.add_parser("outbox", help="list the records this room holds for the clinic's server (and those "
+                                "set aside), with the server's reason for any it refused")
+    outbox_action = outbox.add_mutually_exclusive_group()
+    outbox_action.add_argument("--export", nargs=2, metavar=("KEY", "FILE"),
+                               help="write the held record with this key as JSON to FILE (a new file)")
+    outbox_action.add_argument("--set-aside", metavar="KEY",
+                               help="move a record the server refused out of the delivery queue; it is kept in the "
+                               "outbox, listed as set aside, never delivered or deleted")
     grant = db_cmds.add_parser("grant-rooms", help="on a clinic's PostgreSQL server, run as the database's owner: give "
                                "the rooms' login role its rights (read all, edit the library, add records, never "
                                "change or delete one)")
@@ -46,8 +58,12 @@ def run(args: argparse.Namespace) -> int:
         return 1
     if action == "grant-rooms":
         return _grant_rooms(location, args.role)
+    if action == "copy-library":
+        return _copy_library(location)
     if action == "deliver":
         return _deliver(location)
+    if action == "outbox":
+        return _outbox(location, args.export, args.set_aside)
     if action == "migrate-to":
         return _migrate_to(location, args.server_url)
     if action == "upgrade":
@@ -87,6 +103,19 @@ def run(args: argparse.Namespace) -> int:
 
 
 
+def _copy_library(location) -> int:  # noqa: ANN001 - settings.Location
+    from clinic_app.services import library_copy
+
+    made = library_copy.refresh(location)
+    rows = sum(made.tables.values())
+    if made.written:
+        print(f"this room's copy of the library written: {made.path} ({len(made.tables)} tables, {rows:,} rows, "
+              f"as the server held them at {made.taken_at} UTC)")
+    else:
+        print(f"this room's copy of the library already held what the server holds ({rows:,} rows): {made.path}")
+    return 0
+
+
 def _deliver(location) -> int:  # noqa: ANN001 - settings.Location
     from clinic_app.errors import ServerUnreachableError
     from clinic_app.services import delivery, store_setup
@@ -101,12 +130,115 @@ def _deliver(location) -> int:  # noqa: ANN001 - settings.Location
         return 1
     for item in result.delivered:
         print(f"delivered {item.kind} #{item.id} (key {item.key})")
+    for line in delivery.refusals_said(result):
+        print(line)
     if not result.delivered and result.ok:
         print("nothing held in this room: nothing to deliver")
-    if not result.ok:
+    if result.problem:
         print(f"{result.problem}; {result.held} record(s) still held in this room")
-        return 1
+    elif not result.ok:
+        print(f"{result.held} record(s) still held in this room; 'clinic-app db outbox' lists them, and "
+              "'clinic-app db outbox --set-aside KEY' takes one the server refused out of the delivery queue")
+    return 0 if result.ok else 1
+
+
+def _typed(value: str, what: str) -> str:
+    """A key or file name as typed, checked as text (see cli.common.text); spaces around a key dropped."""
+    from clinic_app.cli.common import text
+    from clinic_app.storage.outbox import OutboxError
+
+    try:
+        checked = text(value)
+    except argparse.ArgumentTypeError as exc:
+        raise OutboxError(f"the {what} {exc}; nothing was changed") from None
+    return checked.strip() if what == "key" else checked
+
+
+def _when(stamp: str | None) -> str:
+    import datetime as dt
+
+    try:
+        return dt.datetime.fromisoformat(stamp or "").astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    except ValueError:
+        return str(stamp)
+
+
+def _summary(entry) -> str:  # noqa: ANN001 - storage.outbox.Entry
+    """What the held record is, as its payload has it: the clinician and therapies of a
+    consultation, the therapies and where a handout went."""
+    record = entry.payload if isinstance(entry.payload, dict) else {}
+    therapies = ", ".join(str(slug) for slug in record.get("therapies") or ()) or "no therapies"
+    if entry.kind == "consultation":
+        return f"{record.get('clinician') or 'no clinician'}: {therapies}"
+    went = f"{record.get('kind', '')} {record.get('destination', '')}".strip()
+    return f"{therapies}" + (f" ({went})" if went else "")
+
+
+def _outbox(location, export: list[str] | None, set_aside: str | None) -> int:  # noqa: ANN001 - settings.Location
+    """List this room's outbox, export one entry, or set aside one the server refused. A key it
+    does not hold, an entry not refused, a file that exists or cannot be made: an error naming it
+    (exit 1), nothing changed."""
+    from clinic_app.storage.outbox import Outbox, waiting_on
+
+    outbox = Outbox.of(location)
+    if set_aside is not None:
+        moved = outbox.set_aside(_typed(set_aside, "key"))
+        print(f"set aside the {moved.kind} (key {moved.key}) held {_when(moved.created_at)}, refused by the "
+              f"server: {moved.refusal}. It stays in {outbox.path}, listed under 'set aside', and is no longer "
+              "delivered; 'clinic-app db outbox --export KEY FILE' writes it out")
+        for entry in outbox.entries():
+            if moved.key in entry.handout_keys():
+                print(f"  the held consultation (key {entry.key}) gave this handout: the server will refuse it at "
+                      "the next delivery; set it aside too once it has")
+        return 0
+    if export is not None:
+        entry = outbox.find(_typed(export[0], "key"))
+        _write_new(Path(_typed(export[1], "file name")),
+                   json.dumps(entry.as_record(), indent=2, ensure_ascii=False) + "\n")
+        print(f"wrote the held {entry.kind} (key {entry.key}) to {export[1]}")
+        return 0
+    held, aside = outbox.entries(), outbox.set_aside_entries()
+    if not held and not aside:
+        print(f"nothing held in this room ({outbox.path})")
+        return 0
+    waits = waiting_on(held)
+    print(f"{len(held)} record(s) held in this room for the clinic's server, delivered in this order:"
+          if held else "no records held in this room for the clinic's server")
+    for entry in held:
+        print(f"  {entry.kind:<12}  {entry.key}  held {_when(entry.created_at)}  {_summary(entry)}")
+        if entry.refused:
+            print(f"      refused by the server {_when(entry.refused_at)}: {entry.refusal}")
+        if entry.key in waits:
+            print(f"      waits for the handout (key {waits[entry.key]}) it gave, which the server refused")
+    if aside:
+        print(f"set aside ({len(aside)}), kept in {outbox.path}, never delivered:")
+        for entry in aside:
+            print(f"  {entry.kind:<12}  {entry.key}  held {_when(entry.created_at)}  {_summary(entry)}")
+            print(f"      set aside {_when(entry.set_aside_at)}; refused by the server {_when(entry.refused_at)}: "
+                  f"{entry.refusal}")
     return 0
+
+
+def _write_new(target: Path, text: str) -> None:
+    """Write ``text`` to ``target``, a file that must not exist yet (owner-only: a record may name a patient)."""
+    import os
+
+    from clinic_app.storage.outbox import OutboxError
+
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    except FileExistsError:
+        raise OutboxError(f"{target} already exists; nothing was written (give a file name not yet used)") from None
+    except OSError as exc:
+        raise OutboxError(f"cannot write {target}: {exc.strerror or exc}; nothing was written") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+    except OSError as exc:
+        target.unlink(missing_ok=True)
+        raise OutboxError(f"cannot write {target}: {exc.strerror or exc}; nothing was written") from None
 
 
 def _grant_rooms(location, role: str) -> int:  # noqa: ANN001 - settings.Location

@@ -115,7 +115,9 @@ def _check_snapshots(conn, report: CheckReport, batch: int = 100) -> None:  # no
 def check_database(location: Location) -> CheckReport:
     report = CheckReport(location)
     if location.is_server:
-        return _check_server(location, report)
+        _check_server(location, report)
+        _check_outbox(location, report)
+        return report
     path = location.sqlite_path
     report.facts.append(("database", str(path or location.database_url)))
     if path is None or not path.exists():
@@ -231,6 +233,47 @@ def _check_server(location: Location, report: CheckReport) -> CheckReport:
     _check_snapshots(store, report)
     report.facts.append(("backups", "kept by the server (pg_dump or continuous archiving; see the README)"))
     return report
+
+
+def _check_outbox(location: Location, report: CheckReport) -> None:
+    """This room's outbox: how many records it holds for the server and since when (information),
+    each one the server refused (a problem: the clinic must settle it), and how many are set aside."""
+    from clinic_app.errors import ClinicAppError
+    from clinic_app.storage.outbox import Outbox, waiting_on
+
+    outbox = Outbox.of(location)
+    try:
+        held, aside = outbox.entries(), outbox.set_aside_entries()
+    except ClinicAppError as exc:
+        report.facts.append(("held in this room", "the outbox could not be read"))
+        report.problems.append(exc.message)
+        return
+    if held:
+        oldest = min(entry.created_at for entry in held)
+        report.facts.append(("held in this room", f"{len(held)} record(s) for the server, the oldest held "
+                                                  f"{_stamp(oldest)} ('clinic-app db deliver' sends them)"))
+    else:
+        report.facts.append(("held in this room", "none"))
+    waits = waiting_on(held)
+    for entry in held:
+        if entry.refused:
+            report.problems.append(f"the server refused the {entry.kind} held in this room (key {entry.key}, held "
+                                   f"{_stamp(entry.created_at)}): {entry.refusal}; 'clinic-app db outbox' shows it, "
+                                   "'--export KEY FILE' writes it out, '--set-aside KEY' takes it out of delivery")
+        elif entry.key in waits:
+            report.facts.append(("waiting", f"the held {entry.kind} (key {entry.key}) waits for the held handout "
+                                            f"(key {waits[entry.key]}) it gave, which the server refused"))
+    report.facts.append(("set aside in this room", f"{len(aside)} record(s), kept in {outbox.path}" if aside
+                         else "none"))
+
+
+def _stamp(value: str) -> str:
+    import datetime as dt
+
+    try:
+        return dt.datetime.fromisoformat(value).astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    except ValueError:
+        return value
 
 
 def _has_table(store, name: str) -> bool:  # noqa: ANN001 - a ServerStore
