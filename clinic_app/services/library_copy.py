@@ -12,7 +12,15 @@ from pathlib import Path
 
 from clinic_app.errors import DatabaseError
 from clinic_app.settings import Location
-from clinic_app.storage.library_copy import DIGEST_KEY, NOT_COPIED, SOURCE_KEY, TAKEN_KEY, copy_facts, path_of
+from clinic_app.storage.library_copy import (
+    DIGEST_KEY,
+    NOT_COPIED,
+    SOURCE_KEY,
+    TAKEN_KEY,
+    copy_facts,
+    note_checked,
+    path_of,
+)
 
 
 @dataclass
@@ -80,7 +88,7 @@ def refresh(location: Location) -> CopyResult:
     taken = _now()
     facts = copy_facts(path)
     if facts is not None and facts.get(DIGEST_KEY) == digest:
-        _renew(path, taken)
+        _renew(path, digest, taken)
         return CopyResult(path, written=False, tables={name: len(rows) for name, (_c, rows) in tables.items()},
                           taken_at=taken)
     _write_new(location, path, tables, digest, taken)
@@ -88,16 +96,14 @@ def refresh(location: Location) -> CopyResult:
                       taken_at=taken)
 
 
-def _renew(path: Path, taken: str) -> None:
-    """The copy still holds the server's library: say so with the time of this check (one statement)."""
+def _renew(path: Path, digest: str, taken: str) -> None:
+    """The copy still holds the server's library: say so with the time of this check, beside it
+    (the copy itself is never written once in place)."""
     try:
-        conn = sqlite3.connect(path, timeout=5, isolation_level=None)
-        try:
-            conn.execute("UPDATE app_meta SET value = ? WHERE key = ?", (taken, TAKEN_KEY))
-        finally:
-            conn.close()
-    except sqlite3.Error as exc:
-        raise DatabaseError(f"this room's copy of the library {path} could not be updated: {exc}") from exc
+        note_checked(path, digest, taken)
+    except OSError as exc:
+        raise DatabaseError(f"the time of this room's copy of the library could not be noted beside {path}: "
+                            f"{exc.strerror or exc}") from exc
 
 
 def _write_new(location: Location, path: Path, tables: dict, digest: str, taken: str) -> None:
@@ -138,9 +144,15 @@ def _write_new(location: Location, path: Path, tables: dict, digest: str, taken:
     if not made:
         raise DatabaseError(f"another program is making this room's copy of the library ({staging}); try again")
     try:
+        # a file that needs no log beside it: read as immutable once in place, and never written again
+        conn = sqlite3.connect(staging, isolation_level=None)
+        try:
+            conn.execute("PRAGMA journal_mode=DELETE")
+        finally:
+            conn.close()
         os.replace(staging, path)
         _sync_folder(path.parent)
-    except OSError as exc:
+    except (OSError, sqlite3.Error) as exc:
         staging.unlink(missing_ok=True)
         raise DatabaseError(f"this room's copy of the library could not be put in place at {path}: "
                             f"{exc.strerror or exc}") from exc

@@ -14,12 +14,16 @@ place in one rename: a kill at any moment leaves the old copy or the new one, ne
 
 from __future__ import annotations
 
+import json
+import os
 import sqlite3
+import tempfile
 from pathlib import Path
 
 from clinic_app.settings import Location
 
 FILE_NAME = "library-copy.sqlite3"
+CHECKED_NAME = "library-copy-checked.json"  # when the server last held exactly the copy's library
 RECORD_TABLES = ("consultation", "consultation_handout", "handout_print", "record_chain")
 NOT_COPIED = ("alembic_version", "search_index", "search_refs", *RECORD_TABLES)  # made by the migrations or rebuilt
 DIGEST_KEY = "library_copy_sha256"  # in the copy's app_meta: what was copied
@@ -31,12 +35,20 @@ def path_of(location: Location) -> Path:
     return location.data_dir / FILE_NAME
 
 
+def read_only_uri(path: Path) -> str:
+    """How the copy is opened: read-only and immutable (it is never written once in place; a new
+    copy replaces it whole), so reading it leaves no lock or log file beside it."""
+    return f"file:{path}?mode=ro&immutable=1"
+
+
 def copy_facts(path: Path) -> dict[str, str] | None:
-    """The copy's own facts (digest, time taken, source) when a usable copy is at ``path``, else None."""
+    """The copy's own facts (digest, time taken, source) when a usable copy is at ``path``, else
+    None. The time is the latest moment the server was seen holding that library: when it was
+    copied, or a later check that found the same (kept beside it, see :func:`note_checked`)."""
     if not path.exists():
         return None
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+        conn = sqlite3.connect(read_only_uri(path), uri=True, timeout=5)
         try:
             rows = conn.execute("SELECT key, value FROM app_meta WHERE key IN (?, ?, ?)",
                                 (DIGEST_KEY, TAKEN_KEY, SOURCE_KEY)).fetchall()
@@ -45,4 +57,28 @@ def copy_facts(path: Path) -> dict[str, str] | None:
     except sqlite3.Error:
         return None
     facts = dict(rows)
-    return facts if facts.get(DIGEST_KEY) and facts.get(TAKEN_KEY) else None
+    if not (facts.get(DIGEST_KEY) and facts.get(TAKEN_KEY)):
+        return None
+    try:
+        checked = json.loads((path.parent / CHECKED_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        checked = {}
+    if isinstance(checked, dict) and checked.get("sha256") == facts[DIGEST_KEY]:
+        facts[TAKEN_KEY] = max(facts[TAKEN_KEY], str(checked.get("checked_at", "")))
+    return facts
+
+
+def note_checked(path: Path, digest: str, checked_at: str) -> None:
+    """Keep beside the copy that the server held exactly its library at ``checked_at``: written
+    under a temporary name and renamed, so the note is the old one or the new one."""
+    note = path.parent / CHECKED_NAME
+    handle, name = tempfile.mkstemp(prefix=f".{CHECKED_NAME}-", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            json.dump({"sha256": digest, "checked_at": checked_at}, file)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(name, note)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise

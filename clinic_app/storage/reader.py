@@ -27,14 +27,15 @@ class Reader:
 
     sql = SQLITE  # how this store says what SQLite and PostgreSQL say differently
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, uri: str | None = None) -> None:
         self.path = Path(path)
+        self._uri = uri or f"file:{self.path}?mode=ro"  # how it is opened (read-only)
         self._local = threading.local()
 
     def connection(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=5, check_same_thread=True)
+            conn = sqlite3.connect(self._uri, uri=True, timeout=5, check_same_thread=True)
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA busy_timeout=5000")
             self._local.conn = conn

@@ -147,7 +147,7 @@ class ServerStore(ServerReader, Store):
             if facts is None:
                 return False
             self._copy_taken_at = facts[library_copy.TAKEN_KEY]
-            self._copy = Reader(path)
+            self._copy = Reader(path, library_copy.read_only_uri(path))
         notices.say(f"the clinic's server cannot be reached: reading this room's copy of the library, as the server "
                     f"held it at {self._copy_taken_at.replace('T', ' ')} UTC; nothing can be saved to the server until "
                     "it is back")

@@ -36,13 +36,14 @@ def cluster(tmp_path_factory):
 
 
 @pytest.fixture
-def room(cluster, data_dir):
+def room(qtbot, cluster, data_dir):
     """A room's window on the server, its library open and its copy of the library made."""
     url, server = cluster
     location = settings.resolve(data_dir=data_dir, database_url=url)
     store_setup.prepare(location)
     library_copy.refresh(location)
     window = ui_app.MainWindow(ui_app.UiSettings())
+    qtbot.addWidget(window)  # deleted after the test, with the start-up object it holds
     startup = ui_app.Startup(location, window)
     window.show()
     yield window, startup, server
@@ -83,10 +84,13 @@ def test_the_window_reads_its_copy_while_the_server_is_away(qtbot, room):
     type_search(qtbot, window, "platelet")  # searching goes on, from the copy
     qtbot.waitUntil(lambda: shown_slugs(window)[:1] == ["platelet-rich-plasma"], timeout=10000)
 
+    said = []
+    shown = window.show_status
+    window.show_status = lambda text: (said.append(text), shown(text))
     server.start()
     qtbot.waitUntil(lambda: not window.warning_label.isVisible(), timeout=30000)
     qtbot.waitUntil(lambda: store.sql is POSTGRESQL, timeout=10000)
-    assert "server is back" in window.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: any("server is back" in text for text in said), timeout=10000)
     type_search(qtbot, window, "prolotherapy")
     qtbot.waitUntil(lambda: shown_slugs(window)[:1] == ["prolotherapy"], timeout=10000)
 
@@ -99,6 +103,7 @@ def test_a_room_opened_while_the_server_is_down_shows_its_copy_and_says_so(qtbot
     Store.forget(location)
     server.halt()
     window = ui_app.MainWindow(ui_app.UiSettings())
+    qtbot.addWidget(window)
     startup = ui_app.Startup(location, window)
     try:
         window.show()
@@ -114,3 +119,18 @@ def test_a_room_opened_while_the_server_is_down_shows_its_copy_and_says_so(qtbot
         server.start()
         pg_cluster.wait_until_accepting(url)
         Store.forget(location)
+
+
+def test_the_records_window_says_where_the_records_are_while_the_server_is_away(qtbot, room):
+    from clinic_app.ui.records.consultation_records import open_records
+
+    window, startup, server = room
+    qtbot.waitUntil(lambda: startup.store is not None and startup.room_changes is not None, timeout=20000)
+    server.halt()
+    qtbot.waitUntil(lambda: window.warning_label.isVisible(), timeout=20000)
+    records = open_records(window, startup.store)
+    try:
+        qtbot.waitUntil(lambda: "consultations are kept there" in records.summary_label.text(), timeout=10000)
+        assert "No consultations yet" not in records.summary_label.text()
+    finally:
+        records.close()

@@ -36,7 +36,7 @@ def test_the_copy_holds_the_library_and_no_record(server_store):
     assert made.written and made.path == store.location.data_dir / copy_file.FILE_NAME
     assert made.tables["therapy"] == store.query("SELECT COUNT(*) FROM therapy")[0][0] > 10
     assert not set(made.tables) & set(copy_file.RECORD_TABLES)
-    with sqlite3.connect(made.path) as conn:
+    with sqlite3.connect(copy_file.read_only_uri(made.path), uri=True) as conn:
         for table in copy_file.RECORD_TABLES:  # no patient's record leaves the server
             assert conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == 0, table
         therapies = dict(conn.execute("SELECT slug, content_version FROM therapy").fetchall())
@@ -51,7 +51,7 @@ def test_the_copy_holds_the_library_and_no_record(server_store):
     clinic.save_profile(store, dataclasses.replace(profile, name="Riverside Spine Clinic"))
     changed = library_copy.refresh(store.location)
     assert changed.written
-    with sqlite3.connect(made.path) as conn:
+    with sqlite3.connect(copy_file.read_only_uri(made.path), uri=True) as conn:
         assert conn.execute("SELECT name FROM clinic_profile").fetchone()[0] == "Riverside Spine Clinic"
 
 
@@ -114,3 +114,44 @@ def test_a_consultation_held_while_away_names_the_versions_the_room_showed(serve
     assert done.ok and len(done.delivered) == 1
     record = consultations.get(store, done.delivered[0].id)
     assert record.content_versions == {"nsaids": shown}  # what was discussed, not what the server holds now
+
+
+def test_a_copy_killed_at_any_statement_leaves_the_old_copy_or_the_new_one(server_store):
+    from kill_at_statement import run_killed, statements
+
+    location = server_store.location
+    path = location.data_dir / copy_file.FILE_NAME
+    library_copy.refresh(location)
+    old = copy_file.copy_facts(path)[copy_file.DIGEST_KEY]
+    profile = clinic.load_profile(server_store)
+    clinic.save_profile(server_store, dataclasses.replace(profile, name="Riverside Spine Clinic"))
+    argv = ["--data-dir", location.data_dir, "--database-url", location.database_url, "db", "copy-library"]
+    total = statements(run_killed(argv, 0))
+    new = copy_file.copy_facts(path)[copy_file.DIGEST_KEY]
+    assert new != old
+    path.unlink()  # back to an old copy for the kills
+    admin(server_store, "UPDATE clinic_profile SET name = 'Old Name'")
+    library_copy.refresh(location)
+    old = copy_file.copy_facts(path)[copy_file.DIGEST_KEY]
+    admin(server_store, "UPDATE clinic_profile SET name = 'Riverside Spine Clinic'")
+    seen = set()
+    for point in sorted({1, 3, total // 8, total // 4, total // 2, (3 * total) // 4, total - 3, total - 2, total - 1}):
+        killed = run_killed(argv, point)
+        assert killed.returncode == -9, (point, killed.stderr[-800:])
+        facts = copy_file.copy_facts(path)  # a usable copy is always there: the old one, whole
+        assert facts is not None and facts[copy_file.DIGEST_KEY] == old, point
+        with sqlite3.connect(copy_file.read_only_uri(path), uri=True) as conn:
+            seen.add(conn.execute("SELECT name FROM clinic_profile").fetchone()[0])
+    assert seen == {"Old Name"}
+    done = run_killed(argv, 0)
+    assert done.returncode == 0 and "copy of the library written" in done.stdout, done.stderr[-800:]
+    with sqlite3.connect(copy_file.read_only_uri(path), uri=True) as conn:
+        assert conn.execute("SELECT name FROM clinic_profile").fetchone()[0] == "Riverside Spine Clinic"
+    # what the kills left half-made beside it is under temporary names only, and goes once stale
+    # (a newer one may be another window's refresh at work)
+    from clinic_app.storage import preflight
+
+    staging = path.with_name(f"{copy_file.FILE_NAME}.next")
+    preflight.remove_stale_new_stores(staging, now=time.time() + preflight.STALE_NEW_STORE_SECONDS + 1)
+    assert sorted(p.name for p in location.data_dir.iterdir() if copy_file.FILE_NAME in p.name) == [
+        copy_file.FILE_NAME]

@@ -42,7 +42,7 @@ from PySide6.QtWidgets import (
 )
 
 from clinic_app import APP_NAME
-from clinic_app.errors import ClinicAppError
+from clinic_app.errors import ClinicAppError, ServerUnreachableError
 from clinic_app.printing.comparison_jobs import write_text
 from clinic_app.printing.consultation_jobs import reprint_consultation
 from clinic_app.services import consultations, library
@@ -129,6 +129,9 @@ class Records:
 def read_records(store: Store, query: RecordsQuery) -> Records:
     """Every consultation matching ``query`` (local days) and the usage counts; runs on a worker,
     as reading and unpacking years of records takes longer than a frame."""
+    if getattr(store, "copy_taken_at", None):  # the room's copy of the library holds no records
+        raise ServerUnreachableError("The clinic's server cannot be reached: consultations are kept there and show "
+                                     "here when it is back (those this room records meanwhile are held and sent then).")
     day = dt.timedelta(days=1)  # the store filters by UTC day; a day either side covers every time zone
     items = consultations.list_consultations(store, query.since - day, query.until + day, query.clinician,
                                              query.therapy, query.include_superseded, limit=None)
