@@ -71,10 +71,13 @@ def _ignore_known(error: BaseException) -> None:
 def _store_is_ready(location: Location) -> bool:
     from clinic_app.services import store_setup  # imports the content checker: after the first paint only
 
-    ready = store_setup.is_ready(location)
-    if ready:
-        store_setup.daily_backup(location)
-    return ready
+    return store_setup.is_ready(location)
+
+
+def _daily_backup(location: Location) -> str | None:
+    from clinic_app.services import store_setup
+
+    return store_setup.daily_backup(location)
 
 
 def _load_list_modules() -> None:
@@ -166,7 +169,7 @@ class Startup(QObject):
 
         try:
             self.store = Store.of(self.location)
-            self.window.set_store(self.store)
+            self.window.set_store(self.store, reopen_last=False)  # the list paints first, then the page
         except Exception as exc:  # noqa: BLE001 - a window without its library must not stay open
             self._on_failed(exc)
             return
@@ -251,8 +254,11 @@ class Startup(QObject):
 
     def _on_list_painted(self) -> None:
         _probe("ready")
+        QTimer.singleShot(0, self.window.reopen_last)
         QTimer.singleShot(0, self._serve)
         QTimer.singleShot(WARM_UP_AFTER_MS, self._warm_up)
+        if self.runner is not None and not self.location.is_server:  # the day's automatic backup, once reading
+            self.runner.run(_daily_backup, self.location, on_done=self._on_backed_up, on_error=_ignore_known)
         if self.location.is_server:  # on a clinic's server: this room's copy of the library, renewed
             QTimer.singleShot(2 * WARM_UP_AFTER_MS, self._copy_library)
         if os.environ.get(PROBE_ENV) == "1":
@@ -260,6 +266,9 @@ class Startup(QObject):
             # later event loop in the same process (tests reuse the application) stops delivering
             # queued signals.
             QTimer.singleShot(0, lambda: QApplication.exit(0))
+
+    def _on_backed_up(self, problem: str | None) -> None:
+        self.window.show_warning(problem or "")  # a problem said before start clears once a backup succeeds
 
     def _serve(self) -> None:
         """From now on a later launch on this folder knocks here and this window comes forward (a

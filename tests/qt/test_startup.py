@@ -116,8 +116,8 @@ def test_an_exception_in_a_slot_reaches_the_log_and_a_short_message(qapp, prepar
     monkeypatch.setattr(MainWindow, "_on_about_requested", explode)
     original = MainWindow.set_store
 
-    def set_store_then_click_about(self, store):
-        original(self, store)
+    def set_store_then_click_about(self, store, **options):
+        original(self, store, **options)
         QTimer.singleShot(0, lambda: next(a for a in self.actions() if a.text().startswith("&About")).trigger())
 
     monkeypatch.setattr(MainWindow, "set_store", set_store_then_click_about)
@@ -160,7 +160,7 @@ def test_nothing_heavy_is_imported_before_the_first_paint(prepared_location, tmp
 def test_a_bug_while_filling_the_list_ends_the_start_with_code_1(qapp, prepared_location, dialogs, monkeypatch):
     from clinic_app.ui.browse.main_window import MainWindow
 
-    def broken(self, store):
+    def broken(self, store, **options):
         raise TypeError("a fault while filling the list")
 
     monkeypatch.setattr(MainWindow, "set_store", broken)
@@ -169,16 +169,28 @@ def test_a_bug_while_filling_the_list_ends_the_start_with_code_1(qapp, prepared_
     assert "a fault while filling the list" in (prepared_location.data_dir / "clinic-app.log").read_text(encoding="utf-8")
 
 
-def test_a_failed_automatic_backup_shows_in_the_status_bar(qapp, prepared_location, dialogs, probe, capsys,
-                                                           monkeypatch):
+def test_a_failed_automatic_backup_shows_in_the_status_bar(qapp, prepared_location, dialogs, capsys, monkeypatch):
+    """The day's backup runs once the list is painted (off the GUI thread); its failure is shown."""
+    from PySide6.QtCore import QTimer
+
     from clinic_app.ui.browse.main_window import MainWindow
 
+    monkeypatch.setenv(ui_app.PROBE_ENV, "2")  # the moments are printed and the window stays open
     prepared_location.backup_dir.write_text("a file where the backups folder should be")
     shown = []
     original = MainWindow.show_warning
-    monkeypatch.setattr(MainWindow, "show_warning", lambda self, text: (shown.append(text), original(self, text)))
+
+    def show_warning(self, text):
+        shown.append(text)
+        original(self, text)
+        if "could not be made" in text:
+            QTimer.singleShot(0, lambda: qapp.exit(0))
+
+    monkeypatch.setattr(MainWindow, "show_warning", show_warning)
+    QTimer.singleShot(20000, lambda: qapp.exit(3))  # never shown: the test fails, it does not hang
     assert ui_app.run(prepared_location) == 0
     assert dialogs == [] and shown and "could not be made" in shown[-1]
+    assert probe_moments(capsys)[:2] == ["paint", "ready"]  # the list was painted before the backup
 
 
 def test_once_the_list_is_ready_the_first_handout_and_write_are_prepared_off_the_gui_thread(

@@ -141,10 +141,13 @@ class MainWindow(QMainWindow):
         missing = missing_contact(load_profile(self._store)) if self._store is not None else []
         location = getattr(self._store, "location", None)
         if missing and location is not None:  # the first start: greet the clinic and say where its data is
+            where = (f"Your clinic's data is on its server ({location.shown_url}), backed up there by the clinic's IT; "
+                     f"this room keeps its own copy of the library in {location.data_dir}." if location.is_server else
+                     f"Your data stays on this computer, in {location.data_dir}; it is backed up automatically once a "
+                     "day, when the app opens.")
             self.setup_label.setText(
                 "Welcome to Clinic Reference. Set up your clinic: its name and phone number print on every "
-                "handout, and its clinicians are offered when you record a visit. Your data stays on this "
-                f"computer, in {location.data_dir}; it is backed up automatically once a day, when the app opens.")
+                f"handout, and its clinicians are offered when you record a visit. {where}")
         self.setup_bar.setVisible(bool(missing) and not self.settings.clinic_setup_later)
 
     @Slot()
@@ -416,8 +419,10 @@ class MainWindow(QMainWindow):
         self._open(detail.slug, remember=False)
 
     # -- data ------------------------------------------------------------------------------
-    def set_store(self, store: Store) -> None:
-        """Fill the list from ``store`` and reopen the therapy selected last time."""
+    def set_store(self, store: Store, reopen_last: bool = True) -> None:
+        """Fill the list from ``store`` and reopen the therapy selected last time (or, with
+        ``reopen_last`` False, select it and leave its page to :meth:`reopen_last`: at start the
+        list is painted first, then the page)."""
         from clinic_app.services import library  # after the first paint: see search_panel
         from clinic_app.ui.operations import Change, on_change
 
@@ -434,8 +439,16 @@ class MainWindow(QMainWindow):
         info = library.library_info(store)
         self.library_label.setText(f"Content library {info.get('library_version', '')} · "
                                    f"{info.get('therapies', '0')} therapies")
+        if reopen_last:
+            self.reopen_last()
+
+    def reopen_last(self) -> None:
+        """Select the therapy selected last time and show its page (unless the doctor has chosen
+        another meanwhile)."""
         last = self.settings.last_therapy
-        if last and self.search_panel.select_slug(last):
+        if self._store is None or not last or self._current_slug or self.search_panel.current_slug():
+            return
+        if self.search_panel.select_slug(last):
             self._open(last, remember=False)
 
     def show_warning(self, text: str) -> None:
@@ -627,11 +640,18 @@ class MainWindow(QMainWindow):
 
     def show_held(self) -> None:
         """Say in the status bar how many records this room holds for the clinic's server, while any are."""
-        from clinic_app.services.delivery import held_count
+        location = self._store.location if self._store is not None else None
+        count = refused = 0
+        if location is not None and location.is_server:  # a one-room file holds nothing for anyone
+            from clinic_app.services.delivery import held_count, refused_count
 
-        count = held_count(self._store.location) if self._store is not None else 0
-        self.held_label.setText(f"{count} record{'s' if count != 1 else ''} held in this room until the "
-                                "server is back" if count else "")
+            count = held_count(location)
+            refused = refused_count(location) if count else 0
+        text = f"{count} record{'s' if count != 1 else ''} held in this room until the server is back" if count else ""
+        if refused:  # the server answered and said no: the clinic settles them (see the README)
+            text = (f"{count} record{'s' if count != 1 else ''} held in this room, {refused} refused by the server: "
+                    "see 'clinic-app db outbox'")
+        self.held_label.setText(text)
         self.held_label.setVisible(bool(count))
         self._update_visit_actions()
 
