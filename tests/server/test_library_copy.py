@@ -155,3 +155,27 @@ def test_a_copy_killed_at_any_statement_leaves_the_old_copy_or_the_new_one(serve
     preflight.remove_stale_new_stores(staging, now=time.time() + preflight.STALE_NEW_STORE_SECONDS + 1)
     assert sorted(p.name for p in location.data_dir.iterdir() if copy_file.FILE_NAME in p.name) == [
         copy_file.FILE_NAME]
+
+
+def test_comparing_and_handing_out_go_on_from_the_copy_and_the_handout_is_logged_when_back(
+        server_store, pg_cluster_control):
+    from clinic_app.printing.handout_html import render_handout_html
+    from clinic_app.services import comparison, handout_log
+    from clinic_app.services.handouts import HandoutRequest, compose_handout
+
+    store = server_store
+    library_copy.refresh(store.location)
+    online = comparison.compare(store, ["nsaids", "platelet-rich-plasma", "prolotherapy"])
+    pg_cluster_control.halt()
+    assert comparison.compare(store, ["nsaids", "platelet-rich-plasma", "prolotherapy"]) == online
+    made = compose_handout(store, HandoutRequest(therapies=("platelet-rich-plasma",), patient_name="J. Smith"))
+    doc = render_handout_html(made)
+    assert "Platelet-rich plasma" in doc.html
+    logged = handout_log.log(store, made, doc, kind="pdf", destination="/out/j-smith.pdf", keep_patient_name=None)
+    assert logged.held and delivery.held_count(store.location) == 1
+
+    pg_cluster_control.start()
+    assert store.use_server()
+    done = delivery.deliver(store)
+    assert done.ok and [item.key for item in done.delivered] == [logged.key]
+    assert handout_log.get_print(store, done.delivered[0].id).sha256 == doc.sha256
