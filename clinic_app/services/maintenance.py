@@ -117,6 +117,7 @@ def check_database(location: Location) -> CheckReport:
     if location.is_server:
         _check_server(location, report)
         _check_outbox(location, report)
+        _check_library_copy(location, report)
         return report
     path = location.sqlite_path
     report.facts.append(("database", str(path or location.database_url)))
@@ -181,11 +182,19 @@ def _check_server(location: Location, report: CheckReport) -> CheckReport:
     """The same checks on a PostgreSQL server: reached, its revision, the library, the role's rights
     on the records, the rules that keep them, the chain and every stored handout. The server checks
     its own pages (checksums, ``amcheck``); backups are the server's (``pg_dump``, archiving)."""
-    from clinic_app.errors import DatabaseError
-    from clinic_app.storage.store import Store
+    from clinic_app.storage.server_reader import ServerReader
 
     report.facts.append(("database", location.shown_url))
-    store = Store.of(location)
+    store = ServerReader(location.database_url)  # the server itself, never this room's copy of the library
+    try:
+        return _check_server_with(store, report)
+    finally:
+        store.close()
+
+
+def _check_server_with(store, report: CheckReport) -> CheckReport:  # noqa: ANN001 - a ServerReader
+    from clinic_app.errors import DatabaseError
+
     try:
         version, user = store.query("SELECT current_setting('server_version'), current_user")[0]
     except DatabaseError as exc:
@@ -233,6 +242,17 @@ def _check_server(location: Location, report: CheckReport) -> CheckReport:
     _check_snapshots(store, report)
     report.facts.append(("backups", "kept by the server (pg_dump or continuous archiving; see the README)"))
     return report
+
+
+def _check_library_copy(location: Location, report: CheckReport) -> None:
+    """This room's own copy of the library (read while the server cannot be reached): information."""
+    from clinic_app.storage import library_copy
+
+    path = library_copy.path_of(location)
+    facts = library_copy.copy_facts(path)
+    report.facts.append(("library copy in this room", "none yet (made when the window opens with the server)"
+                         if facts is None else f"{path}, as the server held it at "
+                         f"{facts[library_copy.TAKEN_KEY].replace('T', ' ')} UTC"))
 
 
 def _check_outbox(location: Location, report: CheckReport) -> None:

@@ -30,6 +30,8 @@ def is_ready(location: Location) -> bool:
     :class:`~clinic_app.errors.DatabaseError` for a file that is not usable (or a server that
     cannot be reached)."""
     if location.is_server:
+        if Store.of(location).copy_taken_at is not None:  # this process reads the room's copy already
+            return True
         try:
             return _server_ready(location) is not None
         except ServerUnreachableError as exc:

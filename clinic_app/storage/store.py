@@ -75,6 +75,11 @@ class Store(Reader):
         for store in stores:
             store.close()
 
+    copy_taken_at: str | None = None  # a one-room file is the library itself (see ServerStore)
+
+    def use_copy(self) -> bool:
+        return False
+
     def database(self, fill: Callable[[Session], object] | None = None) -> Database:
         """The write engine: opened, checked and migrated once for the life of this store; ``fill``
         runs in the migration's transaction when this call is the one that opens it (ask

@@ -179,3 +179,16 @@ def test_comparing_and_handing_out_go_on_from_the_copy_and_the_handout_is_logged
     done = delivery.deliver(store)
     assert done.ok and [item.key for item in done.delivered] == [logged.key]
     assert handout_log.get_print(store, done.delivered[0].id).sha256 == doc.sha256
+
+
+def test_db_check_checks_the_server_itself_never_the_copy(server_store, pg_cluster_control):
+    from clinic_app.services.maintenance import check_database
+
+    library_copy.refresh(server_store.location)
+    server_store.use_copy()  # the window switched to the copy a moment ago
+    pg_cluster_control.halt()
+    report = check_database(server_store.location)
+    assert not report.ok and "cannot reach the clinic's database server" in report.problems[0]
+    facts = dict(report.facts)
+    assert "server" not in facts and "schema revision" not in facts  # nothing read from the copy passes for the server
+    assert facts["library copy in this room"].startswith(str(server_store.location.data_dir))
