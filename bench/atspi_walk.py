@@ -6,7 +6,11 @@ For each window it opens (the main window on a therapy, compare, the full-screen
 handout builder, the consultation records, the clinic profile, help, the clinic's own fields, the
 therapy text editor and content packs) it prints every interactive element with its role and name,
 the headings, links and tables it exposes (a table's row and column headers as read), and then every
-interactive element without a name. It exits 1 if any has none, 2 if a window could not be opened.
+interactive element without a name. On the therapy page it lists the document's headings (name,
+level, place on screen) and links, moves to the last heading as a screen reader does, then opens
+other therapies one after another and lists each new page's headings (the old page's heading
+objects go as the new ones come). It exits 1 if an element has no name, 2 if a window could not be
+opened or the app ended during the walk, 3 if a therapy page has no heading objects.
 
 Interactive: a role a user operates (buttons, boxes, fields, lists and their items, tables and
 their cells, tabs, links, menu items, sliders, spin boxes) or anything else that takes focus, except
@@ -44,7 +48,7 @@ INTERACTIVE_ROLES = {
 NOT_INTERACTIVE = {"label", "static", "scroll bar", "separator", "status bar", "unknown",
                    "split pane", "frame", "dialog", "window", "application", "table row header",
                    "table column header", "popup menu", "menu bar", "heading", "paragraph", "section"}
-ITEM_CONTAINERS = {"list", "list box", "table", "tree", "tree table"}
+ITEM_CONTAINERS = {"list", "list box", "table", "tree", "tree table", "document frame"}
 WINDOW_ROLES = {"frame", "dialog", "window", "filler", "alert", "file chooser"}
 KEY_RETURN, KEY_ESCAPE, KEY_F5 = 0xFF0D, 0xFF1B, 0xFFC2
 
@@ -75,6 +79,7 @@ class Walk:
         self.verbose = verbose
         self.unnamed: dict[str, list[str]] = {}
         self.summary: list[str] = []
+        self.pages: dict[str, tuple[list, list]] = {}  # window -> (headings, links) of its documents
 
     # -- reading the tree ----------------------------------------------------------------------
     def app(self, pid: int):  # noqa: ANN201
@@ -180,12 +185,17 @@ class Walk:
     def walk(self, label: str, window) -> None:  # noqa: ANN001
         print(f"\n== {label}: [{window.get_role_name()}] {window.get_name()!r}")
         interactive, unnamed, headings, links, styled = 0, [], [], 0, []
+        page_headings, page_links = [], []
         for node, depth in self.nodes(window):
             role, name = node.get_role_name(), node.get_name() or ""
             if role == "heading":
                 headings.append(name)
             if role == "link":
                 links += 1
+            if role in ("heading", "link"):
+                parent = node.get_parent()
+                if parent is not None and parent.get_role_name() == "document frame":
+                    (page_headings if role == "heading" else page_links).append(node)
             if role in ("label", "text", "document frame", "document text") and self.document(node):
                 styled.append((name, self.heading_runs(node)))  # a page to read: named like a control
                 interactive += 1
@@ -212,10 +222,57 @@ class Walk:
                     print(f"    {run}")
         print(f"  headings exposed with the heading role: {len(headings)} {headings[:10]}")
         print(f"  links exposed as objects: {links}")
+        if page_headings or page_links:
+            self.page_outline(page_headings, page_links)
+        self.pages[label] = (page_headings, page_links)
         print(f"  interactive elements: {interactive}; without a name: {len(unnamed)}")
         self.unnamed[label] = unnamed
         self.summary.append(f"{label}: {interactive} interactive, {len(unnamed)} unnamed, "
                             f"{len(headings)} heading objects, {sum(len(r) for _, r in styled)} heading-styled runs")
+
+    def page_outline(self, headings: list, links: list) -> None:  # noqa: ANN001
+        """The headings (with their level and place) and links of a document, as a reader lists them."""
+        print(f"  document headings: {len(headings)}")
+        for node in headings:
+            extents = self.atspi.Component.get_extents(node, self.atspi.CoordType.SCREEN)
+            print(f"    {node.get_name()[:70]!r} ({node.get_description()}) at {extents.x},{extents.y} "
+                  f"{extents.width}x{extents.height}{'' if self.has(node, 'SHOWING') else ', scrolled out'}")
+        print(f"  document links: {len(links)}")
+        for node in links[:12]:
+            actions = self.atspi.Action.get_n_actions(node) if "Action" in node.get_interfaces() else 0
+            print(f"    {node.get_name()[:70]!r} -> {node.get_description()[:60]!r} ({actions} actions)")
+
+    def heading_jump(self, headings: list, page) -> str:  # noqa: ANN001
+        """Move to the last heading as a screen reader does (its set-focus action) and say where the
+        page's caret went."""
+        node = headings[-1]
+        before = self.atspi.Text.get_caret_offset(page)
+        self.atspi.Component.grab_focus(node)
+        time.sleep(0.5)
+        after = self.atspi.Text.get_caret_offset(page)
+        line = self.atspi.Text.get_string_at_offset(page, after, self.atspi.TextGranularity.LINE)
+        return f"caret {before} -> {after}, line {' '.join(line.content.split())[:70]!r} (heading {node.get_name()!r})"
+
+    def document_headings(self, window) -> list:  # noqa: ANN001
+        return [node for node, _ in self.nodes(window) if node.get_role_name() == "heading"
+                and (parent := node.get_parent()) is not None and parent.get_role_name() == "document frame"]
+
+    def open_page(self, window, search, query: str) -> list:  # noqa: ANN001
+        """Open another therapy from the search field, as a reader does, and list the new page's
+        headings (the objects of the page before are gone by then)."""
+        before = window.get_name() or ""
+        self.atspi.EditableText.set_text_contents(search, query)
+        self.atspi.Component.grab_focus(search)
+        time.sleep(1.0)
+        self.key(KEY_RETURN)
+        end = time.monotonic() + 10
+        while (window.get_name() or "") == before and time.monotonic() < end:
+            time.sleep(0.2)
+        time.sleep(1.0)
+        headings = self.document_headings(window)
+        names = [node.get_name() for node in headings]
+        print(f"  opened {query!r}: {(window.get_name() or '')[:50]!r}, document headings: {len(names)} {names[:4]}")
+        return headings
 
     # -- driving the app -----------------------------------------------------------------------
     def find(self, root, role: str, name_starts: str, exact: bool = False):  # noqa: ANN001, ANN201
@@ -295,6 +352,7 @@ def main() -> int:
     process = subprocess.Popen([args.app, "--data-dir", str(tmp / "data")], env=env)
     walk = Walk(Atspi, GLib, args.verbose)
     failed_to_open = []
+    no_headings = False
     try:
         app = None
         end = time.monotonic() + 30
@@ -315,6 +373,15 @@ def main() -> int:
             time.sleep(0.2)
         time.sleep(1.0)
         walk.walk("main window (NSAIDs)", main_window)
+        page_headings, _links = walk.pages["main window (NSAIDs)"]
+        if not page_headings:
+            no_headings = True
+        else:
+            page = page_headings[0].get_parent()
+            print("  jump by heading: " + walk.heading_jump(page_headings, page))
+        for query in ("acupuncture", "yoga", "platelet", "nsaids"):  # page after page under the reader
+            if not walk.open_page(main_window, search, query):
+                no_headings = True
 
         def through_menu(label: str, item: str, then=None) -> None:  # noqa: ANN001
             before = walk.windows(app)
@@ -351,6 +418,8 @@ def main() -> int:
         through_menu("clinic's own fields", "Clinic's own fields")
         through_menu("therapy text editor", "Edit this therapy's text")
         through_menu("content packs", "Content packs")
+        if process.poll() is not None:
+            failed_to_open.append(f"the app ended during the walk (exit code {process.returncode})")
     finally:
         process.terminate()
         try:
@@ -367,7 +436,9 @@ def main() -> int:
         print(f"  {label}: {item}")
     for problem in failed_to_open:
         print(f"  not opened: {problem}")
-    return 2 if failed_to_open else 1 if missing else 0
+    if no_headings:
+        print("  the therapy page exposes no heading objects")
+    return 2 if failed_to_open else 3 if no_headings else 1 if missing else 0
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@ is remembered between sessions.
 The page is never squeezed below a readable measure (:data:`PAGE_MIN_WIDTH`): the list beside it
 and the visit panel give way first. Above it, :class:`PageHeader` chooses whose text comes first
 (clinician or patient, remembered) and jumps to a section. The page itself is a read-only document
-a screen reader can walk: real headings, links, and a caret the arrow keys move.
+a screen reader can walk: real headings, links, and a caret the arrow keys move; to assistive
+technology it is a document whose headings and links are objects of their own (:mod:`.page_outline`).
 """
 
 from __future__ import annotations
@@ -47,6 +48,11 @@ class DetailView(QTextBrowser):
 
     def __init__(self, parent: QWidget | None = None, zoom: int = 0, audience: str = AUDIENCES[0]) -> None:
         super().__init__(parent)
+        from clinic_app.ui.browse import page_outline
+
+        # first: the page's accessible object (a document of headings and links) needs its outline
+        self.outline = page_outline.PageOutline(self)
+        page_outline.install()
         self.setObjectName("detailView")
         self.setAccessibleName("Therapy page")
         self.setAccessibleDescription("The therapy or condition chosen in the list. Arrow keys move through the "
