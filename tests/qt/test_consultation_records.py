@@ -479,3 +479,22 @@ def test_the_records_window_fits_a_laptop_and_closes_on_escape_and_ctrl_w(qtbot,
     qtbot.waitUntil(lambda: QApplication.activeWindow() is again)
     qtbot.keyClick(again, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
     assert not again.isVisible()
+
+
+def test_a_therapy_the_clinic_removed_since_is_named_and_said_to_be_removed(reader, make_records_window, tmp_path):
+    import importlib.util
+    from pathlib import Path
+
+    from clinic_app.services import clinic_therapies
+
+    spec = importlib.util.spec_from_file_location(
+        "clinic_therapy_fixture", Path(__file__).parents[1] / "unit" / "test_clinic_therapies.py")
+    fixture = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fixture)
+    added = fixture.add(reader, fixture.write_file(tmp_path, fixture.clinic_document()))
+    recorded = consultations.record(reader, ConsultationDraft(clinician="Dr Ana Lee", therapies=(fixture.SLUG,),
+                                                              started_at=dt.datetime.now(dt.UTC)))
+    clinic_therapies.remove_therapy(reader, fixture.SLUG, by="Dr Lee", why="the class has stopped")
+    window = make_records_window()
+    row = window.table_model.row_of(recorded)
+    assert window.table_model.index(row, 3).data() == f"{added.name} (removed)"

@@ -261,7 +261,11 @@ class ConsultationsWindow(QWidget):
         self._filter_timer.setSingleShot(True)
         self._filter_timer.setInterval(FILTER_DELAY_MS)
         self._filter_timer.timeout.connect(self.refresh)
-        self.table_model = ConsultationTableModel({t.slug: t.name for t in therapies}, self)
+        from clinic_app.services.clinic_therapies import list_removed
+
+        # a therapy the clinic removed since is still named, and said to be removed
+        names = {gone.slug: f"{gone.name} (removed)" for gone in list_removed(store)}
+        self.table_model = ConsultationTableModel(names | {t.slug: t.name for t in therapies}, self)
         self.usage_model = UsageModel(self)
         self.tabs = QTabWidget(self)
         self.tabs.addTab(self._build_records(therapies), "&Records")
