@@ -135,6 +135,7 @@ class ConditionDetail:
     therapies: tuple[TherapyListItem, ...]
     actions: tuple[str, ...] = ()
     urgent_brief: tuple[str, ...] = ()  # every urgent sign in a few words (for the one-page grid)
+    shipped_changed: bool = False  # the clinic edited it and a newer shipped text waits for review
 
 
 @dataclass(frozen=True)
@@ -347,7 +348,17 @@ def get_condition(reader: Reader, slug: str) -> ConditionDetail:
         decision=patient.get("decision", ""),
         references=tuple(reference_from_row(r, claim=r["claim"]) for r in refs),
         therapies=tuple(t for t in list_therapies(reader) if slug in t.conditions),
+        shipped_changed=bool(reader.query(_CONDITION_SHIPPED_CHANGED, (slug, slug))),
     )
+
+
+# The condition's current text is the clinic's, and a newer shipped text than the one it is based on
+# arrived after it (see services.condition_edits.shipped_change, which also says what changed).
+_CONDITION_SHIPPED_CHANGED = (
+    "SELECT 1 FROM condition_revision cur WHERE cur.condition_slug = ? AND cur.origin = 'clinic' "
+    "AND cur.revision = (SELECT max(revision) FROM condition_revision WHERE condition_slug = cur.condition_slug "
+    "AND origin <> 'shipped-pending') AND EXISTS (SELECT 1 FROM condition_revision p WHERE p.condition_slug = ? "
+    "AND p.origin = 'shipped-pending' AND p.revision > cur.revision AND p.content_hash <> cur.base_hash)")
 
 
 def therapy_slugs(reader: Reader) -> list[str]:

@@ -141,6 +141,8 @@ def test_a_newer_shipped_library_never_overwrites_the_clinic_edit_and_review_tak
     assert detail.patient["what_it_is"] == shorter_what_it_is() and detail.description != newer
     (change,) = condition_edits.shipped_changed(store)
     assert change.slug == SLUG and "shipped text changed since your edit" in change.message
+    assert detail.shipped_changed  # the condition's page says so too (for the content team)
+    assert not library.get_condition(store, "sciatica").shipped_changed  # only the edited condition
     assert [c.path for c in change.changes] == ["description"] and change.changes[0].after == newer
 
     revisions = len(condition_edits.history(store, SLUG))
@@ -152,7 +154,7 @@ def test_a_newer_shipped_library_never_overwrites_the_clinic_edit_and_review_tak
     assert result.origin == "shipped"
     detail = library.get_condition(store, SLUG)
     assert detail.description == newer and detail.patient["what_it_is"] == shipped().patient.what_it_is
-    assert condition_edits.shipped_changed(store) == []
+    assert condition_edits.shipped_changed(store) == [] and not detail.shipped_changed
     with pytest.raises(ClinicAppError, match="no newer shipped text"):
         condition_edits.mark_reviewed(store, SLUG, by="Dr Lee", why="again", take_shipped=True)
 
@@ -163,7 +165,7 @@ def test_keeping_the_clinic_text_clears_the_flag_for_that_shipped_text(store, co
     result = condition_edits.mark_reviewed(store, SLUG, by="Dr Lee", why="ours", take_shipped=False)
     assert result.origin == "clinic"
     assert library.get_condition(store, SLUG).patient["what_it_is"] == shorter_what_it_is()
-    assert condition_edits.shipped_changed(store) == []
+    assert condition_edits.shipped_changed(store) == [] and not library.get_condition(store, SLUG).shipped_changed
     with store.write() as session:
         write_content(session, load_content(content_copy)[0])
     assert condition_edits.shipped_changed(store) == []

@@ -139,6 +139,10 @@ def render_condition(c: ConditionDetail, base_pt: float = 12.0, audience: str = 
             f'<span style="color:{MUTED};"> — {escape(STATUS_LABELS.get(t.status, t.status))}</span></p>'
             for t in members))
     clinician = [_heading("For the clinician", base * 1.5, top=26, level=2, anchor=CLINICIAN)]
+    if c.shipped_changed:  # for the content team: the clinic's text is shown until it is reviewed
+        clinician.append(f'<p style="font-size:{base:.1f}pt; color:{CONDITION_BOX[1]};">Shipped text changed since '
+                         "your clinic's edit: this page shows the clinic's text until someone reviews the newer "
+                         "shipped text (File → Edit the chosen condition's text…).</p>")
     for key, label in CONDITION_CLINICIAN_SECTIONS:
         if c.clinician.get(key):
             clinician += [_heading(label, base * 1.15, top=14, anchor=f"clinician-{key}"),
