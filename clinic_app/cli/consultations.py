@@ -120,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
                                        printer=args.printer)
         for result in results:
             print(f"reprinted a handout of consultation #{args.consultation_id} ({result.pages} pages, sha256 "
-                  f"{result.sha256[:12]} verified) to {result.destination}; logged as #{result.record_id}")
+                  f"{result.sha256[:12]} verified) to {result.destination}; logged {result.logged_as}")
         return 0
     if action == "usage":
         rows = consultations.usage(store, months=args.months)

@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
             raise NotFoundError("reprint needs the handout id; 'clinic-app handout log' lists them")
         result = handout_jobs.reprint(store, args.record_id, output=args.output, printer=args.printer)
         print(f"reprinted handout #{args.record_id} ({result.pages} pages, sha256 {result.sha256[:12]} verified) "
-              f"to {result.destination}; logged as #{result.record_id}")
+              f"to {result.destination}; logged {result.logged_as}")
         return 0
     from clinic_app.services.clinic import load_profile
     from clinic_app.services.handouts import HandoutRequest
@@ -117,10 +117,10 @@ def run(args: argparse.Namespace) -> int:
     where = f"sent to printer {result.destination}" if args.printer else f"written to {result.destination}"
     if args.one_page:
         pages = f"{result.pages} page{'s' if result.pages != 1 else ''}"
-        print(f"one-page handout {where} ({pages}, {result.body_pt} pt body); logged as #{result.record_id}, "
+        print(f"one-page handout {where} ({pages}, {result.body_pt} pt body); logged {result.logged_as}, "
               f"sha256 {result.sha256[:12]}")
     else:
-        print(f"handout {where} ({result.pages} pages); logged as #{result.record_id}, sha256 {result.sha256[:12]}")
+        print(f"handout {where} ({result.pages} pages); logged {result.logged_as}, sha256 {result.sha256[:12]}")
     if result.alternatives:
         print(f"also printed, beside options that are not yet proven: {', '.join(result.alternatives)} "
               "(leave them out with --leave-out-standard-options REASON)")

@@ -56,6 +56,13 @@ class HandoutResult:
     def held(self) -> bool:
         return self.record_id is None
 
+    @property
+    def logged_as(self) -> str:
+        """Where its log record is, after "logged": ``as #12``, or held in this room until the server is back."""
+        if self.record_id is not None:
+            return f"as #{self.record_id}"
+        return f"in this room's outbox until the clinic's server is back (key {self.record_key})"
+
 
 def printable(doc: HandoutDocument) -> Printable:
     margins = {} if doc.margin_mm is None else {"margin_mm": doc.margin_mm}

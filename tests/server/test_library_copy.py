@@ -192,3 +192,21 @@ def test_db_check_checks_the_server_itself_never_the_copy(server_store, pg_clust
     facts = dict(report.facts)
     assert "server" not in facts and "schema revision" not in facts  # nothing read from the copy passes for the server
     assert facts["library copy in this room"].startswith(str(server_store.location.data_dir))
+
+
+def test_the_command_line_prints_a_handout_from_the_copy_and_says_where_its_record_is(
+        server_store, pg_cluster_control, tmp_path, capsys):
+    from clinic_app.cli import main
+
+    location = server_store.location
+    library_copy.refresh(location)
+    Store.forget(location)
+    pg_cluster_control.halt()
+    argv = ["--data-dir", str(location.data_dir), "--database-url", location.database_url]
+    assert main([*argv, "handout", "--therapy", "platelet-rich-plasma", "-o", str(tmp_path / "prp.pdf")]) == 0
+    out, err = capsys.readouterr()
+    assert "logged in this room's outbox until the clinic's server is back (key " in out and "#None" not in out
+    assert "reading this room's copy of the library" in err
+    assert (tmp_path / "prp.pdf").read_bytes().startswith(b"%PDF")
+    assert main([*argv, "db", "outbox"]) == 0
+    assert "platelet-rich-plasma" in capsys.readouterr().out
