@@ -80,7 +80,12 @@ def test_a_kill_at_any_point_of_an_upgrade_leaves_the_old_store_or_the_new(start
     def kill_then_finish(point: int) -> None:
         data = seed_copy(seed, tmp_path / f"kill-{point}")
         killed = upgrade(data, point)
-        assert killed.returncode == -9, (point, killed.returncode, killed.stderr[-500:])
+        if killed.returncode == 0:
+            # the batching of the content load varies a little from run to run (rows grouped by the
+            # keys they carry): a run with fewer statements than this point finished whole, unkilled
+            assert point > statements(killed), (point, statements(killed), killed.stderr[-500:])
+        else:
+            assert killed.returncode == -9, (point, killed.returncode, killed.stderr[-500:])
         path = data / prepared_location.sqlite_path.name
         if path.exists() and path.stat().st_size:
             after = state(path)
